@@ -1,0 +1,87 @@
+// The only writer of audit events. Every service calls recordEvent() with the
+// transaction client of the change it records, so the change and its event
+// commit together or not at all.
+import { randomUUID } from "node:crypto";
+import type { Prisma } from "../generated/prisma/client.js";
+import { eventSchemas, type AuditAction, type AuditPayload } from "./events.js";
+import { eventHash, GENESIS_HASH, type ChainedFields } from "./chain.js";
+import { canonicalJson } from "./canonical.js";
+
+export type Tx = Prisma.TransactionClient;
+
+/** Who acted and from where; copied into each event so history survives later edits. */
+export interface ActorSnapshot {
+  id: string;
+  name: string;
+  email: string;
+  role: string;
+}
+
+export interface RequestContext {
+  actor: ActorSnapshot | null;
+  ip: string | null;
+  userAgent: string | null;
+  /** Shared by every event one request caused. */
+  requestId: string;
+}
+
+export function systemContext(label = "system"): RequestContext {
+  return { actor: null, ip: null, userAgent: label, requestId: randomUUID() };
+}
+
+export interface AuditEventInput<A extends AuditAction> {
+  action: A;
+  payload: AuditPayload<A>;
+  entityType: "user" | "article" | "revision" | "comment" | "session" | "system";
+  entityId?: string | null;
+  articleId?: string | null;
+  revisionId?: string | null;
+  articleTitle?: string | null;
+  comment?: string | null;
+  /** For events about someone not signed in (a failed sign-in): who they claimed to be. */
+  actorOverride?: Partial<ActorSnapshot>;
+}
+
+// Serializes appends so concurrent writers can never fork the chain. The lock is
+// released when the surrounding transaction ends.
+const CHAIN_LOCK_KEY = 72_616_002;
+
+export async function recordEvent<A extends AuditAction>(tx: Tx, ctx: RequestContext, input: AuditEventInput<A>): Promise<string> {
+  const payload = eventSchemas[input.action].parse(input.payload);
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CHAIN_LOCK_KEY}::bigint)`;
+  const last = await tx.$queryRaw<{ hash: string }[]>`SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1`;
+  const prevHash = last[0]?.hash ?? GENESIS_HASH;
+  const [slot] = await tx.$queryRaw<{ id: string; ts: string }[]>`
+    SELECT nextval(pg_get_serial_sequence('audit_event', 'id'))::text AS id,
+           to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts`;
+  const actor = { ...ctx.actor, ...input.actorOverride };
+  const fields: ChainedFields = {
+    id: slot!.id,
+    action: input.action,
+    actorId: actor.id ?? null,
+    actorName: actor.name ?? null,
+    actorEmail: actor.email ?? null,
+    actorRole: actor.role ?? null,
+    ip: ctx.ip,
+    userAgent: ctx.userAgent,
+    requestId: ctx.requestId,
+    entityType: input.entityType,
+    entityId: input.entityId ?? null,
+    articleId: input.articleId ?? null,
+    revisionId: input.revisionId ?? null,
+    articleTitle: input.articleTitle ?? null,
+    // Round-trip through JSON so what is hashed is exactly what jsonb stores.
+    payload: JSON.parse(canonicalJson(payload)),
+    comment: input.comment ?? null,
+    createdAt: slot!.ts,
+  };
+  const hash = eventHash(prevHash, fields);
+  await tx.$executeRaw`
+    INSERT INTO audit_event (id, action, actor_id, actor_name, actor_email, actor_role, ip, user_agent, request_id,
+      entity_type, entity_id, article_id, revision_id, article_title, payload, comment, created_at, prev_hash, hash)
+    VALUES (${BigInt(fields.id)}, ${fields.action}, ${fields.actorId}::uuid, ${fields.actorName}, ${fields.actorEmail}, ${fields.actorRole},
+      ${fields.ip}, ${fields.userAgent}, ${fields.requestId}, ${fields.entityType}, ${fields.entityId}, ${fields.articleId}::uuid,
+      ${fields.revisionId}::uuid, ${fields.articleTitle}, ${canonicalJson(fields.payload)}::jsonb, ${fields.comment},
+      ${fields.createdAt}::timestamptz, ${prevHash}, ${hash})`;
+  return fields.id;
+}

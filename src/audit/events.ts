@@ -1,0 +1,123 @@
+// Every audit event type and the shape of its payload.
+//
+// LONG-LIVED FORMAT: events are kept for as long as the articles they describe
+// (years). Never change the meaning of an existing field or remove an action;
+// add optional fields or new actions instead, so old events still validate.
+import { z } from "zod";
+
+const value = z.unknown();
+/** Old and new value of one field. */
+const change = z.object({ old: value, new: value });
+const fieldChanges = z.record(z.string(), change);
+
+const sectionSnapshot = z.object({ key: z.string(), depth: z.number(), heading: z.string(), body: z.string() });
+const referenceSnapshot = z.object({ key: z.string() }).catchall(value);
+
+/** What changed between two revisions: enough to rebuild each from the one before. */
+export const contentChangesSchema = z.object({
+  fields: fieldChanges,
+  sections: z.object({
+    added: z.array(sectionSnapshot),
+    removed: z.array(sectionSnapshot),
+    changed: z.array(z.object({ key: z.string(), old: sectionSnapshot, new: sectionSnapshot })),
+    order: z.object({ old: z.array(z.string()), new: z.array(z.string()) }).nullable(),
+  }),
+  references: z.object({
+    added: z.array(referenceSnapshot),
+    removed: z.array(referenceSnapshot),
+    changed: z.array(z.object({ key: z.string(), old: referenceSnapshot, new: referenceSnapshot })),
+    order: z.object({ old: z.array(z.string()), new: z.array(z.string()) }).nullable(),
+  }),
+});
+export type ContentChanges = z.infer<typeof contentChangesSchema>;
+
+const transition = z.object({
+  transition: z.string(),
+  revisionNumber: z.number().int(),
+  from: z.string(),
+  to: z.string(),
+});
+
+const signature = z.object({
+  signerName: z.string(),
+  signerCredentials: z.string().nullable(),
+  meaning: z.string(),
+  contentHash: z.string(),
+  signaturesCount: z.number().int(),
+  signaturesRequired: z.number().int(),
+});
+
+const userSnapshot = z.object({
+  email: z.string(),
+  name: z.string(),
+  role: z.string(),
+  credentials: z.string().nullable(),
+  canReview: z.boolean(),
+  active: z.boolean(),
+});
+
+export const eventSchemas = {
+  "auth.login.succeeded": z.object({ email: z.string() }),
+  "auth.login.failed": z.object({ email: z.string(), reason: z.enum(["unknown_email", "wrong_password", "inactive", "rate_limited"]) }),
+  "auth.logout": z.object({}),
+  "auth.session.revoked": z.object({ reason: z.string(), sessions: z.number().int() }),
+  "auth.session.expired": z.object({}),
+  "auth.forbidden": z.object({ method: z.string(), path: z.string(), reason: z.string() }),
+  "auth.password.changed": z.object({}),
+
+  "user.created": z.object({ user: userSnapshot }),
+  "user.changed": z.object({ changes: fieldChanges }),
+  "user.role.changed": z.object({ old: z.string(), new: z.string() }),
+  "user.deactivated": z.object({ sessionsEnded: z.number().int() }),
+  "user.reactivated": z.object({}),
+
+  "article.created": z.object({ slug: z.string(), title: z.string(), visibleWhilePending: z.boolean(), approvalsRequired: z.number().int() }),
+  "article.settings.changed": z.object({ changes: fieldChanges }),
+  "article.revision.created": z.object({
+    revisionNumber: z.number().int(),
+    basedOnNumber: z.number().int().nullable(),
+    changeNote: z.string().nullable(),
+    contentHash: z.string(),
+    changes: contentChangesSchema,
+  }),
+  "article.revision.restored": z.object({
+    revisionNumber: z.number().int(),
+    restoredFromNumber: z.number().int(),
+    contentHash: z.string(),
+    changes: contentChangesSchema,
+  }),
+  "article.references.changed": z.object({ revisionNumber: z.number().int(), references: contentChangesSchema.shape.references }),
+
+  "workflow.submitted": transition,
+  "workflow.withdrawn": transition,
+  "workflow.review_started": transition,
+  "workflow.changes_requested": transition,
+  /** A reviewer signed; the revision still needs more signatures. */
+  "workflow.signed": transition.extend({ signature }),
+  "workflow.approved": transition.extend({ signature, overriddenComments: z.number().int().optional() }),
+  "workflow.published": transition.extend({ previousPublishedNumber: z.number().int().nullable(), nextReviewDue: z.string().nullable() }),
+  "workflow.unpublished": transition,
+
+  "comment.created": z.object({ commentId: z.string(), sectionKey: z.string().nullable(), quote: z.string().nullable(), body: z.string(), kind: z.string() }),
+  "comment.replied": z.object({ commentId: z.string(), parentId: z.string(), body: z.string() }),
+  "comment.resolved": z.object({ commentId: z.string(), old: z.literal("open"), new: z.literal("resolved") }),
+  "comment.reopened": z.object({ commentId: z.string(), old: z.literal("resolved"), new: z.literal("open") }),
+
+  "system.seeded": z.object({ articles: z.array(z.string()), demoUsers: z.array(z.string()) }),
+} as const;
+
+export type AuditAction = keyof typeof eventSchemas;
+export const auditActions = Object.keys(eventSchemas) as AuditAction[];
+
+export type AuditPayload<A extends AuditAction> = z.input<(typeof eventSchemas)[A]>;
+
+export function isAuditAction(value: string): value is AuditAction {
+  return Object.hasOwn(eventSchemas, value);
+}
+
+/** Validates a stored payload when it is read back. */
+export function parseStoredPayload(action: string, payload: unknown): { ok: true; payload: unknown } | { ok: false; error: string } {
+  if (!isAuditAction(action)) return { ok: false, error: `unknown action ${action}` };
+  const result = eventSchemas[action].safeParse(payload);
+  return result.success ? { ok: true, payload: result.data } : { ok: false, error: result.error.issues[0]?.message ?? "invalid" };
+}

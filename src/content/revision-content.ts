@@ -1,0 +1,118 @@
+// What an editor writes: the full content of one revision. The same schema
+// validates the editor form, the seed and anything hashed or signed.
+import { createHash } from "node:crypto";
+import { z } from "zod";
+
+export const referenceTypes = ["GUIDELINE", "RESEARCH", "REVIEW", "DRUG_LABEL", "OTHER"] as const;
+export const referenceTypeLabels: Record<(typeof referenceTypes)[number], string> = {
+  GUIDELINE: "Guideline",
+  RESEARCH: "Research",
+  REVIEW: "Review",
+  DRUG_LABEL: "Drug label",
+  OTHER: "Other",
+};
+
+export const citationKeyPattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
+
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    .transform((v) => (v === "" ? null : v))
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null);
+
+export const referenceSchema = z.object({
+  key: z.string().trim().regex(citationKeyPattern, "use letters, digits and - _ . : only, starting with a letter or digit").max(80),
+  type: z.enum(referenceTypes, { message: "choose a reference type" }),
+  title: optionalText(500),
+  authors: optionalText(500),
+  source: optionalText(300),
+  year: z
+    .union([z.number(), z.string().trim()])
+    .transform((v) => (v === "" ? null : Number(v)))
+    .pipe(z.number().int("must be a whole year").min(1800, "must be 1800 or later").max(2100, "must be 2100 or earlier").nullable())
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
+  doi: optionalText(200).refine((v) => v === null || /^10\.\d{4,9}\/\S+$/.test(v), "must look like 10.1234/abc"),
+  pmid: optionalText(12).refine((v) => v === null || /^\d{1,10}$/.test(v), "must be digits only"),
+  url: optionalText(1000).refine((v) => v === null || /^https?:\/\/\S+$/.test(v), "must start with http:// or https://"),
+  detailsMissing: z.boolean().default(false),
+  note: optionalText(500),
+});
+
+export const sectionSchema = z.object({
+  /** Stable identity across revisions; generated for new sections. */
+  key: z.string().trim().regex(/^[a-z0-9-]{1,80}$/, "invalid section key"),
+  depth: z.coerce.number().int().min(1).max(2),
+  heading: z.string().trim().min(1, "a section needs a heading").max(200, "must be at most 200 characters"),
+  body: z.string().max(50_000, "must be at most 50,000 characters").transform((v) => v.replace(/\r\n/g, "\n").trimEnd()),
+});
+
+export const revisionContentSchema = z
+  .object({
+    title: z.string().trim().min(5, "the question must be at least 5 characters").max(300, "must be at most 300 characters"),
+    summaryHeading: z.string().trim().min(1, "a heading is required").max(200),
+    summary: z.string().trim().min(1, "a summary is required").max(5000).transform((v) => v.replace(/\r\n/g, "\n")),
+    lastUpdated: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date (yyyy-mm-dd)").refine((v) => !Number.isNaN(Date.parse(v)), "must be a real date"),
+    disclaimerHeading: z.string().trim().min(1).max(200),
+    disclaimer: z.string().trim().min(1, "the disclaimer is required").max(5000),
+    sections: z.array(sectionSchema).max(200),
+    references: z.array(referenceSchema).max(500),
+  })
+  .superRefine((content, ctx) => {
+    const seen = new Set<string>();
+    content.references.forEach((ref, i) => {
+      if (seen.has(ref.key)) ctx.addIssue({ code: "custom", path: ["references", i, "key"], message: `key "${ref.key}" is used twice` });
+      seen.add(ref.key);
+    });
+    const sectionKeys = new Set<string>();
+    content.sections.forEach((section, i) => {
+      if (sectionKeys.has(section.key)) ctx.addIssue({ code: "custom", path: ["sections", i, "key"], message: "duplicate section" });
+      sectionKeys.add(section.key);
+    });
+    if (content.sections[0]?.depth === 2) {
+      ctx.addIssue({ code: "custom", path: ["sections", 0, "depth"], message: "the first section cannot be a subsection" });
+    }
+  });
+
+export type RevisionContent = z.output<typeof revisionContentSchema>;
+export type ReferenceContent = RevisionContent["references"][number];
+export type SectionContent = RevisionContent["sections"][number];
+
+/** Fields in a fixed order, so the same content always gives the same hash. */
+function canonical(content: RevisionContent) {
+  return {
+    title: content.title,
+    summaryHeading: content.summaryHeading,
+    summary: content.summary,
+    lastUpdated: content.lastUpdated,
+    disclaimerHeading: content.disclaimerHeading,
+    disclaimer: content.disclaimer,
+    sections: content.sections.map((s) => ({ key: s.key, depth: s.depth, heading: s.heading, body: s.body })),
+    references: content.references.map((r) => ({
+      key: r.key, type: r.type, title: r.title, authors: r.authors, source: r.source, year: r.year,
+      doi: r.doi, pmid: r.pmid, url: r.url, detailsMissing: r.detailsMissing, note: r.note,
+    })),
+  };
+}
+
+/** SHA-256 of the canonical content: what an approval signature is bound to. */
+export function contentHash(content: RevisionContent): string {
+  return createHash("sha256").update(JSON.stringify(canonical(content))).digest("hex");
+}
+
+export function slugify(text: string): string {
+  return text
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/^(what|which|how|when|why|who) (are|is|do|does|should|can) (the )?/, "")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 80)
+    .replace(/-+$/, "");
+}

@@ -1,0 +1,55 @@
+// Starts the application: configuration, database (embedded by default),
+// migrations, first-run seed, then HTTP. Any start-up problem ends the process
+// with one sentence naming the setting at fault.
+import type { Server } from "node:http";
+import { loadConfig } from "./config.js";
+import { openDatabase, type Database } from "./db/database.js";
+import { ConfigError } from "./errors.js";
+import { createApp } from "./app.js";
+import { seedDatabase } from "./services/seed.js";
+
+async function main() {
+  const config = loadConfig();
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  if ((await database.prisma.article.count()) === 0) {
+    const seeded = await seedDatabase(database.prisma, { demoUsers: config.seedDemoUsers });
+    console.log(`Seeded ${seeded.articles.length} article(s) and ${seeded.demoUsers.length} demo account(s).`);
+  }
+  const app = createApp({ config, database });
+  const server = await listen(app, config.port, config.host);
+  const where = database.kind === "embedded" ? `embedded PostgreSQL in ${config.dataDir}` : "PostgreSQL server from DATABASE_URL";
+  console.log(`Listening on http://localhost:${config.port} (${where}).`);
+  shutdownOn(server, database);
+}
+
+function listen(app: ReturnType<typeof createApp>, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once("listening", () => resolve(server));
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EADDRINUSE") reject(new ConfigError(`Setting PORT (${port}) is already in use by another program; choose another port.`));
+      else if (error.code === "EACCES") reject(new ConfigError(`Setting PORT (${port}) needs privileges this process does not have; choose a port above 1024.`));
+      else reject(error);
+    });
+  });
+}
+
+function shutdownOn(server: Server, database: Database) {
+  const stop = () => {
+    server.close(() => {
+      database.close().finally(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+main().catch((error) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else {
+    console.error(`The app could not start: ${(error as Error)?.message ?? error}`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,108 @@
+// Creating articles and reading them for the public.
+import type { Db } from "../db/database.js";
+import { AppError } from "../errors.js";
+import { recordEvent, type RequestContext } from "../audit/audit-log.js";
+import type { RevisionContent } from "../content/revision-content.js";
+import type { RevisionState } from "../generated/prisma/client.js";
+import { contentChanges, findRevision, insertRevision, type RevisionWithContent } from "./revisions.js";
+
+export interface NewArticle {
+  slug: string;
+  content: RevisionContent;
+  visibleWhilePending?: boolean;
+  approvalsRequired?: number;
+  /** The seed imports an article already submitted; editors always start with a draft. */
+  initialState?: RevisionState;
+  authorId: string | null;
+}
+
+export async function createArticle(db: Db, ctx: RequestContext, input: NewArticle) {
+  return db.$transaction(async (tx) => {
+    if (await tx.article.findUnique({ where: { slug: input.slug } })) {
+      throw new AppError("CONFLICT", `An article with the address "${input.slug}" already exists.`, { fieldErrors: { slug: "already used by another article" } });
+    }
+    const article = await tx.article.create({
+      data: { slug: input.slug, visibleWhilePending: input.visibleWhilePending ?? false, approvalsRequired: input.approvalsRequired ?? 1 },
+    });
+    const revision = await insertRevision(tx, {
+      articleId: article.id, number: 1, state: input.initialState ?? "DRAFT", content: input.content,
+      authorId: input.authorId, basedOnId: null, changeNote: "First revision",
+    });
+    await tx.article.update({ where: { id: article.id }, data: { currentRevisionId: revision.id } });
+    const common = { entityType: "article" as const, entityId: article.id, articleId: article.id, articleTitle: input.content.title };
+    await recordEvent(tx, ctx, {
+      ...common, action: "article.created",
+      payload: { slug: article.slug, title: input.content.title, visibleWhilePending: article.visibleWhilePending, approvalsRequired: article.approvalsRequired },
+    });
+    await recordEvent(tx, ctx, {
+      ...common, action: "article.revision.created", entityType: "revision", entityId: revision.id, revisionId: revision.id,
+      payload: { revisionNumber: 1, basedOnNumber: null, changeNote: "First revision", contentHash: revision.contentHash, changes: contentChanges(null, input.content) },
+    });
+    return { article, revision };
+  });
+}
+
+/** Revision states the public may see (with a caution banner) while nothing is published. */
+const PENDING_VISIBLE: RevisionState[] = ["SUBMITTED", "UNDER_REVIEW"];
+
+export interface PublicArticle {
+  article: { id: string; slug: string; nextReviewDue: Date | null };
+  revision: RevisionWithContent;
+  /** True when the shown content has not been approved: show the caution banner. */
+  pendingReview: boolean;
+  /** State of the newest revision, for the review tracker. */
+  newestState: RevisionState;
+}
+
+/**
+ * What the public sees of an article: its published revision if there is one,
+ * whatever newer revisions are in progress; otherwise, only for articles marked
+ * visible while pending, the latest submitted or under-review revision. Drafts never.
+ */
+export async function findPublicArticle(db: Db, slug: string): Promise<PublicArticle | null> {
+  const article = await db.article.findUnique({
+    where: { slug },
+    select: { id: true, slug: true, nextReviewDue: true, visibleWhilePending: true, publishedRevisionId: true, currentRevision: { select: { state: true } } },
+  });
+  if (!article || !article.currentRevision) return null;
+  let revisionId = article.publishedRevisionId;
+  if (!revisionId && article.visibleWhilePending) {
+    const pending = await db.revision.findFirst({
+      where: { articleId: article.id, state: { in: PENDING_VISIBLE } },
+      orderBy: { number: "desc" },
+      select: { id: true },
+    });
+    revisionId = pending?.id ?? null;
+  }
+  if (!revisionId) return null;
+  const revision = await findRevision(db, revisionId);
+  if (!revision) return null;
+  return {
+    article: { id: article.id, slug: article.slug, nextReviewDue: article.nextReviewDue },
+    revision,
+    pendingReview: revision.state !== "PUBLISHED",
+    newestState: article.currentRevision.state,
+  };
+}
+
+/** Articles the public can open, for the index page. */
+export async function listPublicArticles(db: Db) {
+  const articles = await db.article.findMany({
+    where: {
+      OR: [
+        { publishedRevisionId: { not: null } },
+        { visibleWhilePending: true, revisions: { some: { state: { in: PENDING_VISIBLE } } } },
+      ],
+    },
+    orderBy: { slug: "asc" },
+    select: {
+      slug: true,
+      publishedRevision: { select: { title: true, summary: true, lastUpdated: true } },
+      revisions: { where: { state: { in: PENDING_VISIBLE } }, orderBy: { number: "desc" }, take: 1, select: { title: true, summary: true, lastUpdated: true } },
+    },
+  });
+  return articles.map((a) => {
+    const shown = a.publishedRevision ?? a.revisions[0]!;
+    return { slug: a.slug, title: shown.title, summary: shown.summary, lastUpdated: shown.lastUpdated, pendingReview: !a.publishedRevision };
+  });
+}

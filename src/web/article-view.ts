@@ -1,0 +1,34 @@
+// The data an article page needs: shared by the public page and the editor's
+// preview so both render identically.
+import type { Db } from "../db/database.js";
+import { renderRevision } from "../content/render.js";
+import type { PublicArticle } from "../services/articles.js";
+import { toContent, type RevisionWithContent } from "../services/revisions.js";
+import { verifySignature } from "../services/signatures.js";
+
+export async function articleView(revision: RevisionWithContent, options: { pendingReview: boolean; newestState: string; nextReviewDue: Date | null }) {
+  const rendered = renderRevision(toContent(revision));
+  const reviewedBy = revision.approvals.map((a) => ({
+    name: a.signerName,
+    credentials: a.signerCredentials,
+    meaning: a.meaning,
+    signedAt: a.signedAt,
+    valid: verifySignature(a, revision),
+  }));
+  const today = new Date().toISOString().slice(0, 10);
+  const nextReviewDue = options.nextReviewDue?.toISOString().slice(0, 10) ?? null;
+  return {
+    rendered,
+    pendingReview: options.pendingReview,
+    newestState: options.newestState,
+    publishedAt: revision.publishedAt,
+    reviewedBy,
+    lastReviewed: reviewedBy.length ? reviewedBy[reviewedBy.length - 1]!.signedAt : null,
+    nextReviewDue,
+    reviewOverdue: nextReviewDue !== null && nextReviewDue < today,
+  };
+}
+
+export async function publicArticleView(_db: Db, found: PublicArticle) {
+  return articleView(found.revision, { pendingReview: found.pendingReview, newestState: found.newestState, nextReviewDue: found.article.nextReviewDue });
+}

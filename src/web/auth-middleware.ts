@@ -1,0 +1,30 @@
+// Loads the signed-in user for each request. A session whose user was
+// deactivated, or that sat idle past its lifetime, is ended here.
+import type { NextFunction, Request, Response } from "express";
+import type { Config } from "../config.js";
+import type { Db } from "../db/database.js";
+import { auditContext } from "./context.js";
+import { recordSessionExpired } from "../services/auth.js";
+
+export function loadSignedInUser(db: Db, config: Config) {
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    const userId = req.session?.userId;
+    if (!userId) return next();
+    const user = await db.user.findUnique({ where: { id: userId } });
+    const now = Date.now();
+    if (!user || !user.active) {
+      delete req.session.userId;
+      return next();
+    }
+    if (req.session.lastSeenAt && now - req.session.lastSeenAt > config.sessionTtlMs) {
+      req.user = user;
+      await recordSessionExpired(db, auditContext(req));
+      req.user = undefined;
+      delete req.session.userId;
+      return next();
+    }
+    req.session.lastSeenAt = now;
+    req.user = user;
+    next();
+  };
+}

@@ -1,0 +1,49 @@
+// Maps errors to responses in one place: AppError codes to statuses, anything
+// else to a 500 page that shows no internals.
+import type { NextFunction, Request, Response } from "express";
+import { AppError, httpStatusOf } from "../errors.js";
+
+function wantsJson(req: Request): boolean {
+  return req.path.startsWith("/api/") || (req.accepts(["html", "json"]) === "json");
+}
+
+export function notFound(_req: Request, _res: Response, next: NextFunction) {
+  next(new AppError("NOT_FOUND", "There is no page at this address."));
+}
+
+export function errorHandler(log: (message: string) => void) {
+  return (error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    let appError: AppError;
+    if (error instanceof AppError) {
+      appError = error;
+    } else if (isBodyParserError(error)) {
+      appError = new AppError("BAD_REQUEST", "The request could not be read: " + error.message + ".");
+    } else {
+      log(`[${req.id}] ${req.method} ${req.originalUrl} failed: ${(error as Error)?.stack ?? String(error)}`);
+      res.status(500);
+      if (wantsJson(req)) return res.json({ error: "INTERNAL", message: "Something went wrong on our side.", requestId: req.id });
+      return res.render("error", { status: 500, title: "Something went wrong", message: "Something went wrong on our side. The problem has been logged; please try again.", requestId: req.id });
+    }
+    const status = httpStatusOf[appError.code];
+    if (appError.code === "UNAUTHENTICATED" && !wantsJson(req) && req.method === "GET") {
+      return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+    }
+    res.status(status);
+    if (wantsJson(req)) return res.json({ error: appError.code, message: appError.message, fieldErrors: appError.details.fieldErrors });
+    res.render("error", { status, title: titles[status] ?? "Error", message: appError.message, requestId: req.id });
+  };
+}
+
+const titles: Record<number, string> = {
+  400: "Please check your input",
+  401: "Please sign in",
+  403: "Not allowed",
+  404: "Page not found",
+  409: "Someone else changed this",
+  429: "Too many attempts",
+};
+
+function isBodyParserError(error: unknown): error is Error & { status: number } {
+  return typeof error === "object" && error !== null && "type" in error && "status" in error && (error as { status: number }).status < 500;
+}

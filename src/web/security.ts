@@ -1,0 +1,44 @@
+// CSRF protection (a synchronizer token kept in the session) and the guards
+// every non-public route uses.
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import type { NextFunction, Request, Response } from "express";
+import { AppError } from "../errors.js";
+import type { Role } from "../generated/prisma/client.js";
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export function csrfToken(req: Request): string {
+  req.session.csrfToken ??= randomBytes(32).toString("base64url");
+  return req.session.csrfToken;
+}
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function csrfProtection(req: Request, res: Response, next: NextFunction) {
+  // Templates read the token lazily, so a session is only created for pages with forms.
+  res.locals.csrfToken = () => csrfToken(req);
+  if (SAFE_METHODS.has(req.method)) return next();
+  const sent = (req.body && typeof req.body._csrf === "string" ? req.body._csrf : undefined) ?? req.get("x-csrf-token");
+  const expected = req.session?.csrfToken;
+  if (!sent || !expected || !sameToken(sent, expected)) {
+    return next(new AppError("FORBIDDEN", "This form has expired or did not come from this site. Go back, reload the page and try again."));
+  }
+  next();
+}
+
+export function requireUser(req: Request, _res: Response, next: NextFunction) {
+  if (!req.user) return next(new AppError("UNAUTHENTICATED", "Please sign in to continue."));
+  next();
+}
+
+export function requireRole(...allowed: Role[]) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    if (!req.user) return next(new AppError("UNAUTHENTICATED", "Please sign in to continue."));
+    if (!allowed.includes(req.user.role)) return next(new AppError("FORBIDDEN", "Your role does not allow this."));
+    next();
+  };
+}
