@@ -6,7 +6,8 @@ import helmet from "helmet";
 import session from "express-session";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
-import { assignRequestId } from "./web/context.js";
+import { assignRequestId, auditContext } from "./web/context.js";
+import { recordForbidden } from "./services/auth.js";
 import { errorHandler, notFound } from "./web/error-handler.js";
 import { PrismaSessionStore } from "./web/session-store.js";
 import { csrfProtection } from "./web/security.js";
@@ -70,6 +71,10 @@ export function createApp({ config, database, log = (m) => console.error(m) }: A
   app.use("/admin", adminRoutes(db));
 
   app.use(notFound);
-  app.use(errorHandler(log));
+  app.use(
+    errorHandler(log, (req, error) =>
+      recordForbidden(db, auditContext(req), req.method, req.originalUrl.slice(0, 300), String(error.details.securityReason ?? error.message).slice(0, 300)),
+    ),
+  );
   return app;
 }

@@ -39,13 +39,13 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       throw new ConfigError(`Setting DATA_DIR (${options.dataDir}) could not be opened as an embedded database: ${(error as Error).message}.`);
     }
     // A loopback socket on a free port: the same driver then serves both kinds.
-    const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 16 });
+    const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 4 });
     await server.start();
     embedded = { db, server };
     connectionString = `postgresql://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
   }
 
-  const pool = new pg.Pool({ connectionString, max: embedded ? 4 : 10, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ connectionString, max: embedded ? 1 : 10, connectionTimeoutMillis: 10_000 });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on("error", () => {});
   try {
@@ -63,6 +63,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   if (options.migrate !== false) await applyMigrations(pool);
 
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  if (embedded) serializeInteractiveTransactions(prisma);
   return {
     prisma,
     pool,
@@ -76,4 +77,23 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       }
     },
   };
+}
+
+/**
+ * PGlite is one PostgreSQL session shared by every socket connection: while one
+ * transaction is open, the socket server holds back every other connection's
+ * queries. Interactive transactions that wait for each other can then outlive
+ * Prisma's transaction timeout and wedge the queue. Running them one at a time
+ * in this process avoids that; a PostgreSQL server needs no such thing.
+ */
+function serializeInteractiveTransactions(prisma: PrismaClient) {
+  let tail: Promise<unknown> = Promise.resolve();
+  const original = prisma.$transaction.bind(prisma) as (...args: unknown[]) => Promise<unknown>;
+  const serialized = (...args: unknown[]) => {
+    if (typeof args[0] !== "function") return original(...args);
+    const run = tail.then(() => original(args[0], { maxWait: 60_000, timeout: 60_000, ...(args[1] as object) }));
+    tail = run.catch(() => {});
+    return run;
+  };
+  (prisma as unknown as { $transaction: typeof serialized }).$transaction = serialized;
 }

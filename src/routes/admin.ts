@@ -1,2 +1,95 @@
-import { Router } from "express";
-export function adminRoutes(_db: unknown) { return Router(); }
+// Admin pages: users and the site-wide audit log with export.
+import { Router, type Response } from "express";
+import { z } from "zod";
+import type { Db } from "../db/database.js";
+import { AppError } from "../errors.js";
+import { auditActions } from "../audit/events.js";
+import { auditContext } from "../web/context.js";
+import { requireUser } from "../web/security.js";
+import { parseInput } from "../web/validate.js";
+import { can, type Permission } from "../workflow/permissions.js";
+import { createUser, newUserSchema, roleLabels, roles, setUserActive, updateUser, userChangesSchema } from "../services/users.js";
+import { auditFilterSchema, auditPage, auditRowsForExport, csvHeader, csvLine, jsonLine } from "../services/audit-queries.js";
+
+const userParams = z.object({ id: z.string().uuid() });
+
+export function adminRoutes(db: Db) {
+  const router = Router();
+  router.use(requireUser);
+  const need = (permission: Permission) => (req: Express.Request, _res: unknown, next: (e?: unknown) => void) =>
+    next(can(req.user, permission) ? undefined : new AppError("FORBIDDEN", "Only administrators can open this page."));
+
+  // ---- users
+  router.get("/users", need("user.manage"), async (_req, res) => {
+    const users = await db.user.findMany({ orderBy: [{ active: "desc" }, { name: "asc" }] });
+    res.render("admin/users", { title: "Users", users, roles, roleLabels, fieldErrors: {}, values: {}, error: null });
+  });
+
+  router.post("/users", need("user.manage"), async (req, res) => {
+    const values = { ...req.body, password: "" };
+    try {
+      const input = parseInput(newUserSchema, { ...req.body, canReview: req.body?.canReview === "on" }, "The new user");
+      await createUser(db, auditContext(req), input);
+      res.redirect(303, "/admin/users");
+    } catch (error) {
+      if (!(error instanceof AppError) || !["BAD_REQUEST", "CONFLICT"].includes(error.code)) throw error;
+      const users = await db.user.findMany({ orderBy: [{ active: "desc" }, { name: "asc" }] });
+      res.status(error.code === "CONFLICT" ? 409 : 400).render("admin/users", { title: "Users", users, roles, roleLabels, fieldErrors: error.details.fieldErrors ?? {}, values, error: error.message });
+    }
+  });
+
+  router.post("/users/:id", need("user.manage"), async (req, res) => {
+    const { id } = parseParams(req.params);
+    const input = parseInput(userChangesSchema, req.body, "The user");
+    await updateUser(db, auditContext(req), req.user!.id, id, input);
+    res.redirect(303, "/admin/users");
+  });
+
+  for (const [action, active] of [["deactivate", false], ["reactivate", true]] as const) {
+    router.post(`/users/:id/${action}`, need("user.manage"), async (req, res) => {
+      const { id } = parseParams(req.params);
+      await setUserActive(db, auditContext(req), req.user!.id, id, active);
+      res.redirect(303, "/admin/users");
+    });
+  }
+
+  // ---- audit log
+  router.get("/audit", need("audit.view"), async (req, res) => {
+    const filter = parseInput(auditFilterSchema, req.query, "The filter");
+    const page = await auditPage(db, filter);
+    const query = new URLSearchParams(Object.entries(req.query).filter(([k, v]) => k !== "before" && typeof v === "string" && v) as [string, string][]);
+    res.render("admin/audit", { title: "Audit log", page, filter: req.query, query: query.toString(), actions: auditActions });
+  });
+
+  router.get("/audit/export.csv", need("audit.view"), async (req, res) => {
+    const filter = parseInput(auditFilterSchema, req.query, "The filter");
+    res.setHeader("Content-Type", "text/csv; charset=utf-8");
+    res.setHeader("Content-Disposition", `attachment; filename="audit-${new Date().toISOString().slice(0, 10)}.csv"`);
+    await stream(res, csvHeader(), auditRowsForExport(db, filter), csvLine);
+  });
+
+  router.get("/audit/export.jsonl", need("audit.view"), async (req, res) => {
+    const filter = parseInput(auditFilterSchema, req.query, "The filter");
+    res.setHeader("Content-Type", "application/x-ndjson; charset=utf-8");
+    res.setHeader("Content-Disposition", `attachment; filename="audit-${new Date().toISOString().slice(0, 10)}.jsonl"`);
+    await stream(res, "", auditRowsForExport(db, filter), jsonLine);
+  });
+
+  return router;
+}
+
+function parseParams(params: unknown) {
+  const parsed = userParams.safeParse(params);
+  if (!parsed.success) throw new AppError("NOT_FOUND", "That user does not exist.");
+  return parsed.data;
+}
+
+/** Writes rows as they come, waiting when the client reads slowly: constant memory. */
+async function stream<T>(res: Response, head: string, rows: AsyncIterable<T>, line: (row: T) => string) {
+  if (head) res.write(head);
+  for await (const row of rows) {
+    if (res.destroyed) return;
+    if (!res.write(line(row))) await new Promise((resolve) => res.once("drain", resolve));
+  }
+  res.end();
+}

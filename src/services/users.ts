@@ -68,3 +68,48 @@ export function listBoardMembers(db: Db) {
     select: { id: true, name: true, credentials: true },
   });
 }
+
+export const userChangesSchema = z.object({
+  name: z.string().trim().min(2, "must be at least 2 characters").max(120),
+  role: z.enum(roles, { message: "choose editor, reviewer or admin" }),
+  credentials: z.string().trim().max(200).optional().transform((v) => (v ? v : null)),
+  canReview: z.union([z.literal("on"), z.literal("true"), z.boolean()]).optional().transform((v) => v === "on" || v === "true" || v === true),
+});
+
+/** Changes a user's profile or role; role changes get their own event. */
+export async function updateUser(db: Db, ctx: RequestContext, actorId: string, userId: string, input: z.infer<typeof userChangesSchema>) {
+  return db.$transaction(async (tx) => {
+    const user = await tx.user.findUnique({ where: { id: userId } });
+    if (!user) throw new AppError("NOT_FOUND", "That user does not exist.");
+    if (user.id === actorId && input.role !== "ADMIN") throw new AppError("CONFLICT", "You cannot remove your own admin role; ask another admin.");
+    const changes: Record<string, { old: unknown; new: unknown }> = {};
+    for (const field of ["name", "credentials", "canReview"] as const) {
+      if (user[field] !== input[field]) changes[field] = { old: user[field], new: input[field] };
+    }
+    const roleChanged = user.role !== input.role;
+    if (!roleChanged && !Object.keys(changes).length) throw new AppError("BAD_REQUEST", "Nothing was changed.");
+    const updated = await tx.user.update({ where: { id: userId }, data: input });
+    if (Object.keys(changes).length) await recordEvent(tx, ctx, { action: "user.changed", entityType: "user", entityId: userId, payload: { changes } });
+    if (roleChanged) await recordEvent(tx, ctx, { action: "user.role.changed", entityType: "user", entityId: userId, payload: { old: user.role, new: input.role } });
+    return updated;
+  });
+}
+
+/** Deactivating a user ends all their sessions at once; history keeps their name. */
+export async function setUserActive(db: Db, ctx: RequestContext, actorId: string, userId: string, active: boolean) {
+  if (userId === actorId && !active) throw new AppError("CONFLICT", "You cannot deactivate your own account.");
+  return db.$transaction(async (tx) => {
+    const updated = await tx.user.updateMany({ where: { id: userId, active: !active }, data: { active } });
+    if (updated.count !== 1) {
+      if (!(await tx.user.findUnique({ where: { id: userId } }))) throw new AppError("NOT_FOUND", "That user does not exist.");
+      throw new AppError("CONFLICT", active ? "That user is already active." : "That user is already deactivated.");
+    }
+    if (active) {
+      await recordEvent(tx, ctx, { action: "user.reactivated", entityType: "user", entityId: userId, payload: {} });
+    } else {
+      const ended = await tx.session.deleteMany({ where: { userId } });
+      await recordEvent(tx, ctx, { action: "user.deactivated", entityType: "user", entityId: userId, payload: { sessionsEnded: ended.count } });
+      if (ended.count) await recordEvent(tx, ctx, { action: "auth.session.revoked", entityType: "session", entityId: userId, payload: { reason: "user deactivated", sessions: ended.count } });
+    }
+  });
+}

@@ -11,8 +11,8 @@ export function notFound(_req: Request, _res: Response, next: NextFunction) {
   next(new AppError("NOT_FOUND", "There is no page at this address."));
 }
 
-export function errorHandler(log: (message: string) => void) {
-  return (error: unknown, req: Request, res: Response, next: NextFunction) => {
+export function errorHandler(log: (message: string) => void, onForbidden?: (req: Request, error: AppError) => Promise<void>) {
+  return async (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
     let appError: AppError;
     if (error instanceof AppError) {
@@ -26,6 +26,10 @@ export function errorHandler(log: (message: string) => void) {
       return res.render("error", { status: 500, title: "Something went wrong", message: "Something went wrong on our side. The problem has been logged; please try again.", requestId: req.id });
     }
     const status = httpStatusOf[appError.code];
+    // Refused requests change nothing, but a forbidden attempt is itself a security event.
+    if (appError.code === "FORBIDDEN" && onForbidden) {
+      await onForbidden(req, appError).catch((e) => log(`[${req.id}] could not record forbidden attempt: ${(e as Error).message}`));
+    }
     if (appError.code === "UNAUTHENTICATED" && !wantsJson(req) && req.method === "GET") {
       return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
     }

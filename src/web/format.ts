@@ -15,6 +15,8 @@ export function formatDateTime(value: Date | string | null | undefined): string 
   return dateTimeFormat.format(typeof value === "string" ? new Date(value) : value);
 }
 
+export const revisionStates = ["DRAFT", "SUBMITTED", "UNDER_REVIEW", "CHANGES_REQUESTED", "APPROVED", "PUBLISHED"] as const;
+
 export const stateLabels: Record<string, string> = {
   DRAFT: "Draft",
   SUBMITTED: "Submitted",

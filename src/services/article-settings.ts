@@ -1,0 +1,37 @@
+// Article-level settings (not part of any revision): public visibility while
+// pending review, approvals required, the next review date, the address.
+import { z } from "zod";
+import type { Db } from "../db/database.js";
+import { AppError } from "../errors.js";
+import { recordEvent, type RequestContext } from "../audit/audit-log.js";
+
+export const articleSettingsSchema = z.object({
+  version: z.coerce.number().int().min(0),
+  slug: z.string().trim().min(1, "required").max(120).regex(/^[a-z0-9-]+$/, "use lowercase letters, digits and hyphens"),
+  visibleWhilePending: z.union([z.literal("on"), z.literal("")]).optional().transform((v) => v === "on"),
+  approvalsRequired: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "at least 1").max(5, "at most 5"),
+  nextReviewDue: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date").optional().or(z.literal("")).transform((v) => v || null),
+});
+
+export async function updateArticleSettings(db: Db, ctx: RequestContext, articleId: string, input: z.infer<typeof articleSettingsSchema>) {
+  return db.$transaction(async (tx) => {
+    const article = await tx.article.findUnique({ where: { id: articleId }, include: { currentRevision: { select: { title: true } } } });
+    if (!article) throw new AppError("NOT_FOUND", "That article does not exist.");
+    if (article.version !== input.version) throw new AppError("CONFLICT", "Someone else changed this article's settings meanwhile; reload and try again.");
+    if (input.slug !== article.slug && (await tx.article.findUnique({ where: { slug: input.slug } }))) {
+      throw new AppError("CONFLICT", `The address "${input.slug}" is used by another article.`, { fieldErrors: { slug: "already used" } });
+    }
+    const before = { slug: article.slug, visibleWhilePending: article.visibleWhilePending, approvalsRequired: article.approvalsRequired, nextReviewDue: article.nextReviewDue?.toISOString().slice(0, 10) ?? null };
+    const after = { slug: input.slug, visibleWhilePending: input.visibleWhilePending, approvalsRequired: input.approvalsRequired, nextReviewDue: input.nextReviewDue };
+    const changes = Object.fromEntries(
+      (Object.keys(after) as (keyof typeof after)[]).filter((k) => before[k] !== after[k]).map((k) => [k, { old: before[k], new: after[k] }]),
+    );
+    if (!Object.keys(changes).length) throw new AppError("BAD_REQUEST", "Nothing was changed.");
+    const updated = await tx.article.updateMany({
+      where: { id: articleId, version: input.version },
+      data: { ...after, nextReviewDue: after.nextReviewDue ? new Date(after.nextReviewDue) : null, version: { increment: 1 } },
+    });
+    if (updated.count !== 1) throw new AppError("CONFLICT", "Someone else changed this article's settings meanwhile; reload and try again.");
+    await recordEvent(tx, ctx, { action: "article.settings.changed", entityType: "article", entityId: articleId, articleId, articleTitle: article.currentRevision?.title ?? null, payload: { changes } });
+  });
+}

@@ -1,0 +1,82 @@
+// Citation integrity checks, run on every save and shown to editors and reviewers.
+// Errors block "Submit for review" and "Approve"; warnings inform.
+import { citationKeys } from "../content/markdown.js";
+import type { RevisionContent } from "../content/revision-content.js";
+
+export interface CitationIssue {
+  severity: "error" | "warning";
+  code: "unresolved-citation" | "missing-details" | "uncited-reference" | "duplicate-reference" | "uncited-dose-claim";
+  /** Where it occurs, in words an editor can find: "Section “Invasive Options”, item 3". */
+  where: string;
+  message: string;
+}
+
+// A dose is a number followed by a unit, e.g. "2-4mg", "36 mg daily", "20-40g/week".
+const DOSE = /\b\d+(?:[.,]\d+)?(?:\s*[-–]\s*\d+(?:[.,]\d+)?)?\s?(?:mg|mcg|µg|g|ml|mL|units?|IU|mg\/kg)\b/;
+
+/** Splits Markdown into paragraphs and list items, keeping each one's own line(s). */
+function claims(markdown: string): string[] {
+  const out: string[] = [];
+  let current: string[] = [];
+  const flush = () => {
+    if (current.length) out.push(current.join(" "));
+    current = [];
+  };
+  for (const line of markdown.split("\n")) {
+    if (/^\s*$/.test(line)) flush();
+    else if (/^\s*(?:[-*+]|\d+[.)])\s+/.test(line)) {
+      flush();
+      current.push(line.trim());
+    } else current.push(line.trim());
+  }
+  flush();
+  return out;
+}
+
+export function checkCitations(content: RevisionContent): CitationIssue[] {
+  const issues: CitationIssue[] = [];
+  const refsByKey = new Map(content.references.map((r) => [r.key, r]));
+  const cited = new Set<string>();
+  const texts = [
+    { where: `Summary`, markdown: content.summary },
+    ...content.sections.map((s) => ({ where: `Section “${s.heading}”`, markdown: s.body })),
+  ];
+  for (const text of texts) {
+    claims(text.markdown).forEach((claim, i) => {
+      const keys = citationKeys(claim);
+      const where = text.where === "Summary" ? `Summary, paragraph ${i + 1}` : `${text.where}, item ${i + 1}`;
+      for (const key of keys) {
+        cited.add(key);
+        if (!refsByKey.has(key)) {
+          issues.push({ severity: "error", code: "unresolved-citation", where, message: `Citation [@${key}] names no reference in the list.` });
+        }
+      }
+      if (keys.length === 0 && DOSE.test(claim)) {
+        issues.push({ severity: "warning", code: "uncited-dose-claim", where, message: `States a dose ("${DOSE.exec(claim)![0]}") without a citation.` });
+      }
+    });
+  }
+  const seen = { doi: new Map<string, string>(), pmid: new Map<string, string>(), title: new Map<string, string>() };
+  content.references.forEach((ref, i) => {
+    const where = `Reference ${i + 1} (${ref.key})`;
+    const missing = [!ref.title && "title", !ref.source && "journal or publisher", !ref.year && "year"].filter(Boolean);
+    if (missing.length) {
+      issues.push({
+        severity: "error", code: "missing-details", where,
+        message: `Missing ${missing.join(", ")}${ref.detailsMissing ? " (the source did not name this reference; supply its details)" : ""}.`,
+      });
+    }
+    if (!cited.has(ref.key)) issues.push({ severity: "warning", code: "uncited-reference", where, message: "Never cited in the text." });
+    for (const [field, value] of [["doi", ref.doi?.toLowerCase()], ["pmid", ref.pmid], ["title", ref.title?.toLowerCase().replace(/\W+/g, " ").trim()]] as const) {
+      if (!value) continue;
+      const other = seen[field].get(value);
+      if (other) issues.push({ severity: "error", code: "duplicate-reference", where, message: `Same ${field === "title" ? "title" : field.toUpperCase()} as ${other}.` });
+      else seen[field].set(value, ref.key);
+    }
+  });
+  return issues;
+}
+
+export function citationErrors(content: RevisionContent): CitationIssue[] {
+  return checkCitations(content).filter((i) => i.severity === "error");
+}

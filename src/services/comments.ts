@@ -1,0 +1,110 @@
+// Review comments on a revision or one of its sections, with threaded replies,
+// resolve and reopen. A section comment follows the section (by key) into later
+// revisions and is marked when the section's text has changed since.
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import type { Db } from "../db/database.js";
+import type { User } from "../generated/prisma/client.js";
+import { AppError } from "../errors.js";
+import { recordEvent, type RequestContext } from "../audit/audit-log.js";
+import { can } from "../workflow/permissions.js";
+import { findRevision } from "./revisions.js";
+
+export const newCommentSchema = z.object({
+  revisionId: z.string().uuid("unknown revision"),
+  sectionKey: z.string().trim().max(80).optional().transform((v) => v || null),
+  quote: z.string().trim().max(1000, "quote at most 1,000 characters").optional().transform((v) => v || null),
+  body: z.string().trim().min(1, "write a comment").max(5000, "must be at most 5,000 characters"),
+});
+export const replySchema = z.object({ body: z.string().trim().min(1, "write a reply").max(5000, "must be at most 5,000 characters") });
+
+export function sectionHash(heading: string, body: string): string {
+  return createHash("sha256").update(`${heading}\n${body}`).digest("hex");
+}
+
+function assertMayComment(user: User) {
+  if (!can(user, "comment.write")) throw new AppError("FORBIDDEN", "Your role does not allow commenting.");
+}
+
+export async function addComment(db: Db, ctx: RequestContext, user: User, articleId: string, input: z.infer<typeof newCommentSchema>) {
+  assertMayComment(user);
+  const revision = await findRevision(db, input.revisionId);
+  if (!revision || revision.articleId !== articleId) throw new AppError("NOT_FOUND", "That revision does not exist.");
+  const section = input.sectionKey ? revision.sections.find((s) => s.key === input.sectionKey) : null;
+  if (input.sectionKey && !section) throw new AppError("BAD_REQUEST", "That section is not part of this revision.", { fieldErrors: { sectionKey: "unknown section" } });
+  if (input.quote && section && !section.body.includes(input.quote) && !section.heading.includes(input.quote)) {
+    throw new AppError("BAD_REQUEST", "The quoted passage does not appear in that section.", { fieldErrors: { quote: "quote text from the section" } });
+  }
+  return db.$transaction(async (tx) => {
+    const comment = await tx.comment.create({
+      data: {
+        articleId, revisionId: revision.id, sectionKey: section?.key ?? null, sectionHash: section ? sectionHash(section.heading, section.body) : null,
+        authorId: user.id, quote: input.quote, body: input.body,
+      },
+    });
+    await recordEvent(tx, ctx, {
+      action: "comment.created", entityType: "comment", entityId: comment.id, articleId, revisionId: revision.id, articleTitle: revision.title,
+      payload: { commentId: comment.id, sectionKey: comment.sectionKey, quote: comment.quote, body: comment.body, kind: comment.kind },
+    });
+    return comment;
+  });
+}
+
+async function findThread(db: Db, articleId: string, commentId: string) {
+  const comment = await db.comment.findUnique({ where: { id: commentId } });
+  if (!comment || comment.articleId !== articleId) throw new AppError("NOT_FOUND", "That comment does not exist.");
+  if (comment.parentId) throw new AppError("BAD_REQUEST", "Reply to, resolve or reopen the first comment of a thread.");
+  return comment;
+}
+
+export async function replyToComment(db: Db, ctx: RequestContext, user: User, articleId: string, commentId: string, body: string) {
+  assertMayComment(user);
+  const parent = await findThread(db, articleId, commentId);
+  return db.$transaction(async (tx) => {
+    const reply = await tx.comment.create({
+      data: { articleId, revisionId: parent.revisionId, sectionKey: parent.sectionKey, sectionHash: parent.sectionHash, parentId: parent.id, authorId: user.id, body },
+    });
+    await recordEvent(tx, ctx, {
+      action: "comment.replied", entityType: "comment", entityId: reply.id, articleId, revisionId: parent.revisionId,
+      payload: { commentId: reply.id, parentId: parent.id, body },
+    });
+    return reply;
+  });
+}
+
+export async function setCommentResolved(db: Db, ctx: RequestContext, user: User, articleId: string, commentId: string, resolved: boolean) {
+  assertMayComment(user);
+  const thread = await findThread(db, articleId, commentId);
+  return db.$transaction(async (tx) => {
+    // Conditional on the state the user saw: resolving twice is a conflict, not a second event.
+    const updated = await tx.comment.updateMany({
+      where: { id: thread.id, resolvedAt: resolved ? null : { not: null } },
+      data: resolved ? { resolvedAt: new Date(), resolvedById: user.id } : { resolvedAt: null, resolvedById: null },
+    });
+    if (updated.count !== 1) throw new AppError("CONFLICT", resolved ? "This comment is already resolved." : "This comment is already open.");
+    const base = { entityType: "comment" as const, entityId: thread.id, articleId, revisionId: thread.revisionId };
+    if (resolved) await recordEvent(tx, ctx, { ...base, action: "comment.resolved", payload: { commentId: thread.id, old: "open", new: "resolved" } });
+    else await recordEvent(tx, ctx, { ...base, action: "comment.reopened", payload: { commentId: thread.id, old: "resolved", new: "open" } });
+  });
+}
+
+/** Threads for an article, each marked when its section changed in `revisionId`. */
+export async function listThreads(db: Db, articleId: string, current: { sections: { key: string; heading: string; body: string }[] } | null) {
+  const comments = await db.comment.findMany({
+    where: { articleId },
+    orderBy: { createdAt: "asc" },
+    include: { author: { select: { name: true, role: true } }, revision: { select: { number: true } } },
+  });
+  const sections = new Map((current?.sections ?? []).map((s) => [s.key, s]));
+  const threads = comments.filter((c) => !c.parentId);
+  return threads.map((thread) => {
+    const section = thread.sectionKey ? sections.get(thread.sectionKey) : undefined;
+    return {
+      ...thread,
+      replies: comments.filter((c) => c.parentId === thread.id),
+      sectionHeading: section?.heading ?? null,
+      sectionRemoved: !!thread.sectionKey && !section,
+      sectionChanged: !!section && !!thread.sectionHash && sectionHash(section.heading, section.body) !== thread.sectionHash,
+    };
+  });
+}

@@ -1,0 +1,124 @@
+// Turns the article editor's form fields into revision content, and content back
+// into form fields. Works without JavaScript: sections and references are rows
+// with a position (to reorder), a depth (to nest) and a "remove" box; one blank
+// row of each is always offered for adding.
+import { randomBytes } from "node:crypto";
+import { revisionContentSchema, slugify, type RevisionContent } from "../content/revision-content.js";
+import { fieldErrorsOf } from "./validate.js";
+
+export interface SectionRow { key: string; depth: string; heading: string; body: string; position: string; remove?: string }
+export interface ReferenceRow {
+  key: string; type: string; title: string; authors: string; source: string; year: string;
+  doi: string; pmid: string; url: string; detailsMissing?: string; note: string; position: string; remove?: string;
+}
+export interface ArticleForm {
+  baseRevisionId: string;
+  title: string; summaryHeading: string; summary: string; lastUpdated: string;
+  disclaimerHeading: string; disclaimer: string; changeNote: string;
+  sections: SectionRow[];
+  references: ReferenceRow[];
+}
+
+const text = (v: unknown) => (typeof v === "string" ? v : "");
+
+/** qs gives arrays, or objects keyed by index when there are gaps: accept both. */
+function rows(value: unknown): Record<string, unknown>[] {
+  if (Array.isArray(value)) return value.filter((v) => v && typeof v === "object");
+  if (value && typeof value === "object") {
+    return Object.entries(value as Record<string, unknown>)
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .map(([, v]) => v)
+      .filter((v): v is Record<string, unknown> => !!v && typeof v === "object");
+  }
+  return [];
+}
+
+export function formFromBody(body: Record<string, unknown>): ArticleForm {
+  return {
+    baseRevisionId: text(body.baseRevisionId),
+    title: text(body.title), summaryHeading: text(body.summaryHeading), summary: text(body.summary),
+    lastUpdated: text(body.lastUpdated), disclaimerHeading: text(body.disclaimerHeading), disclaimer: text(body.disclaimer),
+    changeNote: text(body.changeNote),
+    sections: rows(body.sections).map((r) => ({
+      key: text(r.key), depth: text(r.depth), heading: text(r.heading), body: text(r.body), position: text(r.position), remove: text(r.remove) || undefined,
+    })),
+    references: rows(body.references).map((r) => ({
+      key: text(r.key), type: text(r.type), title: text(r.title), authors: text(r.authors), source: text(r.source), year: text(r.year),
+      doi: text(r.doi), pmid: text(r.pmid), url: text(r.url), detailsMissing: text(r.detailsMissing) || undefined, note: text(r.note),
+      position: text(r.position), remove: text(r.remove) || undefined,
+    })),
+  };
+}
+
+export function formFromContent(content: RevisionContent, baseRevisionId: string): ArticleForm {
+  return {
+    baseRevisionId,
+    title: content.title, summaryHeading: content.summaryHeading, summary: content.summary, lastUpdated: content.lastUpdated,
+    disclaimerHeading: content.disclaimerHeading, disclaimer: content.disclaimer, changeNote: "",
+    sections: content.sections.map((s, i) => ({ key: s.key, depth: String(s.depth), heading: s.heading, body: s.body, position: String(i + 1) })),
+    references: content.references.map((r, i) => ({
+      key: r.key, type: r.type, title: r.title ?? "", authors: r.authors ?? "", source: r.source ?? "", year: r.year === null ? "" : String(r.year),
+      doi: r.doi ?? "", pmid: r.pmid ?? "", url: r.url ?? "", detailsMissing: r.detailsMissing ? "on" : undefined, note: r.note ?? "", position: String(i + 1),
+    })),
+  };
+}
+
+/** Adds the blank rows the form offers for a new section and a new reference. */
+export function withBlankRows(form: ArticleForm): ArticleForm {
+  const next = String(form.sections.length + 1);
+  return {
+    ...form,
+    sections: [...form.sections, { key: "", depth: "1", heading: "", body: "", position: next }],
+    references: [...form.references, { key: "", type: "RESEARCH", title: "", authors: "", source: "", year: "", doi: "", pmid: "", url: "", note: "", position: String(form.references.length + 1) }],
+  };
+}
+
+function byPosition<T extends { position: string }>(items: { row: T; index: number }[]) {
+  const pos = (r: T, i: number) => (Number.isFinite(Number(r.position)) && r.position.trim() !== "" ? Number(r.position) : i + 1);
+  return [...items].sort((a, b) => pos(a.row, a.index) - pos(b.row, b.index) || a.index - b.index);
+}
+
+export type ParsedForm = { ok: true; content: RevisionContent; changeNote: string | null } | { ok: false; fieldErrors: Record<string, string> };
+
+export function contentFromForm(form: ArticleForm): ParsedForm {
+  const usedKeys = new Set(form.sections.map((s) => s.key).filter(Boolean));
+  const sections = byPosition(
+    form.sections
+      .map((row, index) => ({ row, index }))
+      .filter(({ row }) => !row.remove && !(row.key === "" && row.heading.trim() === "" && row.body.trim() === "")),
+  );
+  const references = byPosition(
+    form.references
+      .map((row, index) => ({ row, index }))
+      .filter(({ row }) => !row.remove && !(row.key === "" && row.title.trim() === "" && row.source.trim() === "")),
+  );
+  const newKey = (heading: string) => {
+    let key = slugify(heading) || `section-${randomBytes(3).toString("hex")}`;
+    while (usedKeys.has(key)) key = `${key}-${randomBytes(2).toString("hex")}`;
+    usedKeys.add(key);
+    return key;
+  };
+  const candidate = {
+    title: form.title, summaryHeading: form.summaryHeading, summary: form.summary, lastUpdated: form.lastUpdated,
+    disclaimerHeading: form.disclaimerHeading, disclaimer: form.disclaimer,
+    sections: sections.map(({ row }) => ({ key: row.key || newKey(row.heading), depth: row.depth, heading: row.heading, body: row.body })),
+    references: references.map(({ row }) => ({
+      key: row.key, type: row.type, title: row.title, authors: row.authors, source: row.source, year: row.year,
+      doi: row.doi, pmid: row.pmid, url: row.url, detailsMissing: row.detailsMissing === "on", note: row.note,
+    })),
+  };
+  const result = revisionContentSchema.safeParse(candidate);
+  if (!result.success) {
+    // Point each message at the row the user typed in, not its sorted position.
+    const fieldErrors: Record<string, string> = {};
+    for (const [path, message] of Object.entries(fieldErrorsOf(result.error))) {
+      const m = /^(sections|references)\.(\d+)\.(.+)$/.exec(path);
+      const list = m?.[1] === "sections" ? sections : references;
+      const key = m ? `${m[1]}.${list[Number(m[2])]?.index ?? m[2]}.${m[3]}` : path;
+      fieldErrors[key] ??= message;
+    }
+    return { ok: false, fieldErrors };
+  }
+  const changeNote = form.changeNote.trim().slice(0, 500);
+  return { ok: true, content: result.data, changeNote: changeNote || null };
+}

@@ -1,0 +1,321 @@
+import request from "supertest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { auditEventsSince, createTestDatabase, lastAuditId, resetContent, type TestDatabase } from "./helpers/database.js";
+import { createTestApp } from "./helpers/app.js";
+import { demo, formBody, signedInAgent, type Agent } from "./helpers/session.js";
+import { changeDosingLine, currentRevision, editForm, NEW_DOSING, SEEDED_SLUG, supplyMissingSources } from "./helpers/articles.js";
+import { seedDatabase } from "../src/services/seed.js";
+import { DEMO_PASSWORD } from "../seed/demo-users.js";
+
+let database: TestDatabase;
+let app: ReturnType<typeof createTestApp>["app"];
+const agents: Record<string, Agent> = {};
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await seedDatabase(database.prisma, { demoUsers: true });
+  app = createTestApp(database).app;
+});
+afterAll(async () => database?.close());
+beforeEach(async () => {
+  await resetContent(database);
+  await seedDatabase(database.prisma, { demoUsers: false });
+  for (const [name, email] of Object.entries(demo)) agents[name] = await signedInAgent(app, email);
+});
+
+/** A pending response that can also be awaited with an expected status (the page text explains a mismatch). */
+function pending(response: Promise<request.Response>) {
+  return Object.assign(response, {
+    async expect(status: number) {
+      const res = await response;
+      expect(res.status, res.text.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").slice(0, 400)).toBe(status);
+      return res;
+    },
+  });
+}
+
+function take(agent: Agent, transition: string, fields: Record<string, string> = {}) {
+  return pending(
+    currentRevision(database).then(({ article, revision }) =>
+      agent
+        .post(`/editor/articles/${article.id}/transitions/${transition}`)
+        .type("form")
+        .send({ _csrf: agent.csrf, revisionId: revision.id, expectedState: revision.state, ...fields }),
+    ),
+  );
+}
+
+function save(agent: Agent, change: Parameters<typeof editForm>[1], extra: Record<string, string> = {}) {
+  return pending(
+    Promise.all([currentRevision(database), editForm(database, change)]).then(([{ article }, form]) =>
+      agent.post(`/editor/articles/${article.id}/edit`).type("form").send(formBody({ _csrf: agent.csrf, ...form, ...extra })),
+    ),
+  );
+}
+
+const approve = (agent: Agent, password = DEMO_PASSWORD) => take(agent, "approve", { password, meaning: "Approved: medical accuracy" });
+
+/** Fixes the seeded article's citation errors and takes it back to Under Review. */
+async function editedAndUnderReview() {
+  await take(agents.priya!, "start_review").expect(303);
+  await take(agents.priya!, "request_changes", { comment: "Please check the tizanidine dosing." }).expect(303);
+  await save(agents.alice!, (c) => { changeDosingLine(c); supplyMissingSources(c); }, { changeNote: "Dosing updated" }).expect(303);
+  await take(agents.alice!, "submit").expect(303);
+  await take(agents.minh!, "start_review").expect(303);
+}
+
+async function snapshot() {
+  const revisions = await database.prisma.revision.findMany({ orderBy: [{ articleId: "asc" }, { number: "asc" }], select: { id: true, state: true } });
+  const approvals = await database.prisma.approval.count();
+  const article = await database.prisma.article.findUniqueOrThrow({ where: { slug: SEEDED_SLUG } });
+  return { revisions, approvals, current: article.currentRevisionId, published: article.publishedRevisionId };
+}
+
+describe("transitions", () => {
+  it("a reviewer starts the review, and the event records actor, revision and old and new state", async () => {
+    const since = await lastAuditId(database);
+    await take(agents.priya!, "start_review").expect(303);
+    const { revision } = await currentRevision(database);
+    expect(revision.state).toBe("UNDER_REVIEW");
+    const events = await auditEventsSince(database, since);
+    expect(events.map((e) => e.action)).toEqual(["workflow.review_started"]);
+    expect(events[0]).toMatchObject({ actorEmail: demo.priya, actorRole: "REVIEWER", revisionId: revision.id, entityType: "revision" });
+    expect(events[0]!.payload).toMatchObject({ from: "SUBMITTED", to: "UNDER_REVIEW", revisionNumber: 1 });
+  });
+
+  it("an editor cannot start a review: 403, nothing changes, only a security event is written", async () => {
+    const before = await snapshot();
+    const since = await lastAuditId(database);
+    const res = await take(agents.alice!, "start_review").expect(403);
+    expect(res.text).toContain("Your role does not allow");
+    expect(await snapshot()).toEqual(before);
+    expect((await auditEventsSince(database, since)).map((e) => e.action)).toEqual(["auth.forbidden"]);
+  });
+
+  it("a transition from the wrong state is refused with 409 and changes nothing", async () => {
+    const before = await snapshot();
+    const since = await lastAuditId(database);
+    await approve(agents.priya!).expect(409);
+    await take(agents.sam!, "publish").expect(409);
+    expect(await snapshot()).toEqual(before);
+    expect(await auditEventsSince(database, since)).toEqual([]);
+  });
+
+  it("acting on a state the user no longer sees is a 409 conflict", async () => {
+    const { article, revision } = await currentRevision(database);
+    await take(agents.priya!, "start_review").expect(303);
+    const res = await agents.minh!
+      .post(`/editor/articles/${article.id}/transitions/start_review`)
+      .type("form")
+      .send({ _csrf: agents.minh!.csrf, revisionId: revision.id, expectedState: "SUBMITTED" })
+      .expect(409);
+    expect(res.text).toContain("Someone else acted first");
+  });
+
+  it("a request without the CSRF token is refused and changes nothing", async () => {
+    const { article, revision } = await currentRevision(database);
+    const before = await snapshot();
+    await agents.priya!.post(`/editor/articles/${article.id}/transitions/start_review`).type("form").send({ revisionId: revision.id, expectedState: "SUBMITTED" }).expect(403);
+    await agents.priya!.post(`/editor/articles/${article.id}/transitions/start_review`).type("form").send({ _csrf: "forged", revisionId: revision.id, expectedState: "SUBMITTED" }).expect(403);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("requesting changes needs a comment; invalid input is a 400 that writes nothing", async () => {
+    await take(agents.priya!, "start_review").expect(303);
+    const before = await snapshot();
+    const since = await lastAuditId(database);
+    await take(agents.priya!, "request_changes", { comment: "   " }).expect(400);
+    await take(agents.priya!, "no_such_step").expect(404);
+    const { article } = await currentRevision(database);
+    await agents.priya!.post(`/editor/articles/${article.id}/transitions/start_review`).type("form").send({ _csrf: agents.priya!.csrf, revisionId: "not-a-uuid", expectedState: "BOGUS" }).expect(400);
+    expect(await snapshot()).toEqual(before);
+    expect(await auditEventsSince(database, since)).toEqual([]);
+  });
+
+  it("requesting changes records the comment, which the editor then sees", async () => {
+    await take(agents.priya!, "start_review").expect(303);
+    const since = await lastAuditId(database);
+    await take(agents.priya!, "request_changes", { comment: "Please check the tizanidine dosing." }).expect(303);
+    const events = await auditEventsSince(database, since);
+    expect(events.map((e) => e.action)).toEqual(["workflow.changes_requested", "comment.created"]);
+    expect(events[0]!.comment).toBe("Please check the tizanidine dosing.");
+    expect(new Set(events.map((e) => e.requestId)).size).toBe(1);
+    const { article } = await currentRevision(database);
+    const page = await agents.alice!.get(`/editor/articles/${article.id}`).expect(200);
+    expect(page.text).toContain("Please check the tizanidine dosing.");
+    expect(page.text).toContain("Changes requested");
+  });
+
+  it("the seeded article's three missing sources block submission until an editor supplies them", async () => {
+    await take(agents.priya!, "start_review").expect(303);
+    await take(agents.priya!, "request_changes", { comment: "Fix the dosing." }).expect(303);
+    await save(agents.alice!, changeDosingLine).expect(303);
+    const blocked = await take(agents.alice!, "submit").expect(409);
+    expect(blocked.text).toContain("3 citation error(s)");
+    await save(agents.alice!, supplyMissingSources).expect(303);
+    await take(agents.alice!, "submit").expect(303);
+    expect((await currentRevision(database)).revision.state).toBe("SUBMITTED");
+  });
+
+  it("the whole flow: review, change request, edit, approval, publication; the public sees only what is published", async () => {
+    await editedAndUnderReview();
+    // The public page shows the resubmitted revision only under the caution banner.
+    const pending = await request(app).get(`/articles/${SEEDED_SLUG}`).expect(200);
+    expect(pending.text).toContain("pending human review");
+    const since = await lastAuditId(database);
+    await approve(agents.minh!).expect(303);
+    await take(agents.sam!, "publish").expect(303);
+    const events = await auditEventsSince(database, since);
+    expect(events.map((e) => e.action)).toEqual(["workflow.approved", "workflow.published"]);
+    expect(events[0]!.payload).toMatchObject({ signature: { signerName: "Dr. Minh Nguyen", meaning: "Approved: medical accuracy", signaturesCount: 1 } });
+    const live = await request(app).get(`/articles/${SEEDED_SLUG}`).expect(200);
+    expect(live.text).toContain(NEW_DOSING);
+    expect(live.text).not.toContain("pending human review");
+    expect(live.text).toMatch(/<li class="current" aria-current="step">\s*Approved/);
+    expect(live.text).toContain("Dr. Minh Nguyen");
+    expect(live.text).toContain("PharmD, Clinical Pharmacology");
+    expect(live.text).toContain("Next review due:");
+  });
+
+  it("the live version stays live while a newer revision is drafted and reviewed; publishing swaps it", async () => {
+    await editedAndUnderReview();
+    await approve(agents.minh!).expect(303);
+    await take(agents.sam!, "publish").expect(303);
+    const published = (await currentRevision(database)).revision;
+    await save(agents.ben!, (c) => { c.summary = c.summary.replace("Skeletal muscle relaxants", "Skeletal-muscle relaxants"); }).expect(303);
+    const draft = (await currentRevision(database)).revision;
+    expect(draft.state).toBe("DRAFT");
+    // Approval is bound to the exact revision: the new draft has none.
+    expect(draft.approvals).toHaveLength(0);
+    let page = await request(app).get(`/articles/${SEEDED_SLUG}`).expect(200);
+    expect(page.text).not.toContain("Skeletal-muscle relaxants");
+    expect(page.text).not.toMatch(/<li class="current" aria-current="step">\s*Approved/);
+    await take(agents.ben!, "submit").expect(303);
+    await take(agents.priya!, "start_review").expect(303);
+    page = await request(app).get(`/articles/${SEEDED_SLUG}`).expect(200);
+    expect(page.text).not.toContain("Skeletal-muscle relaxants");
+    expect(page.text).toMatch(/<li class="current" aria-current="step">\s*Under Review/);
+    await approve(agents.priya!).expect(303);
+    await take(agents.sam!, "publish").expect(303);
+    page = await request(app).get(`/articles/${SEEDED_SLUG}`).expect(200);
+    expect(page.text).toContain("Skeletal-muscle relaxants");
+    const states = await database.prisma.revision.findMany({ where: { id: { in: [published.id, draft.id] } }, select: { id: true, state: true } });
+    expect(Object.fromEntries(states.map((s) => [s.id, s.state]))).toEqual({ [published.id]: "APPROVED", [draft.id]: "PUBLISHED" });
+  });
+
+  it("unpublishing needs a reason and takes the article off the public site", async () => {
+    await editedAndUnderReview();
+    await approve(agents.minh!).expect(303);
+    await take(agents.sam!, "publish").expect(303);
+    await take(agents.sam!, "unpublish", { comment: "" }).expect(400);
+    await take(agents.sam!, "unpublish", { comment: "Dosing under re-evaluation" }).expect(303);
+    await request(app).get(`/articles/${SEEDED_SLUG}`).expect(404);
+  });
+
+  it("only the revision's author may withdraw it", async () => {
+    await take(agents.priya!, "start_review").expect(303);
+    await take(agents.priya!, "request_changes", { comment: "x" }).expect(303);
+    await save(agents.alice!, supplyMissingSources).expect(303);
+    await take(agents.alice!, "submit").expect(303);
+    await take(agents.ben!, "withdraw").expect(403);
+    await take(agents.alice!, "withdraw").expect(303);
+    expect((await currentRevision(database)).revision.state).toBe("DRAFT");
+  });
+});
+
+describe("separation of duties and signatures", () => {
+  it("nobody approves a revision they edited, whatever their role; the UI offers them no Approve button", async () => {
+    await database.prisma.user.update({ where: { email: demo.sam }, data: { canReview: true } });
+    try {
+      await take(agents.priya!, "start_review").expect(303);
+      await take(agents.priya!, "request_changes", { comment: "x" }).expect(303);
+      await save(agents.sam!, supplyMissingSources).expect(303);
+      await take(agents.sam!, "submit").expect(303);
+      await take(agents.sam!, "start_review").expect(303);
+      const { article } = await currentRevision(database);
+      const page = await agents.sam!.get(`/editor/articles/${article.id}`).expect(200);
+      expect(page.text).not.toContain('data-transition="approve"');
+      const before = await snapshot();
+      const res = await approve(agents.sam!).expect(403);
+      expect(res.text).toContain("separation of duties");
+      expect(await snapshot()).toEqual(before);
+      const other = await agents.priya!.get(`/editor/articles/${article.id}`).expect(200);
+      expect(other.text).toContain('data-transition="approve"');
+    } finally {
+      await database.prisma.user.update({ where: { email: demo.sam }, data: { canReview: false } });
+    }
+  });
+
+  it("an editor forging an Approve request gets 403 and nothing changes", async () => {
+    await editedAndUnderReview();
+    const before = await snapshot();
+    await approve(agents.alice!).expect(403);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("a signature with a wrong password is refused, changes nothing, and is recorded as a security event", async () => {
+    await editedAndUnderReview();
+    const before = await snapshot();
+    const since = await lastAuditId(database);
+    const res = await approve(agents.minh!, "wrong-password-123").expect(403);
+    expect(res.text).toContain("password is not correct");
+    expect(await snapshot()).toEqual(before);
+    const events = await auditEventsSince(database, since);
+    expect(events.map((e) => e.action)).toEqual(["auth.forbidden"]);
+    expect(events[0]!.payload).toMatchObject({ reason: "signature password incorrect" });
+  });
+
+  it("with two approvals required, a revision is approved only after two distinct non-author reviewers sign", async () => {
+    await database.prisma.article.update({ where: { slug: SEEDED_SLUG }, data: { approvalsRequired: 2 } });
+    await editedAndUnderReview();
+    await approve(agents.minh!).expect(303);
+    expect((await currentRevision(database)).revision.state).toBe("UNDER_REVIEW");
+    await approve(agents.minh!).expect(409);
+    await approve(agents.priya!).expect(303);
+    const { revision } = await currentRevision(database);
+    expect(revision.state).toBe("APPROVED");
+    expect(revision.approvals.map((a) => a.signerName).sort()).toEqual(["Dr. Minh Nguyen", "Dr. Priya Patel"]);
+  });
+
+  it("a signature shows as invalid when the signed content was altered", async () => {
+    await editedAndUnderReview();
+    await approve(agents.minh!).expect(303);
+    await take(agents.sam!, "publish").expect(303);
+    const { revision } = await currentRevision(database);
+    let page = await request(app).get(`/articles/${SEEDED_SLUG}`).expect(200);
+    expect(page.text).not.toContain("Signature invalid");
+    // Tampering behind the application's back.
+    await database.pool.query(`UPDATE section SET body = body || ' 100mg' WHERE revision_id = $1 AND key = 'skeletal-muscle-relaxants'`, [revision.id]);
+    page = await request(app).get(`/articles/${SEEDED_SLUG}`).expect(200);
+    expect(page.text).toContain("Signature invalid");
+  });
+});
+
+describe("concurrency", () => {
+  it("20 simultaneous approvals of one revision: exactly one succeeds, 19 get a clear 409", async () => {
+    await editedAndUnderReview();
+    const since = await lastAuditId(database);
+    const results = await Promise.all(Array.from({ length: 20 }, () => approve(agents.priya!)));
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 303)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(19);
+    for (const r of results.filter((x) => x.status === 409)) expect(r.text).toMatch(/already signed|Someone else/);
+    const { revision } = await currentRevision(database);
+    expect(revision.state).toBe("APPROVED");
+    expect(revision.approvals).toHaveLength(1);
+    expect((await auditEventsSince(database, since)).map((e) => e.action)).toEqual(["workflow.approved"]);
+  });
+
+  it("20 simultaneous saves from the same revision: exactly one new revision, 19 conflicts", async () => {
+    await take(agents.priya!, "start_review").expect(303);
+    await take(agents.priya!, "request_changes", { comment: "x" }).expect(303);
+    const { article } = await currentRevision(database);
+    const forms = await Promise.all(Array.from({ length: 20 }, (_, i) => editForm(database, (c) => { c.summary = `${c.summary} (edit ${i})`; })));
+    const since = await lastAuditId(database);
+    const results = await Promise.all(forms.map((form) => agents.alice!.post(`/editor/articles/${article.id}/edit`).type("form").send(formBody({ _csrf: agents.alice!.csrf, ...form }))));
+    expect(results.map((r) => r.status).filter((s) => s === 303)).toHaveLength(1);
+    expect(results.map((r) => r.status).filter((s) => s === 409)).toHaveLength(19);
+    expect(await database.prisma.revision.count({ where: { articleId: article.id } })).toBe(2);
+    expect((await auditEventsSince(database, since)).map((e) => e.action)).toEqual(["article.revision.created"]);
+  });
+});
