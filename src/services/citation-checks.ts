@@ -11,8 +11,12 @@ export interface CitationIssue {
   message: string;
 }
 
-// A dose is a number followed by a unit, e.g. "2-4mg", "36 mg daily", "20-40g/week".
-const DOSE = /\b\d+(?:[.,]\d+)?(?:\s*[-–]\s*\d+(?:[.,]\d+)?)?\s?(?:mg|mcg|µg|g|ml|mL|units?|IU|mg\/kg)\b/;
+// A dose is a number followed by a unit, e.g. "2-4mg", "36 mg daily", "20-40g/week",
+// "0.5 mg/kg", "50 μg" (micro written as µ, the micro sign, or μ, the Greek letter mu).
+const DOSE = /\b\d+(?:[.,]\d+)?(?:\s*[-–]\s*\d+(?:[.,]\d+)?)?\s?(?:mg\/kg|mg|mcg|[µμ]g|g|ml|mL|mEq|mmol|units?|IU)\b/;
+
+/** A title reduced to its letters and digits (in any script), lower case, for spotting duplicates. */
+const normalTitle = (title: string) => title.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
 
 /** Splits Markdown into paragraphs and list items, keeping each one's own line(s). */
 function claims(markdown: string): string[] {
@@ -67,7 +71,7 @@ export function checkCitations(content: RevisionContent): CitationIssue[] {
       });
     }
     if (!cited.has(ref.key)) issues.push({ severity: "warning", code: "uncited-reference", where, message: "Never cited in the text." });
-    for (const [field, value] of [["doi", ref.doi?.toLowerCase()], ["pmid", ref.pmid], ["title", ref.title?.toLowerCase().replace(/\W+/g, " ").trim()]] as const) {
+    for (const [field, value] of [["doi", ref.doi?.toLowerCase()], ["pmid", ref.pmid], ["title", ref.title ? normalTitle(ref.title) : undefined]] as const) {
       if (!value) continue;
       const other = seen[field].get(value);
       if (other) issues.push({ severity: "error", code: "duplicate-reference", where, message: `Same ${field === "title" ? "title" : field.toUpperCase()} as ${other}.` });

@@ -32,8 +32,17 @@ export async function addComment(db: Db, ctx: RequestContext, user: User, articl
   if (!revision || revision.articleId !== articleId) throw new AppError("NOT_FOUND", "That revision does not exist.");
   const section = input.sectionKey ? revision.sections.find((s) => s.key === input.sectionKey) : null;
   if (input.sectionKey && !section) throw new AppError("BAD_REQUEST", "That section is not part of this revision.", { fieldErrors: { sectionKey: "unknown section" } });
-  if (input.quote && section && !section.body.includes(input.quote) && !section.heading.includes(input.quote)) {
-    throw new AppError("BAD_REQUEST", "The quoted passage does not appear in that section.", { fieldErrors: { quote: "quote text from the section" } });
+  if (input.quote) {
+    // A quote must be text the commenter actually saw: from the section, or for a
+    // comment on the revision as a whole, from anywhere in the revision.
+    const texts = section
+      ? [section.heading, section.body]
+      : [revision.title, revision.summaryHeading, revision.summary, ...revision.sections.flatMap((s) => [s.heading, s.body]), revision.disclaimerHeading, revision.disclaimer];
+    if (!texts.some((text) => text.includes(input.quote!))) {
+      throw section
+        ? new AppError("BAD_REQUEST", "The quoted passage does not appear in that section.", { fieldErrors: { quote: "quote text from the section" } })
+        : new AppError("BAD_REQUEST", "The quoted passage does not appear in this revision.", { fieldErrors: { quote: "quote text from the revision" } });
+    }
   }
   return db.$transaction(async (tx) => {
     const comment = await tx.comment.create({

@@ -43,6 +43,27 @@ const fieldLabels: [keyof RevisionContent, string][] = [
 ];
 const referenceFields = ["type", "title", "authors", "source", "year", "doi", "pmid", "url", "detailsMissing", "note"] as const;
 
+/** The items of the longest common subsequence of `a` and `b` (lists of distinct keys). */
+function longestCommonSubsequence(a: string[], b: string[]): Set<string> {
+  // len[i][j]: length of the longest common subsequence of a[i..] and b[j..].
+  const len = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
+  for (let i = a.length - 1; i >= 0; i--) {
+    for (let j = b.length - 1; j >= 0; j--) {
+      len[i]![j] = a[i] === b[j] ? len[i + 1]![j + 1]! + 1 : Math.max(len[i + 1]![j]!, len[i]![j + 1]!);
+    }
+  }
+  const kept = new Set<string>();
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    if (a[i] === b[j]) {
+      kept.add(a[i]!);
+      i++;
+      j++;
+    } else if (len[i + 1]![j]! >= len[i]![j + 1]!) i++;
+    else j++;
+  }
+  return kept;
+}
+
 export function compareRevisions(before: RevisionContent, after: RevisionContent): RevisionComparison {
   const fields = fieldLabels
     .filter(([f]) => before[f] !== after[f])
@@ -50,9 +71,13 @@ export function compareRevisions(before: RevisionContent, after: RevisionContent
 
   const oldByKey = new Map(before.sections.map((s, i) => [s.key, { s, i }]));
   const newKeys = new Set(after.sections.map((s) => s.key));
-  // A section "moved" when its rank among sections present in both revisions changed.
+  // A section "moved" when it is not among the longest run of sections (present in
+  // both revisions) that kept their relative order. Comparing each section's rank
+  // instead would mark every section between the old and new place of one moved
+  // section as moved too.
   const commonOld = before.sections.filter((s) => newKeys.has(s.key)).map((s) => s.key);
   const commonNew = after.sections.filter((s) => oldByKey.has(s.key)).map((s) => s.key);
+  const stayed = longestCommonSubsequence(commonOld, commonNew);
   const sections: SectionComparison[] = [];
   for (const s of after.sections) {
     const old = oldByKey.get(s.key)?.s;
@@ -66,7 +91,7 @@ export function compareRevisions(before: RevisionContent, after: RevisionContent
     sections.push({
       key: s.key,
       status: renamed || bodyChanged || depthChanged ? "changed" : "unchanged",
-      moved: commonOld.indexOf(s.key) !== commonNew.indexOf(s.key),
+      moved: !stayed.has(s.key),
       renamed, depthChanged,
       oldHeading: old.heading, newHeading: s.heading,
       headingHtml: renamed ? wordDiffHtml(old.heading, s.heading) : escapeHtml(s.heading),

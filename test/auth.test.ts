@@ -1,0 +1,181 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import request from "supertest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditEventsSince, createTestDatabase, lastAuditId, type TestDatabase } from "./helpers/database.js";
+import { createTestApp } from "./helpers/app.js";
+import { csrfFrom, demo, signedInAgent } from "./helpers/session.js";
+import { seedDatabase } from "../src/services/seed.js";
+import { createUser } from "../src/services/users.js";
+import { systemContext } from "../src/audit/audit-log.js";
+import { openDatabase } from "../src/db/database.js";
+import { DEMO_PASSWORD } from "../seed/demo-users.js";
+
+let database: TestDatabase;
+let app: ReturnType<typeof createTestApp>["app"];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await seedDatabase(database.prisma, { demoUsers: true });
+  app = createTestApp(database).app;
+});
+afterAll(async () => database?.close());
+
+async function attempt(target: typeof app, email: string, password: string) {
+  const agent = request.agent(target);
+  const form = await agent.get("/login").expect(200);
+  return agent.post("/login").type("form").send({ _csrf: csrfFrom(form.text), email, password });
+}
+
+function sessionCookie(res: request.Response): string {
+  const cookies = ([] as string[]).concat(res.headers["set-cookie"] ?? []);
+  const cookie = cookies.find((c) => c.startsWith("mecms.sid="));
+  if (!cookie) throw new Error("no session cookie");
+  return cookie;
+}
+
+describe("signing in", () => {
+  it("gives the same message for a wrong email and a wrong password, and records both failures", async () => {
+    const since = await lastAuditId(database);
+    const unknown = await attempt(app, "nobody@demo.test", DEMO_PASSWORD);
+    const wrong = await attempt(app, demo.ben, "not-the-password");
+    expect(unknown.status).toBe(401);
+    expect(wrong.status).toBe(401);
+    const message = (html: string) => /<p class="form-error" role="alert">([^<]*)<\/p>/.exec(html)?.[1];
+    expect(message(unknown.text)).toBe("The email or password is not correct.");
+    expect(message(wrong.text)).toBe(message(unknown.text));
+    const events = await auditEventsSince(database, since);
+    expect(events.map((e) => [e.action, e.actorEmail, (e.payload as { reason: string }).reason])).toEqual([
+      ["auth.login.failed", "nobody@demo.test", "unknown_email"],
+      ["auth.login.failed", demo.ben, "wrong_password"],
+    ]);
+  });
+
+  it("refuses a sign-in form without its CSRF token", async () => {
+    await request(app).post("/login").type("form").send({ email: demo.ben, password: DEMO_PASSWORD }).expect(403);
+  });
+
+  it("locks an account for 15 minutes after 5 failures, even for the right password", async () => {
+    await createUser(database.prisma, systemContext(), { email: "locked@demo.test", name: "Lock Test", role: "EDITOR", password: "the-right-password" });
+    for (let i = 0; i < 5; i++) expect((await attempt(app, "locked@demo.test", `wrong-${i}`)).status).toBe(401);
+    const since = await lastAuditId(database);
+    const locked = await attempt(app, "locked@demo.test", "the-right-password");
+    expect(locked.status).toBe(429);
+    expect(locked.text).toContain("Too many failed sign-in attempts");
+    expect((await auditEventsSince(database, since)).map((e) => (e.payload as { reason: string }).reason)).toEqual(["rate_limited"]);
+    // Other accounts are unaffected.
+    expect((await attempt(app, demo.ben, DEMO_PASSWORD)).status).toBe(303);
+  });
+
+  it("limits failures per client address across accounts", async () => {
+    const own = await createTestDatabase();
+    try {
+      await seedDatabase(own.prisma, { demoUsers: true });
+      const ownApp = createTestApp(own).app;
+      for (let i = 0; i < 20; i++) expect((await attempt(ownApp, `guess-${i}@demo.test`, "guess")).status).toBe(401);
+      expect((await attempt(ownApp, demo.ben, DEMO_PASSWORD)).status).toBe(429);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("only redirects to pages of this site after sign-in", async () => {
+    const agent = request.agent(app);
+    const form = await agent.get("/login?next=//evil.example/x").expect(200);
+    const res = await agent.post("/login").type("form").send({ _csrf: csrfFrom(form.text), email: demo.ben, password: DEMO_PASSWORD, next: "//evil.example/x" });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe("/editor");
+  });
+});
+
+describe("sessions", () => {
+  it("uses an HttpOnly, SameSite=Lax cookie, Secure when configured, and a new session id at sign-in", async () => {
+    const agent = request.agent(app);
+    const form = await agent.get("/login").expect(200);
+    const anonymous = sessionCookie(form);
+    const res = await agent.post("/login").type("form").send({ _csrf: csrfFrom(form.text), email: demo.ben, password: DEMO_PASSWORD });
+    const signedIn = sessionCookie(res);
+    expect(signedIn).toMatch(/HttpOnly/);
+    expect(signedIn).toMatch(/SameSite=Lax/);
+    expect(signedIn.split(";")[0]).not.toBe(anonymous.split(";")[0]);
+    const secureApp = createTestApp(database, { COOKIE_SECURE: "true", TRUST_PROXY: "true" }).app;
+    const secure = await request(secureApp).get("/login").set("X-Forwarded-Proto", "https").expect(200);
+    expect(sessionCookie(secure)).toMatch(/; Secure/);
+  });
+
+  it("survive a restart of the application, because they are stored in the database", async () => {
+    const res = await attempt(app, demo.minh, DEMO_PASSWORD);
+    const cookie = sessionCookie(res).split(";")[0]!;
+    const restarted = createTestApp(database).app;
+    const page = await request(restarted).get("/editor").set("Cookie", cookie).expect(200);
+    expect(page.text).toContain("Dr. Minh Nguyen");
+  });
+
+  it("end at sign-out: the old cookie no longer opens staff pages", async () => {
+    const agent = await signedInAgent(app, demo.priya);
+    const cookie = (await agent.get("/editor")).request.cookies;
+    const since = await lastAuditId(database);
+    await agent.post("/logout").type("form").send({ _csrf: agent.csrf }).expect(303);
+    expect((await auditEventsSince(database, since)).map((e) => [e.action, e.actorEmail])).toEqual([["auth.logout", demo.priya]]);
+    const after = await request(app).get("/editor").set("Cookie", cookie);
+    expect(after.status).toBe(303);
+    expect(after.headers.location).toBe("/login?next=%2Feditor");
+  });
+
+  it("expire when idle longer than their lifetime, and the expiry is recorded", async () => {
+    const shortApp = createTestApp(database, { SESSION_TTL_HOURS: "0.0005" }).app;
+    const res = await attempt(shortApp, demo.ben, DEMO_PASSWORD);
+    const cookie = sessionCookie(res).split(";")[0]!;
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const since = await lastAuditId(database);
+    const page = await request(shortApp).get("/editor").set("Cookie", cookie);
+    expect(page.status).toBe(303);
+    expect((await auditEventsSince(database, since)).map((e) => [e.action, e.actorEmail])).toEqual([["auth.session.expired", demo.ben]]);
+  });
+});
+
+describe("role checks", () => {
+  it("send anonymous visitors to sign in and refuse staff pages to the wrong role", async () => {
+    const anonymous = await request(app).get("/editor/articles/new");
+    expect(anonymous.status).toBe(303);
+    const reviewer = await signedInAgent(app, demo.priya);
+    await reviewer.get("/editor/articles/new").expect(403);
+    await reviewer.get("/admin/users").expect(403);
+    const editor = await signedInAgent(app, demo.alice);
+    await editor.get("/admin/audit/export.csv").expect(403);
+    await editor.get("/editor/articles/new").expect(200);
+  });
+});
+
+describe("the user:create command", () => {
+  function run(args: string[], env: Record<string, string>) {
+    return new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, ["--import", "tsx", "src/cli/user-create.ts", ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (out += d));
+      child.on("exit", (code) => resolve({ code, out }));
+    });
+  }
+
+  it("creates the first admin from an environment password, never printing it, and refuses a weak one", async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "cms-cli-"));
+    const weak = await run(["--email", "first@admin.test", "--name", "First Admin"], { DATA_DIR: dataDir, USER_PASSWORD: "short" });
+    expect(weak.code).toBe(1);
+    expect(weak.out).toContain("--password: must be at least 12 characters");
+    const ok = await run(["--email", "first@admin.test", "--name", "First Admin", "--role", "admin"], { DATA_DIR: dataDir, USER_PASSWORD: "a-very-secret-password" });
+    expect(ok.out).not.toContain("a-very-secret-password");
+    expect(ok.code).toBe(0);
+    const db = await openDatabase({ dataDir });
+    try {
+      const user = await db.prisma.user.findUniqueOrThrow({ where: { email: "first@admin.test" } });
+      expect(user.role).toBe("ADMIN");
+      expect(user.passwordHash).toMatch(/^\$argon2id\$/);
+      expect(await db.prisma.auditEvent.count({ where: { action: "user.created", entityId: user.id } })).toBe(1);
+    } finally {
+      await db.close();
+    }
+  });
+});
