@@ -5,11 +5,9 @@
 // the same rows (for verify and export) and the first log page (for deep pages).
 // Uses a fresh database on the server in BENCH_DATABASE_URL / TEST_DATABASE_URL,
 // or an embedded one.
-import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
-import pg from "pg";
-import { openDatabase, type Database } from "../src/db/database.js";
+import { openScratchDatabase } from "../src/db/scratch.js";
 import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { verifyAuditChain } from "../src/audit/verify.js";
@@ -20,28 +18,6 @@ import { seedAuditEvents } from "./seed-audit-events.js";
 const { values } = parseArgs({ options: { count: { type: "string", default: "1000000" } } });
 const count = Number(values.count);
 const serverUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL;
-
-async function freshDatabase(): Promise<Database> {
-  if (!serverUrl) return openDatabase({});
-  const name = `cms_bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString() });
-  return {
-    ...database,
-    async close() {
-      await database.close();
-      const c = new pg.Client({ connectionString: serverUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   const t0 = performance.now();
@@ -86,7 +62,7 @@ async function download(url: string, cookie: string) {
   return { bytes, lines };
 }
 
-const database = await freshDatabase();
+const database = await openScratchDatabase(serverUrl, "cms_bench");
 const fmt = (s: number) => `${s.toFixed(2)} s`;
 const rows: [string, string, string][] = [];
 try {

@@ -56,7 +56,7 @@ export async function seedAuditEvents(pool: pg.Pool, count: number, onProgress?:
         values.forEach((v, c) => columns[c]!.push(v));
         prev = hash;
       });
-      const select = COLUMNS.map((c, k) => `$${k + 1}::text[]`).join(", ");
+      const select = COLUMNS.map((_, k) => `$${k + 1}::text[]`).join(", ");
       const casts = COLUMNS.map((c, k) => `${c}::${TYPES[k]}`).join(", ");
       await client.query(`INSERT INTO audit_event (${COLUMNS.join(", ")}) SELECT ${casts} FROM unnest(${select}) AS t(${COLUMNS.join(", ")})`, columns);
       await client.query("COMMIT");

@@ -6,6 +6,7 @@ import { demo, formBody, signedInAgent, type Agent } from "./helpers/session.js"
 import { changeDosingLine, currentRevision, editForm, NEW_DOSING, SEEDED_SLUG, supplyMissingSources } from "./helpers/articles.js";
 import { seedDatabase } from "../src/services/seed.js";
 import { DEMO_PASSWORD } from "../seed/demo-users.js";
+import { workflowActions } from "./helpers/workflow.js";
 
 let database: TestDatabase;
 let app: ReturnType<typeof createTestApp>["app"];
@@ -23,37 +24,8 @@ beforeEach(async () => {
   for (const [name, email] of Object.entries(demo)) agents[name] = await signedInAgent(app, email);
 });
 
-/** A pending response that can also be awaited with an expected status (the page text explains a mismatch). */
-function pending(response: Promise<request.Response>) {
-  return Object.assign(response, {
-    async expect(status: number) {
-      const res = await response;
-      expect(res.status, res.text.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").slice(0, 400)).toBe(status);
-      return res;
-    },
-  });
-}
-
-function take(agent: Agent, transition: string, fields: Record<string, string> = {}) {
-  return pending(
-    currentRevision(database).then(({ article, revision }) =>
-      agent
-        .post(`/editor/articles/${article.id}/transitions/${transition}`)
-        .type("form")
-        .send({ _csrf: agent.csrf, revisionId: revision.id, expectedState: revision.state, ...fields }),
-    ),
-  );
-}
-
-function save(agent: Agent, change: Parameters<typeof editForm>[1], extra: Record<string, string> = {}) {
-  return pending(
-    Promise.all([currentRevision(database), editForm(database, change)]).then(([{ article }, form]) =>
-      agent.post(`/editor/articles/${article.id}/edit`).type("form").send(formBody({ _csrf: agent.csrf, ...form, ...extra })),
-    ),
-  );
-}
-
-const approve = (agent: Agent, password = DEMO_PASSWORD) => take(agent, "approve", { password, meaning: "Approved: medical accuracy" });
+const { take, save, approve: sign } = workflowActions(() => database);
+const approve = (agent: Agent, password = DEMO_PASSWORD) => sign(agent, { password });
 
 /** Fixes the seeded article's citation errors and takes it back to Under Review. */
 async function editedAndUnderReview() {

@@ -93,7 +93,7 @@ export const eventSchemas = {
   "workflow.review_started": transition,
   "workflow.changes_requested": transition,
   /** A reviewer signed; the revision still needs more signatures. */
-  "workflow.signed": transition.extend({ signature }),
+  "workflow.signed": transition.extend({ signature, overriddenComments: z.number().int().optional() }),
   "workflow.approved": transition.extend({ signature, overriddenComments: z.number().int().optional() }),
   "workflow.published": transition.extend({ previousPublishedNumber: z.number().int().nullable(), nextReviewDue: z.string().nullable() }),
   "workflow.unpublished": transition,

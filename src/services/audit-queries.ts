@@ -4,25 +4,12 @@
 import type { Db } from "../db/database.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { parseStoredPayload } from "../audit/events.js";
+import type { ChainedFields } from "../audit/chain.js";
 import { z } from "zod";
 
-export interface AuditRow {
+/** An event as read for pages and exports: the chained fields, with typed id and time. */
+export interface AuditRow extends Omit<ChainedFields, "id" | "createdAt"> {
   id: bigint;
-  action: string;
-  actorId: string | null;
-  actorName: string | null;
-  actorEmail: string | null;
-  actorRole: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  requestId: string | null;
-  entityType: string;
-  entityId: string | null;
-  articleId: string | null;
-  revisionId: string | null;
-  articleTitle: string | null;
-  payload: unknown;
-  comment: string | null;
   createdAt: Date;
   hash: string;
 }

@@ -60,7 +60,7 @@ export async function addComment(db: Db, ctx: RequestContext, user: User, articl
 }
 
 async function findThread(db: Db, articleId: string, commentId: string) {
-  const comment = await db.comment.findUnique({ where: { id: commentId } });
+  const comment = await db.comment.findUnique({ where: { id: commentId }, include: { revision: { select: { title: true } } } });
   if (!comment || comment.articleId !== articleId) throw new AppError("NOT_FOUND", "That comment does not exist.");
   if (comment.parentId) throw new AppError("BAD_REQUEST", "Reply to, resolve or reopen the first comment of a thread.");
   return comment;
@@ -74,7 +74,7 @@ export async function replyToComment(db: Db, ctx: RequestContext, user: User, ar
       data: { articleId, revisionId: parent.revisionId, sectionKey: parent.sectionKey, sectionHash: parent.sectionHash, parentId: parent.id, authorId: user.id, body },
     });
     await recordEvent(tx, ctx, {
-      action: "comment.replied", entityType: "comment", entityId: reply.id, articleId, revisionId: parent.revisionId,
+      action: "comment.replied", entityType: "comment", entityId: reply.id, articleId, revisionId: parent.revisionId, articleTitle: parent.revision.title,
       payload: { commentId: reply.id, parentId: parent.id, body },
     });
     return reply;
@@ -84,6 +84,11 @@ export async function replyToComment(db: Db, ctx: RequestContext, user: User, ar
 export async function setCommentResolved(db: Db, ctx: RequestContext, user: User, articleId: string, commentId: string, resolved: boolean) {
   assertMayComment(user);
   const thread = await findThread(db, articleId, commentId);
+  // A thread is closed by whoever opened it or by a reviewer, never by the editor it is addressed to
+  // (resubmitting closes change requests; see services/workflow.ts). Anyone may reopen.
+  if (resolved && thread.authorId !== user.id && !can(user, "workflow.review")) {
+    throw new AppError("FORBIDDEN", "Only the comment's author or a reviewer can resolve this comment.");
+  }
   return db.$transaction(async (tx) => {
     // Conditional on the state the user saw: resolving twice is a conflict, not a second event.
     const updated = await tx.comment.updateMany({
@@ -91,7 +96,7 @@ export async function setCommentResolved(db: Db, ctx: RequestContext, user: User
       data: resolved ? { resolvedAt: new Date(), resolvedById: user.id } : { resolvedAt: null, resolvedById: null },
     });
     if (updated.count !== 1) throw new AppError("CONFLICT", resolved ? "This comment is already resolved." : "This comment is already open.");
-    const base = { entityType: "comment" as const, entityId: thread.id, articleId, revisionId: thread.revisionId };
+    const base = { entityType: "comment" as const, entityId: thread.id, articleId, revisionId: thread.revisionId, articleTitle: thread.revision.title };
     if (resolved) await recordEvent(tx, ctx, { ...base, action: "comment.resolved", payload: { commentId: thread.id, old: "open", new: "resolved" } });
     else await recordEvent(tx, ctx, { ...base, action: "comment.reopened", payload: { commentId: thread.id, old: "resolved", new: "open" } });
   });

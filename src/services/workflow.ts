@@ -143,12 +143,14 @@ export async function applyTransition(db: Db, ctx: RequestContext, user: User, a
         });
         const count = revision.approvals.length + 1;
         const signature = { signerName: user.name, signerCredentials: user.credentials, meaning: input.meaning, contentHash: hash, signaturesCount: count, signaturesRequired: article.approvalsRequired };
-        const comment = input.overrideReason ? `Approved with ${openComments} open comment(s): ${input.overrideReason}` : input.comment || null;
+        const overriding = openComments > 0 && input.overrideReason !== "";
+        const comment = overriding ? `Signed with ${openComments} open comment(s): ${input.overrideReason}` : input.comment || null;
+        const override = overriding ? { overriddenComments: openComments } : {};
         if (count >= article.approvalsRequired) {
           await moveTo("APPROVED");
-          await recordEvent(tx, ctx, { ...eventBase, action: "workflow.approved", comment, payload: { ...base, to: "APPROVED", signature, ...(openComments && input.overrideReason ? { overriddenComments: openComments } : {}) } });
+          await recordEvent(tx, ctx, { ...eventBase, action: "workflow.approved", comment, payload: { ...base, to: "APPROVED", signature, ...override } });
         } else {
-          await recordEvent(tx, ctx, { ...eventBase, action: "workflow.signed", comment, payload: { ...base, to: row.state, signature } });
+          await recordEvent(tx, ctx, { ...eventBase, action: "workflow.signed", comment, payload: { ...base, to: row.state, signature, ...override } });
         }
         break;
       }

@@ -1,37 +1,14 @@
 // A private database per test file: a new database on the PostgreSQL server named
 // by TEST_DATABASE_URL (as in CI), or an embedded in-memory PostgreSQL otherwise.
-import { randomBytes } from "node:crypto";
-import pg from "pg";
-import { openDatabase, type Database } from "../../src/db/database.js";
+import type { Database } from "../../src/db/database.js";
+import { openScratchDatabase, type ScratchDatabase } from "../../src/db/scratch.js";
 
 export const serverUrl = process.env.TEST_DATABASE_URL || undefined;
 
-export interface TestDatabase extends Database {
-  /** The URL of this database when it lives on a server. */
-  url?: string;
-}
+export type TestDatabase = ScratchDatabase;
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  if (!serverUrl) return openDatabase({});
-  const name = `cms_test_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString() });
-  return {
-    ...database,
-    url: url.toString(),
-    async close() {
-      await database.close();
-      const cleanup = new pg.Client({ connectionString: serverUrl });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
-    },
-  };
+export function createTestDatabase(): Promise<TestDatabase> {
+  return openScratchDatabase(serverUrl, "cms_test");
 }
 
 /** Removes all content and sessions; users and the append-only audit trail stay. */

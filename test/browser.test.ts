@@ -1,0 +1,301 @@
+// The whole editorial flow in a real headless Chromium against the app served over
+// HTTP: review, change request, edit, forged approval, signature, publication, and
+// what the public sees at each point. Each person has their own browser context.
+import { afterAll, beforeAll, beforeEach, describe, expect, it, type TestContext } from "vitest";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { createApp } from "../src/app.js";
+import { seedDatabase } from "../src/services/seed.js";
+import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
+import { testConfig } from "./helpers/app.js";
+import { demo } from "./helpers/session.js";
+import { MISSING_SOURCES, NEW_DOSING, SEEDED_SLUG, currentRevision } from "./helpers/articles.js";
+import { DEMO_PASSWORD } from "../seed/demo-users.js";
+import { chromiumPath, clickAndWait, launchChromium, longDateUtc, newPerson, serve, signIn, type BrowserLog, type RunningServer } from "./helpers/browser.js";
+
+const executablePath = chromiumPath();
+const inCi = process.env.CI === "true";
+if (!executablePath && !inCi) {
+  console.warn(
+    `browser.test.ts skipped: no Chromium at ${process.env.CHROMIUM_PATH || "/usr/bin/chromium"}. ` +
+      "Install it with `apt-get install -y chromium` or set CHROMIUM_PATH.",
+  );
+}
+
+const PUBLIC_PATH = `/articles/${SEEDED_SLUG}`;
+const ARTICLE_TITLE = "What are the treatment options for muscle spasms?";
+const CHANGE_REQUEST = "Please check the tizanidine dosing and supply sources 4, 5 and 6.";
+const SIGNATURE_MEANING = "Approved: medical accuracy";
+const STEP = { timeout: 180_000 };
+
+/** Console messages once each, with how often and on which paths (CSP reports differ only by hash). */
+function summarize(messages: string[]): string[] {
+  const seen = new Map<string, { count: number; paths: Set<string> }>();
+  for (const m of messages) {
+    const match = /^(\[\w+\] console\.\w+) on (\S+): (.*)$/s.exec(m);
+    const key = match ? `${match[1]}: ${match[3]!.replace(/'sha256-[^']+'/g, "'sha256-…'")}` : m;
+    const entry = seen.get(key) ?? { count: 0, paths: new Set<string>() };
+    entry.count++;
+    if (match) entry.paths.add(new URL(match[2]!).pathname);
+    seen.set(key, entry);
+  }
+  return [...seen].map(([key, { count, paths }]) => `${count}× ${key}${paths.size ? ` (on ${[...paths].join(", ")})` : ""}`);
+}
+
+describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser", () => {
+  let database: TestDatabase | undefined;
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  const appLog: string[] = [];
+  const browserLog: BrowserLog = { messages: [] };
+  const people: Record<string, { context: BrowserContext; page: Page }> = {};
+  let articleId = "";
+  /** Set when a step fails: the later steps build on it, so they are skipped rather than failing confusingly. */
+  let broken = false;
+
+  const person = (name: string) => {
+    const p = people[name];
+    if (!p) throw new Error(`no browser context for ${name}`);
+    return p.page;
+  };
+
+  beforeAll(async () => {
+    if (!executablePath) {
+      throw new Error(
+        `CI=true but no Chromium executable was found at ${process.env.CHROMIUM_PATH || "/usr/bin/chromium"}: ` +
+          "the browser test cannot run. Install it with `apt-get install -y chromium` or set CHROMIUM_PATH.",
+      );
+    }
+    database = await createTestDatabase();
+    await seedDatabase(database.prisma, { demoUsers: true });
+    const app = createApp({ config: testConfig(), database, log: (m) => appLog.push(m) });
+    server = await serve(app);
+    browser = await launchChromium(executablePath);
+    for (const name of ["anonymous", "priya", "alice", "minh", "sam"]) {
+      people[name] = await newPerson(browser, server.baseUrl, name, browserLog);
+    }
+    articleId = (await currentRevision(database)).article.id;
+  }, 180_000);
+
+  afterAll(async () => {
+    if (browserLog.messages.length) console.warn(`Browser console during the flow:\n${summarize(browserLog.messages).join("\n")}`);
+    if (broken && appLog.length) console.warn(`App log:\n${appLog.join("\n")}`);
+    for (const p of Object.values(people)) await p.context.close().catch(() => {});
+    await browser?.close();
+    await server?.close();
+    await database?.close();
+  }, 60_000);
+
+  beforeEach((ctx) => {
+    if (broken) ctx.skip();
+  });
+
+  /** Runs one step of the story; a failure marks the rest of the story as skipped. */
+  function step(name: string, body: (ctx: TestContext) => Promise<void>) {
+    it(name, STEP, async (ctx) => {
+      try {
+        await body(ctx);
+      } catch (error) {
+        broken = true;
+        throw error;
+      }
+    });
+  }
+
+  async function revisionState() {
+    const { revision } = await currentRevision(database!);
+    return { id: revision.id, number: revision.number, state: revision.state, approvals: revision.approvals.length };
+  }
+
+  async function openArticleFromDashboard(page: Page) {
+    await page.goto("/editor");
+    await clickAndWait(page, page.getByRole("link", { name: ARTICLE_TITLE }));
+    expect(page.url()).toMatch(new RegExp(`/editor/articles/${articleId}$`));
+  }
+
+  step("1. the public sees the submitted article under the caution banner, tracker at Submitted", async () => {
+    const page = person("anonymous");
+    const res = await page.goto(PUBLIC_PATH);
+    expect(res?.status()).toBe(200);
+    await expect.poll(() => page.locator(".tracker-steps li[aria-current='step']").innerText()).toMatch(/^\W*Submitted/);
+    expect(await page.locator(".tracker-steps li[aria-current='step']").count()).toBe(1);
+    expect(await page.locator(".caution-banner").innerText()).toContain("Exercise caution as content is pending human review");
+    expect(await page.locator("main").innerText()).not.toContain(NEW_DOSING);
+  });
+
+  step("2. reviewer Priya starts the review and requests changes with a comment", async () => {
+    const page = person("priya");
+    await signIn(page, demo.priya);
+    await openArticleFromDashboard(page);
+    expect(await page.getByTestId("state").innerText()).toBe("Submitted");
+
+    await clickAndWait(page, page.locator("form[data-transition='start_review']").getByRole("button", { name: "Start review" }));
+    expect(await page.getByRole("status").innerText()).toContain("Start review: done for revision 1");
+    expect(await page.getByTestId("state").innerText()).toBe("Under review");
+
+    const form = page.locator("form[data-transition='request_changes']");
+    await form.getByLabel("What needs to change (required)").fill(CHANGE_REQUEST);
+    await clickAndWait(page, form.getByRole("button", { name: "Request changes" }));
+    expect(await page.getByTestId("state").innerText()).toBe("Changes requested");
+    expect(await page.locator("#comments").innerText()).toContain(CHANGE_REQUEST);
+    expect((await revisionState()).state).toBe("CHANGES_REQUESTED");
+  });
+
+  step("3a. editor Alice sees the comment, is offered no Approve form, edits the dosing and supplies the sources", async () => {
+    const page = person("alice");
+    await signIn(page, demo.alice);
+    await openArticleFromDashboard(page);
+    const comments = page.locator("#comments");
+    expect(await comments.innerText()).toContain(CHANGE_REQUEST);
+    expect(await comments.innerText()).toContain("Dr. Priya Patel");
+    expect(await page.locator("form[data-transition='approve']").count()).toBe(0);
+
+    await clickAndWait(page, page.getByRole("link", { name: "Edit (creates a new revision)" }));
+    expect(page.url()).toMatch(new RegExp(`/editor/articles/${articleId}/edit$`));
+
+    // The tizanidine dosing line, in the "Skeletal Muscle Relaxants" section; its citation stays.
+    const section = page.locator("fieldset.section-row").filter({ has: page.locator("legend", { hasText: /^Skeletal Muscle Relaxants$/ }) });
+    expect(await section.count()).toBe(1);
+    const body = section.locator("textarea[name$='[body]']");
+    const before = await body.inputValue();
+    const dosingLine = /^(\s*- )Dosing: [^\n]*?(\s*\[@guideline-topic-overview-2025\])$/m;
+    expect(before, "the section has the old dosing line").toMatch(dosingLine);
+    const after = before.replace(dosingLine, `$1${NEW_DOSING}$2`);
+    expect(after).toContain(`${NEW_DOSING} [@guideline-topic-overview-2025]`);
+    expect(after.split("\n").length).toBe(before.split("\n").length);
+    await body.fill(after);
+
+    // The three sources the seeded article cites without details.
+    for (const source of MISSING_SOURCES) {
+      const row = page.locator("fieldset.reference-row").filter({ has: page.locator(`input[name$='[key]'][value='${source.key}']`) });
+      expect(await row.count(), `one reference row for ${source.key}`).toBe(1);
+      await row.getByLabel("Type", { exact: true }).selectOption({ label: "Research" });
+      await row.getByLabel("Title", { exact: true }).fill(source.title!);
+      await row.getByLabel("Journal or publisher").fill(source.source!);
+      await row.getByLabel("Year", { exact: true }).fill(String(source.year));
+      await row.getByLabel("Note", { exact: true }).fill("");
+      const missing = row.getByLabel("Details of this source are missing");
+      expect(await missing.isChecked()).toBe(true);
+      await missing.uncheck();
+    }
+    await page.getByLabel("What did you change? (saved with the revision)").fill("Tizanidine dosing updated; sources 4-6 supplied");
+
+    await clickAndWait(page, page.getByRole("button", { name: "Save new revision" }));
+    expect(page.url(), `the save was refused: ${(await page.locator("main").innerText()).slice(0, 400)}`).toContain(`/editor/articles/${articleId}?notice=`);
+    expect(await page.getByRole("status").innerText()).toContain("Saved revision 2.");
+    expect(await page.getByTestId("state").innerText()).toBe("Draft");
+
+    const { revision } = await currentRevision(database!);
+    expect(revision.number).toBe(2);
+    expect(revision.sections.find((s) => s.key === "skeletal-muscle-relaxants")!.body).toContain(`${NEW_DOSING} [@guideline-topic-overview-2025]`);
+    for (const source of MISSING_SOURCES) {
+      expect(revision.references.find((r) => r.key === source.key)).toMatchObject({ title: source.title, source: source.source, year: source.year, detailsMissing: false });
+    }
+  });
+
+  step("4. right after the save, the public does not see the unreviewed draft", async () => {
+    const page = person("anonymous");
+    const res = await page.goto(PUBLIC_PATH);
+    // No revision is published or pending review now (r1 has changes requested, r2 is a draft),
+    // so the page is "not found" rather than any version of the article.
+    expect(res?.status()).toBe(404);
+    expect(await page.content()).not.toContain(NEW_DOSING);
+    expect(await page.locator("main").innerText()).not.toContain("up to 36mg daily");
+  });
+
+  step("3b. Alice submits the revision for review", async () => {
+    const page = person("alice");
+    await page.goto(`/editor/articles/${articleId}`);
+    const form = page.locator("form[data-transition='submit']");
+    expect(await form.locator(".field-error").count(), "submission is not blocked by citation errors").toBe(0);
+    await clickAndWait(page, form.getByRole("button", { name: "Submit for review" }));
+    expect(await page.getByRole("status").innerText()).toContain("Submit for review: done for revision 2");
+    expect(await page.getByTestId("state").innerText()).toBe("Submitted");
+    // Pending review again: the public sees it, under the caution banner.
+    const anon = person("anonymous");
+    expect((await anon.goto(PUBLIC_PATH))?.status()).toBe(200);
+    expect(await anon.locator(".caution-banner").innerText()).toContain("pending human review");
+  });
+
+  step("6a. reviewer Minh signs in and starts the review", async () => {
+    const page = person("minh");
+    await signIn(page, demo.minh);
+    await openArticleFromDashboard(page);
+    await clickAndWait(page, page.locator("form[data-transition='start_review']").getByRole("button", { name: "Start review" }));
+    expect(await page.getByTestId("state").innerText()).toBe("Under review");
+    expect(await page.locator("form[data-transition='approve']").count()).toBe(1);
+  });
+
+  step("5. a forged Approve request from Alice's browser is refused with 403 and changes nothing", async () => {
+    // Done while the revision is under review, when an Approve would otherwise be possible.
+    const page = person("alice");
+    await page.goto(`/editor/articles/${articleId}`);
+    expect(await page.locator("form[data-transition='approve']").count()).toBe(0);
+    const csrf = await page.locator("input[type='hidden'][name='_csrf']").first().inputValue();
+    expect(csrf.length).toBeGreaterThan(20);
+    const before = await revisionState();
+    expect(before.state).toBe("UNDER_REVIEW");
+
+    const res = await page.request.post(`/editor/articles/${articleId}/transitions/approve`, {
+      form: { _csrf: csrf, revisionId: before.id, expectedState: before.state, meaning: SIGNATURE_MEANING, password: DEMO_PASSWORD },
+      maxRedirects: 0,
+    });
+    expect(res.status(), (await res.text()).replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").slice(0, 300)).toBe(403);
+    expect(await res.text()).toContain("Your role does not allow");
+    expect(await revisionState()).toEqual(before);
+    expect(await database!.prisma.approval.count()).toBe(0);
+  });
+
+  step("6b. Minh chooses a signature meaning, enters his password and approves", async () => {
+    const page = person("minh");
+    await page.goto(`/editor/articles/${articleId}`);
+    const form = page.locator("form[data-transition='approve']");
+    await form.getByLabel("Meaning of your signature").selectOption(SIGNATURE_MEANING);
+    // Priya's change request was answered by the resubmission, so no override reason is asked for.
+    expect(await form.locator("textarea[name='overrideReason']").count()).toBe(0);
+    await form.getByLabel("Your password (to sign)").fill(DEMO_PASSWORD);
+    await clickAndWait(page, form.getByRole("button", { name: "Approve and sign" }));
+    expect(await page.getByRole("status").innerText()).toContain("Approve and sign: done for revision 2");
+    expect(await page.getByTestId("state").innerText()).toBe("Approved");
+    expect(await page.getByRole("region", { name: "Signatures on r2" }).innerText()).toMatch(/Dr\. Minh Nguyen, PharmD, Clinical Pharmacology — Approved: medical accuracy — .* — valid/);
+    expect(await revisionState()).toMatchObject({ state: "APPROVED", approvals: 1 });
+  });
+
+  step("7. admin Sam signs in and publishes", async () => {
+    const page = person("sam");
+    await signIn(page, demo.sam);
+    await openArticleFromDashboard(page);
+    await clickAndWait(page, page.locator("form[data-transition='publish']").getByRole("button", { name: "Publish" }));
+    expect(await page.getByRole("status").innerText()).toContain("Publish: done for revision 2");
+    expect(await page.getByTestId("state").innerText()).toBe("Published");
+    const article = await database!.prisma.article.findUniqueOrThrow({ where: { id: articleId } });
+    expect(article.publishedRevisionId).toBe((await revisionState()).id);
+  });
+
+  step("8. the public page shows the new dosing, no caution banner, Approved, the reviewer and the date", async () => {
+    const page = person("anonymous");
+    const res = await page.goto(PUBLIC_PATH);
+    expect(res?.status()).toBe(200);
+    const main = await page.locator("main").innerText();
+    expect(main).toContain(NEW_DOSING);
+    expect(main).not.toContain("pending human review");
+    expect(await page.locator(".caution-banner").count()).toBe(0);
+    expect(await page.locator(".tracker-steps li[aria-current='step']").innerText()).toMatch(/^\W*Approved/);
+    expect(await page.locator(".tracker-steps li.done").allInnerTexts()).toEqual([expect.stringContaining("Submitted"), expect.stringContaining("Under Review")]);
+
+    const reviewedBy = await page.getByRole("region", { name: "Reviewed by" }).innerText();
+    expect(reviewedBy).toContain("Dr. Minh Nguyen");
+    expect(reviewedBy).toContain("PharmD, Clinical Pharmacology");
+    const { revision } = await currentRevision(database!);
+    const signedOn = longDateUtc(revision.approvals[0]!.signedAt);
+    // The signature was made moments ago: it is dated today (UTC), in the page's long format.
+    expect([longDateUtc(), longDateUtc(new Date(Date.now() - 10 * 60_000))]).toContain(signedOn);
+    expect(reviewedBy).toContain(`signed ${signedOn}`);
+    expect(await page.locator(".article-meta").innerText()).toMatch(new RegExp(`Last reviewed:\\s*${signedOn}`));
+    // The supplied sources are listed; none is marked missing.
+    const references = await page.locator(".reference-list").innerText();
+    for (const source of MISSING_SOURCES) expect(references).toContain(source.title!);
+    expect(references).not.toContain("Source details missing");
+
+    await page.screenshot({ path: "/tmp/browser-final.png", fullPage: true });
+  });
+});
