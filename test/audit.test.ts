@@ -241,6 +241,22 @@ describe("events written by each action", () => {
   });
 });
 
+describe("the article's address", () => {
+  it("an editor can change it (recorded with old and new value) but not the review settings", async () => {
+    const { article } = await currentRevision(database);
+    await editor.post(`/editor/articles/${article.id}/settings`).type("form")
+      .send({ _csrf: editor.csrf, slug: SEEDED_SLUG, approvalsRequired: "1", version: String(article.version) }).expect(403);
+    const since = await lastAuditId(database);
+    await editor.post(`/editor/articles/${article.id}/slug`).type("form").send({ _csrf: editor.csrf, slug: "Bad Slug!", version: String(article.version) }).expect(400);
+    await editor.post(`/editor/articles/${article.id}/slug`).type("form").send({ _csrf: editor.csrf, slug: "muscle-spasm-treatment", version: String(article.version) }).expect(303);
+    const events = await auditEventsSince(database, since);
+    expect(events.map((e) => [e.action, e.actorEmail])).toEqual([["article.settings.changed", demo.alice]]);
+    expect(events[0]!.payload).toEqual({ changes: { slug: { old: SEEDED_SLUG, new: "muscle-spasm-treatment" } } });
+    await request(app).get("/articles/muscle-spasm-treatment").expect(200);
+    await request(app).get(`/articles/${SEEDED_SLUG}`).expect(404);
+  });
+});
+
 describe("seeing the audit trail", () => {
   it("the article history page shows each event with its old and new values", async () => {
     await toChangesRequested();

@@ -121,12 +121,16 @@ export function editorRoutes(db: Db) {
       alreadySigned: current.approvals.some((a) => a.reviewerId === user.id),
     });
     const threads = await listThreads(db, id, current);
+    // Reviewers see, by default, what changed since the last approved revision (or the previous one).
     const lastApproved = article.revisions.find((r) => r.number < current.number && (r.state === "APPROVED" || r.state === "PUBLISHED"));
+    const compareFrom = lastApproved?.number ?? (current.number > 1 ? current.number - 1 : null);
+    const baseline = compareFrom ? await revisionByNumber(db, id, compareFrom) : null;
     res.render("editor/article", {
       title: current.title, article, current, issues, offers, threads,
       signatures: current.approvals.map((a) => ({ ...a, valid: verifySignature(a, current) })),
       meanings: signatureMeanings,
-      compareFrom: lastApproved?.number ?? (current.number > 1 ? current.number - 1 : null),
+      compareFrom,
+      comparison: baseline ? compareRevisions(toContent(baseline), content) : null,
       canEdit: can(user, "article.edit") && !["SUBMITTED", "UNDER_REVIEW"].includes(current.state),
       canComment: can(user, "comment.write"),
       canChangeSettings: can(user, "article.settings"),
@@ -254,6 +258,20 @@ export function editorRoutes(db: Db) {
     const input = parseInput(articleSettingsSchema, req.body, "The settings");
     await updateArticleSettings(db, auditContext(req), id, input);
     res.redirect(303, `/editor/articles/${id}?notice=${encodeURIComponent("Settings saved.")}`);
+  });
+
+  // Editors may change the article's address, but not the review settings above.
+  router.post("/articles/:id/slug", async (req, res) => {
+    const { id } = params(idParams, req);
+    require(req.user, "article.edit", "changing the article's address");
+    const article = await db.article.findUnique({ where: { id } });
+    if (!article) throw new AppError("NOT_FOUND", "That article does not exist.");
+    const input = parseInput(articleSettingsSchema, {
+      version: req.body?.version, slug: req.body?.slug, approvalsRequired: article.approvalsRequired,
+      visibleWhilePending: article.visibleWhilePending ? "on" : "", nextReviewDue: article.nextReviewDue?.toISOString().slice(0, 10) ?? "",
+    }, "The address");
+    await updateArticleSettings(db, auditContext(req), id, input);
+    res.redirect(303, `/editor/articles/${id}?notice=${encodeURIComponent(`The article's address is now /articles/${input.slug}.`)}`);
   });
 
   // ---- history
