@@ -72,8 +72,17 @@ export async function seedAuditEvents(pool: pg.Pool, count: number, onProgress?:
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { count: { type: "string", default: "1000000" } } });
+  const { values } = parseArgs({ options: { count: { type: "string", default: "1000000" }, "i-understand-this-is-permanent": { type: "boolean", default: false } } });
   const count = Number(values.count);
+  if (!Number.isInteger(count) || count < 1 || count > 100_000_000) {
+    console.error("--count must be a whole number from 1 to 100,000,000.");
+    process.exit(1);
+  }
+  // Audit events can never be deleted: refuse to add synthetic ones to a real database by accident.
+  if (process.env.NODE_ENV === "production" || (process.env.DATABASE_URL && !values["i-understand-this-is-permanent"])) {
+    console.error("Refusing: synthetic audit events are permanent. Use a scratch database and pass --i-understand-this-is-permanent (never in production).");
+    process.exit(1);
+  }
   const { loadConfig } = await import("../src/config.js");
   const { openDatabase } = await import("../src/db/database.js");
   const config = loadConfig();

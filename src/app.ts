@@ -10,7 +10,7 @@ import { assignRequestId, auditContext } from "./web/context.js";
 import { recordForbidden } from "./services/auth.js";
 import { errorHandler, notFound } from "./web/error-handler.js";
 import { PrismaSessionStore } from "./web/session-store.js";
-import { csrfProtection } from "./web/security.js";
+import { csrfProtection, rejectUnstorableText } from "./web/security.js";
 import { loadSignedInUser } from "./web/auth-middleware.js";
 import * as format from "./web/format.js";
 import { publicRoutes } from "./routes/public.js";
@@ -36,16 +36,29 @@ export function createApp({ config, database, log = (m) => console.error(m) }: A
   Object.assign(app.locals, format);
 
   app.use(assignRequestId);
+  // Defaults every page (including error pages raised before sign-in is known) can rely on.
+  app.use((_req, res, next) => {
+    res.locals.currentUser = null;
+    res.locals.csrfToken = () => "";
+    next();
+  });
   app.use(
     helmet({
-      contentSecurityPolicy: { directives: { "script-src": ["'self'"], "style-src": ["'self'"], "img-src": ["'self'", "data:"], "form-action": ["'self'"] } },
+      contentSecurityPolicy: {
+        directives: {
+          "script-src": ["'self'"], "style-src": ["'self'"], "img-src": ["'self'", "data:"], "form-action": ["'self'"],
+          // Only ask browsers to upgrade to HTTPS when the site is served over HTTPS.
+          "upgrade-insecure-requests": config.cookieSecure === true ? [] : null,
+        },
+      },
       // Plain-HTTP local use must keep working; behind TLS, HSTS is the proxy's job or on via COOKIE_SECURE.
       strictTransportSecurity: config.cookieSecure === true,
     }),
   );
   app.use("/static", express.static(path.join(root, "public"), { maxAge: "1h" }));
-  app.use(express.urlencoded({ extended: true, limit: "1mb", parameterLimit: 5000 }));
-  app.use(express.json({ limit: "1mb" }));
+  app.use(express.urlencoded({ extended: true, limit: "2mb", parameterLimit: 20_000 }));
+  app.use(express.json({ limit: "2mb" }));
+  app.use(rejectUnstorableText);
   app.use(
     session({
       name: "mecms.sid",
@@ -72,9 +85,12 @@ export function createApp({ config, database, log = (m) => console.error(m) }: A
 
   app.use(notFound);
   app.use(
-    errorHandler(log, (req, error) =>
-      recordForbidden(db, auditContext(req), req.method, req.originalUrl.slice(0, 300), String(error.details.securityReason ?? error.message).slice(0, 300)),
-    ),
+    errorHandler(log, async (req, error) => {
+      // Signed-in users' refused attempts are security events; anonymous noise is not recorded,
+      // so nobody can flood the permanent audit trail without an account.
+      if (!req.user) return;
+      await recordForbidden(db, auditContext(req), req.method, req.originalUrl.slice(0, 300), String(error.details.securityReason ?? error.message).slice(0, 300));
+    }),
   );
   return app;
 }

@@ -27,7 +27,6 @@ const envSchema = z.object({
   COOKIE_SECURE: z.enum(["true", "false", "auto"]).optional(),
   TRUST_PROXY: booleanish.default(false),
   SEED_DEMO_USERS: booleanish.optional(),
-  LOG_REQUESTS: booleanish.default(false),
 });
 
 export type Config = {
@@ -42,7 +41,6 @@ export type Config = {
   cookieSecure: boolean | "auto";
   trustProxy: boolean;
   seedDemoUsers: boolean;
-  logRequests: boolean;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -74,6 +72,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     // Demo accounts only on the embedded default, never in production.
     seedDemoUsers: !production && (e.SEED_DEMO_USERS ?? !e.DATABASE_URL),
-    logRequests: e.LOG_REQUESTS,
   };
 }

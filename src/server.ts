@@ -7,6 +7,7 @@ import { openDatabase, type Database } from "./db/database.js";
 import { ConfigError } from "./errors.js";
 import { createApp } from "./app.js";
 import { seedDatabase } from "./services/seed.js";
+import { pruneExpiredSessions } from "./web/session-store.js";
 
 async function main() {
   const config = loadConfig();
@@ -19,6 +20,8 @@ async function main() {
   const server = await listen(app, config.port, config.host);
   const where = database.kind === "embedded" ? `embedded PostgreSQL in ${config.dataDir}` : "PostgreSQL server from DATABASE_URL";
   console.log(`Listening on http://localhost:${config.port} (${where}).`);
+  await pruneExpiredSessions(database.prisma);
+  setInterval(() => void pruneExpiredSessions(database.prisma).catch(() => {}), 3600_000).unref();
   shutdownOn(server, database);
 }
 

@@ -239,6 +239,21 @@ describe("events written by each action", () => {
     const editorTries = await editor.post(`/admin/users/${ada.id}/reactivate`).type("form").send({ _csrf: editor.csrf });
     expect(editorTries.status).toBe(403);
   });
+
+  it("an admin can set a new password for a user: old sessions end, the password is never recorded", async () => {
+    const ben = await database.prisma.user.findUniqueOrThrow({ where: { email: demo.ben } });
+    const benAgent = await signedInAgent(app, demo.ben);
+    const since = await lastAuditId(database);
+    await admin.post(`/admin/users/${ben.id}/password`).type("form").send({ _csrf: admin.csrf, password: "short" }).expect(400);
+    await admin.post(`/admin/users/${ben.id}/password`).type("form").send({ _csrf: admin.csrf, password: "a-brand-new-password" }).expect(303);
+    expect((await benAgent.get("/editor")).status).toBe(303);
+    await signedInAgent(app, demo.ben, "a-brand-new-password");
+    const events = await auditEventsSince(database, since);
+    expect(events.map((e) => e.action)).toEqual(["user.password.reset", "auth.login.succeeded"]);
+    expect(events[0]!.payload).toEqual({ sessionsEnded: 1 });
+    expect(JSON.stringify(events.map((e) => [e.payload, e.comment]))).not.toContain("a-brand-new-password");
+    await admin.post(`/admin/users/${ben.id}/password`).type("form").send({ _csrf: admin.csrf, password: "demo-password-2025" }).expect(303);
+  });
 });
 
 describe("the article's address", () => {

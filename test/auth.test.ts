@@ -54,7 +54,8 @@ describe("signing in", () => {
   });
 
   it("refuses a sign-in form without its CSRF token", async () => {
-    await request(app).post("/login").type("form").send({ email: demo.ben, password: DEMO_PASSWORD }).expect(403);
+    const res = await request(app).post("/login").type("form").send({ email: demo.ben, password: DEMO_PASSWORD }).expect(403);
+    expect(res.text).toContain("This form has expired or did not come from this site");
   });
 
   it("locks an account for 15 minutes after 5 failures, even for the right password", async () => {

@@ -87,7 +87,8 @@ describe("transitions", () => {
   it("a request without the CSRF token is refused and changes nothing", async () => {
     const { article, revision } = await currentRevision(database);
     const before = await snapshot();
-    await agents.priya!.post(`/editor/articles/${article.id}/transitions/start_review`).type("form").send({ revisionId: revision.id, expectedState: "SUBMITTED" }).expect(403);
+    const missing = await agents.priya!.post(`/editor/articles/${article.id}/transitions/start_review`).type("form").send({ revisionId: revision.id, expectedState: "SUBMITTED" }).expect(403);
+    expect(missing.text).toContain("This form has expired or did not come from this site");
     await agents.priya!.post(`/editor/articles/${article.id}/transitions/start_review`).type("form").send({ _csrf: "forged", revisionId: revision.id, expectedState: "SUBMITTED" }).expect(403);
     expect(await snapshot()).toEqual(before);
   });
@@ -182,6 +183,33 @@ describe("transitions", () => {
     await take(agents.sam!, "unpublish", { comment: "" }).expect(400);
     await take(agents.sam!, "unpublish", { comment: "Dosing under re-evaluation" }).expect(303);
     await request(app).get(`/articles/${SEEDED_SLUG}`).expect(404);
+  });
+
+  it("the live revision can be unpublished while a newer draft exists, and the draft is kept", async () => {
+    await editedAndUnderReview();
+    await approve(agents.minh!).expect(303);
+    await take(agents.sam!, "publish").expect(303);
+    const live = (await currentRevision(database)).revision;
+    await save(agents.ben!, (c) => { c.summary = `${c.summary} Draft addition.`; }).expect(303);
+    const { article } = await currentRevision(database);
+    const page = await agents.sam!.get(`/editor/articles/${article.id}`).expect(200);
+    expect(page.text).toContain(`Unpublish (live revision r${live.number})`);
+    const res = await agents.sam!.post(`/editor/articles/${article.id}/transitions/unpublish`).type("form")
+      .send({ _csrf: agents.sam!.csrf, revisionId: live.id, expectedState: "PUBLISHED", comment: "Safety concern raised" });
+    expect(res.status).toBe(303);
+    await request(app).get(`/articles/${SEEDED_SLUG}`).expect(404);
+    const after = await currentRevision(database);
+    expect(after.revision.state).toBe("DRAFT");
+    expect(after.article.publishedRevisionId).toBeNull();
+  });
+
+  it("resubmitting the very revision that was sent back leaves the change request open", async () => {
+    await take(agents.priya!, "start_review").expect(303);
+    await take(agents.priya!, "request_changes", { comment: "Supply the sources." }).expect(303);
+    // The seed's citation errors block submission; make them pass without a new revision to model "unchanged".
+    await database.pool.query(`UPDATE reference SET title = 'Title of ' || key, source = 'S', year = 2020, details_missing = false WHERE key LIKE 'missing-source-%'`);
+    await take(agents.alice!, "submit").expect(303);
+    expect(await database.prisma.comment.count({ where: { kind: "CHANGE_REQUEST", resolvedAt: null } })).toBe(1);
   });
 
   it("only the revision's author may withdraw it", async () => {

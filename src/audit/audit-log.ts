@@ -55,10 +55,12 @@ export async function recordEvent<A extends AuditAction>(tx: Tx, ctx: RequestCon
     SELECT nextval(pg_get_serial_sequence('audit_event', 'id'))::text AS id,
            to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts`;
   const actor = { ...ctx.actor, ...input.actorOverride };
+  // UUID columns store lower case; hash exactly what is stored.
+  const lower = (v: string | null | undefined) => (v ? v.toLowerCase() : null);
   const fields: ChainedFields = {
     id: slot!.id,
     action: input.action,
-    actorId: actor.id ?? null,
+    actorId: lower(actor.id),
     actorName: actor.name ?? null,
     actorEmail: actor.email ?? null,
     actorRole: actor.role ?? null,
@@ -67,8 +69,8 @@ export async function recordEvent<A extends AuditAction>(tx: Tx, ctx: RequestCon
     requestId: ctx.requestId,
     entityType: input.entityType,
     entityId: input.entityId ?? null,
-    articleId: input.articleId ?? null,
-    revisionId: input.revisionId ?? null,
+    articleId: lower(input.articleId),
+    revisionId: lower(input.revisionId),
     articleTitle: input.articleTitle ?? null,
     // Round-trip through JSON so what is hashed is exactly what jsonb stores.
     payload: JSON.parse(canonicalJson(payload)),

@@ -63,13 +63,14 @@ export const eventSchemas = {
   "auth.session.revoked": z.object({ reason: z.string(), sessions: z.number().int() }),
   "auth.session.expired": z.object({}),
   "auth.forbidden": z.object({ method: z.string(), path: z.string(), reason: z.string() }),
-  "auth.password.changed": z.object({}),
 
   "user.created": z.object({ user: userSnapshot }),
   "user.changed": z.object({ changes: fieldChanges }),
   "user.role.changed": z.object({ old: z.string(), new: z.string() }),
   "user.deactivated": z.object({ sessionsEnded: z.number().int() }),
   "user.reactivated": z.object({}),
+  /** The new password is never recorded, only that it was set and whose sessions ended. */
+  "user.password.reset": z.object({ sessionsEnded: z.number().int() }),
 
   "article.created": z.object({ slug: z.string(), title: z.string(), visibleWhilePending: z.boolean(), approvalsRequired: z.number().int() }),
   "article.settings.changed": z.object({ changes: fieldChanges }),

@@ -2,6 +2,7 @@
 // validates the editor form, the seed and anything hashed or signed.
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { isoDate } from "../schemas.js";
 
 export const referenceTypes = ["GUIDELINE", "RESEARCH", "REVIEW", "DRUG_LABEL", "OTHER"] as const;
 export const referenceTypeLabels: Record<(typeof referenceTypes)[number], string> = {
@@ -57,7 +58,7 @@ export const revisionContentSchema = z
     title: z.string().trim().min(5, "the question must be at least 5 characters").max(300, "must be at most 300 characters"),
     summaryHeading: z.string().trim().min(1, "a heading is required").max(200),
     summary: z.string().trim().min(1, "a summary is required").max(5000).transform((v) => v.replace(/\r\n/g, "\n")),
-    lastUpdated: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date (yyyy-mm-dd)").refine((v) => !Number.isNaN(Date.parse(v)), "must be a real date"),
+    lastUpdated: isoDate(),
     disclaimerHeading: z.string().trim().min(1).max(200),
     disclaimer: z.string().trim().min(1, "the disclaimer is required").max(5000),
     sections: z.array(sectionSchema).max(200),

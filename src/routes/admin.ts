@@ -1,17 +1,20 @@
 // Admin pages: users and the site-wide audit log with export.
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { Router, type Response } from "express";
 import { z } from "zod";
 import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
 import { auditActions } from "../audit/events.js";
 import { auditContext } from "../web/context.js";
+import { uuid } from "../schemas.js";
 import { requireUser } from "../web/security.js";
 import { parseInput } from "../web/validate.js";
 import { can, type Permission } from "../workflow/permissions.js";
-import { createUser, newUserSchema, roleLabels, roles, setUserActive, updateUser, userChangesSchema } from "../services/users.js";
+import { createUser, newUserSchema, passwordSchema, resetPassword, roleLabels, roles, setUserActive, updateUser, userChangesSchema } from "../services/users.js";
 import { auditFilterSchema, auditPage, auditRowsForExport, csvHeader, csvLine, jsonLine } from "../services/audit-queries.js";
 
-const userParams = z.object({ id: z.string().uuid() });
+const userParams = z.object({ id: uuid() });
 
 export function adminRoutes(db: Db) {
   const router = Router();
@@ -42,6 +45,13 @@ export function adminRoutes(db: Db) {
     const { id } = parseParams(req.params);
     const input = parseInput(userChangesSchema, req.body, "The user");
     await updateUser(db, auditContext(req), req.user!.id, id, input);
+    res.redirect(303, "/admin/users");
+  });
+
+  router.post("/users/:id/password", need("user.manage"), async (req, res) => {
+    const { id } = parseParams(req.params);
+    const { password } = parseInput(z.object({ password: passwordSchema }), req.body, "The new password");
+    await resetPassword(db, auditContext(req), id, password);
     res.redirect(303, "/admin/users");
   });
 
@@ -84,12 +94,14 @@ function parseParams(params: unknown) {
   return parsed.data;
 }
 
-/** Writes rows as they come, waiting when the client reads slowly: constant memory. */
+/**
+ * Streams rows with back-pressure (constant memory). If reading fails midway the
+ * connection is aborted, so a client never mistakes a partial export for a whole one.
+ */
 async function stream<T>(res: Response, head: string, rows: AsyncIterable<T>, line: (row: T) => string) {
-  if (head) res.write(head);
-  for await (const row of rows) {
-    if (res.destroyed) return;
-    if (!res.write(line(row))) await new Promise((resolve) => res.once("drain", resolve));
+  async function* lines() {
+    if (head) yield head;
+    for await (const row of rows) yield line(row);
   }
-  res.end();
+  await pipeline(Readable.from(lines()), res).catch(() => res.destroy());
 }

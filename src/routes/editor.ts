@@ -26,9 +26,11 @@ import { can, type Permission } from "../workflow/permissions.js";
 import { transitionNames, type TransitionName } from "../workflow/transitions.js";
 import { referenceTypeLabels, referenceTypes, slugify } from "../content/revision-content.js";
 import { revisionStates } from "../web/format.js";
+import { positiveInt, uuid } from "../schemas.js";
+import { takeNotice, withNotice } from "../web/notice.js";
 
-const idParams = z.object({ id: z.string().uuid() });
-const revisionParams = idParams.extend({ number: z.coerce.number().int().positive() });
+const idParams = z.object({ id: uuid() });
+const revisionParams = idParams.extend({ number: positiveInt() });
 
 function params<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
   const parsed = schema.safeParse(req.params);
@@ -115,8 +117,9 @@ export function editorRoutes(db: Db) {
     const content = toContent(current);
     const issues = checkCitations(content);
     const contributors = await contributorsOf(db, current);
+    const published = article.revisions.find((r) => r.id === article.publishedRevisionId) ?? null;
     const offers = offeredTransitions(user, current, {
-      isCurrent: true, contributors,
+      contributors, published,
       citationErrorCount: issues.filter((i) => i.severity === "error").length,
       alreadySigned: current.approvals.some((a) => a.reviewerId === user.id),
     });
@@ -134,7 +137,7 @@ export function editorRoutes(db: Db) {
       canEdit: can(user, "article.edit") && !["SUBMITTED", "UNDER_REVIEW"].includes(current.state),
       canComment: can(user, "comment.write"),
       canChangeSettings: can(user, "article.settings"),
-      notice: typeof req.query.notice === "string" ? req.query.notice.slice(0, 200) : null,
+      notice: takeNotice(req),
     });
   });
 
@@ -166,13 +169,17 @@ export function editorRoutes(db: Db) {
     const { id } = params(idParams, req);
     const user = require(req.user, "article.edit", "editing articles");
     const form = formFromBody(req.body ?? {});
+    if (!uuid().safeParse(form.baseRevisionId).success) {
+      throw new AppError("BAD_REQUEST", "The form does not say which revision it was opened on. Reload the editor and try again.");
+    }
+    form.baseRevisionId = form.baseRevisionId.toLowerCase();
     const parsed = contentFromForm(form);
     if (!parsed.ok) {
       return renderEditor(res, id, form, { fieldErrors: parsed.fieldErrors, error: "The revision was not saved: please correct the fields marked below." }, 400);
     }
     try {
       const revision = await saveRevision(db, auditContext(req), user, id, { baseRevisionId: form.baseRevisionId, content: parsed.content, changeNote: parsed.changeNote });
-      res.redirect(303, `/editor/articles/${id}?notice=${encodeURIComponent(`Saved revision ${revision.number}.`)}`);
+      withNotice(req, res, `/editor/articles/${id}`, `Saved revision ${revision.number}.`);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       if (error.code === "CONFLICT" && error.details.staleConflict) {
@@ -194,7 +201,7 @@ export function editorRoutes(db: Db) {
     const { id, number } = params(revisionParams, req);
     const revision = await revisionByNumber(db, id, number);
     const article = await db.article.findUniqueOrThrow({ where: { id }, include: { currentRevision: { select: { state: true } } } });
-    const view = await articleView(revision, { pendingReview: revision.state !== "PUBLISHED", newestState: revision.state, nextReviewDue: article.nextReviewDue });
+    const view = articleView(revision, { pendingReview: revision.state !== "PUBLISHED", newestState: revision.state, nextReviewDue: article.nextReviewDue });
     res.render("editor/revision", { title: `Revision ${number}: ${revision.title}`, article, revision, ...view, canRestore: can(req.user, "article.edit") && article.currentRevisionId !== revision.id });
   });
 
@@ -202,15 +209,15 @@ export function editorRoutes(db: Db) {
     const { id, number } = params(revisionParams, req);
     const user = require(req.user, "article.edit", "restoring revisions");
     const from = await revisionByNumber(db, id, number);
-    const base = z.object({ baseRevisionId: z.string().uuid() }).safeParse(req.body);
+    const base = z.object({ baseRevisionId: uuid() }).safeParse(req.body);
     if (!base.success) throw new AppError("BAD_REQUEST", "The form is missing the revision it was opened on; reload and try again.");
     const revision = await restoreRevision(db, auditContext(req), user, id, from.id, base.data.baseRevisionId);
-    res.redirect(303, `/editor/articles/${id}?notice=${encodeURIComponent(`Revision ${number} restored as revision ${revision.number} (a draft).`)}`);
+    withNotice(req, res, `/editor/articles/${id}`, `Revision ${number} restored as revision ${revision.number} (a draft).`);
   });
 
   router.get("/articles/:id/compare", async (req, res) => {
     const { id } = params(idParams, req);
-    const query = z.object({ from: z.coerce.number().int().positive(), to: z.coerce.number().int().positive() }).safeParse(req.query);
+    const query = z.object({ from: positiveInt(), to: positiveInt() }).safeParse(req.query);
     if (!query.success) throw new AppError("BAD_REQUEST", "Choose two revision numbers to compare.");
     const [from, to] = await Promise.all([revisionByNumber(db, id, query.data.from), revisionByNumber(db, id, query.data.to)]);
     const revisions = await db.revision.findMany({ where: { articleId: id }, orderBy: { number: "desc" }, select: { number: true, state: true } });
@@ -224,7 +231,7 @@ export function editorRoutes(db: Db) {
     if (!name.success) throw new AppError("NOT_FOUND", "There is no such workflow step.");
     const input = parseInput(transitionInputSchema, req.body);
     const result = await applyTransition(db, auditContext(req), req.user!, id, name.data, input);
-    res.redirect(303, `/editor/articles/${id}?notice=${encodeURIComponent(`${result.label}: done for revision ${result.revisionNumber}.`)}`);
+    withNotice(req, res, `/editor/articles/${id}`, `${result.label}: done for revision ${result.revisionNumber}.`);
   });
 
   // ---- comments
@@ -235,7 +242,7 @@ export function editorRoutes(db: Db) {
     res.redirect(303, `/editor/articles/${id}#comments`);
   });
 
-  const commentParams = idParams.extend({ commentId: z.string().uuid() });
+  const commentParams = idParams.extend({ commentId: uuid() });
   router.post("/articles/:id/comments/:commentId/replies", async (req, res) => {
     const { id, commentId } = params(commentParams, req);
     const { body } = parseInput(replySchema, req.body, "The reply");
@@ -257,7 +264,7 @@ export function editorRoutes(db: Db) {
     require(req.user, "article.settings", "changing article settings");
     const input = parseInput(articleSettingsSchema, req.body, "The settings");
     await updateArticleSettings(db, auditContext(req), id, input);
-    res.redirect(303, `/editor/articles/${id}?notice=${encodeURIComponent("Settings saved.")}`);
+    withNotice(req, res, `/editor/articles/${id}`, "Settings saved.");
   });
 
   // Editors may change the article's address, but not the review settings above.
@@ -271,7 +278,7 @@ export function editorRoutes(db: Db) {
       visibleWhilePending: article.visibleWhilePending ? "on" : "", nextReviewDue: article.nextReviewDue?.toISOString().slice(0, 10) ?? "",
     }, "The address");
     await updateArticleSettings(db, auditContext(req), id, input);
-    res.redirect(303, `/editor/articles/${id}?notice=${encodeURIComponent(`The article's address is now /articles/${input.slug}.`)}`);
+    withNotice(req, res, `/editor/articles/${id}`, `The article's address is now /articles/${input.slug}.`);
   });
 
   // ---- history

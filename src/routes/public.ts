@@ -24,7 +24,7 @@ export function publicRoutes(database: Database) {
     const { slug } = slugParams.safeParse(req.params).data ?? { slug: "" };
     const found = slug ? await findPublicArticle(db, slug) : null;
     if (!found) throw new AppError("NOT_FOUND", "There is no published article at this address.");
-    res.render("article", { title: found.revision.title, ...(await publicArticleView(db, found)) });
+    res.render("article", { title: found.revision.title, ...publicArticleView(found) });
   });
 
   router.get("/editorial-policy", (_req, res) => res.render("editorial-policy", { title: "Editorial policy" }));

@@ -4,13 +4,14 @@ import { z } from "zod";
 import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
 import { recordEvent, type RequestContext } from "../audit/audit-log.js";
+import { isoDate } from "../schemas.js";
 
 export const articleSettingsSchema = z.object({
   version: z.coerce.number().int().min(0),
   slug: z.string().trim().min(1, "required").max(120).regex(/^[a-z0-9-]+$/, "use lowercase letters, digits and hyphens"),
   visibleWhilePending: z.union([z.literal("on"), z.literal("")]).optional().transform((v) => v === "on"),
   approvalsRequired: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "at least 1").max(5, "at most 5"),
-  nextReviewDue: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date").optional().or(z.literal("")).transform((v) => v || null),
+  nextReviewDue: isoDate().optional().or(z.literal("")).transform((v) => v || null),
 });
 
 export async function updateArticleSettings(db: Db, ctx: RequestContext, articleId: string, input: z.infer<typeof articleSettingsSchema>) {

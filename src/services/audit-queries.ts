@@ -6,6 +6,7 @@ import { Prisma } from "../generated/prisma/client.js";
 import { parseStoredPayload } from "../audit/events.js";
 import type { ChainedFields } from "../audit/chain.js";
 import { z } from "zod";
+import { isoDate } from "../schemas.js";
 
 /** An event as read for pages and exports: the chained fields, with typed id and time. */
 export interface AuditRow extends Omit<ChainedFields, "id" | "createdAt"> {
@@ -24,16 +25,15 @@ export async function articleHistory(db: Db, articleId: string) {
   return rows.map(withValidation);
 }
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date (yyyy-mm-dd)");
 
 export const auditFilterSchema = z.object({
   actor: z.string().trim().max(200).optional().transform((v) => v || undefined),
   action: z.string().trim().max(100).regex(/^[a-z._]*$/, "unknown action").optional().transform((v) => v || undefined),
   article: z.string().trim().max(120).optional().transform((v) => v || undefined),
-  from: isoDate.optional().or(z.literal("")).transform((v) => v || undefined),
-  to: isoDate.optional().or(z.literal("")).transform((v) => v || undefined),
+  from: isoDate().optional().or(z.literal("")).transform((v) => v || undefined),
+  to: isoDate().optional().or(z.literal("")).transform((v) => v || undefined),
   /** Keyset cursor: show events older than this id. */
-  before: z.string().regex(/^\d{1,19}$/, "invalid page").optional().or(z.literal("")).transform((v) => (v ? BigInt(v) : undefined)),
+  before: z.string().regex(/^\d{1,18}$/, "invalid page").optional().or(z.literal("")).transform((v) => (v ? BigInt(v) : undefined)),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 export type AuditFilter = z.output<typeof auditFilterSchema>;

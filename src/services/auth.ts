@@ -69,7 +69,7 @@ export async function recordSessionExpired(db: Db, ctx: RequestContext) {
   await db.$transaction((tx) => recordEvent(tx, ctx, { action: "auth.session.expired", entityType: "session", entityId: ctx.actor?.id ?? null, payload: {} }));
 }
 
-/** Security event for a refused request by a signed-in user. */
+/** Security event for a request refused as forbidden (recorded for signed-in users only). */
 export async function recordForbidden(db: Db, ctx: RequestContext, method: string, path: string, reason: string) {
   await db.$transaction((tx) =>
     recordEvent(tx, ctx, { action: "auth.forbidden", entityType: "session", entityId: ctx.actor?.id ?? null, payload: { method, path, reason } }),

@@ -9,9 +9,10 @@ import { AppError } from "../errors.js";
 import { recordEvent, type RequestContext } from "../audit/audit-log.js";
 import { can } from "../workflow/permissions.js";
 import { findRevision } from "./revisions.js";
+import { uuid } from "../schemas.js";
 
 export const newCommentSchema = z.object({
-  revisionId: z.string().uuid("unknown revision"),
+  revisionId: uuid("unknown revision"),
   sectionKey: z.string().trim().max(80).optional().transform((v) => v || null),
   quote: z.string().trim().max(1000, "quote at most 1,000 characters").optional().transform((v) => v || null),
   body: z.string().trim().min(1, "write a comment").max(5000, "must be at most 5,000 characters"),

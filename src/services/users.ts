@@ -79,6 +79,8 @@ export const userChangesSchema = z.object({
 /** Changes a user's profile or role; role changes get their own event. */
 export async function updateUser(db: Db, ctx: RequestContext, actorId: string, userId: string, input: z.infer<typeof userChangesSchema>) {
   return db.$transaction(async (tx) => {
+    // Locked, so concurrent edits queue and each event records the value it really replaced.
+    await tx.$queryRaw`SELECT id FROM app_user WHERE id = ${userId}::uuid FOR UPDATE`;
     const user = await tx.user.findUnique({ where: { id: userId } });
     if (!user) throw new AppError("NOT_FOUND", "That user does not exist.");
     if (user.id === actorId && input.role !== "ADMIN") throw new AppError("CONFLICT", "You cannot remove your own admin role; ask another admin.");
@@ -92,6 +94,17 @@ export async function updateUser(db: Db, ctx: RequestContext, actorId: string, u
     if (Object.keys(changes).length) await recordEvent(tx, ctx, { action: "user.changed", entityType: "user", entityId: userId, payload: { changes } });
     if (roleChanged) await recordEvent(tx, ctx, { action: "user.role.changed", entityType: "user", entityId: userId, payload: { old: user.role, new: input.role } });
     return updated;
+  });
+}
+
+/** An admin sets a new password for a user (e.g. a forgotten one); it ends the user's sessions. */
+export async function resetPassword(db: Db, ctx: RequestContext, userId: string, password: string) {
+  const passwordHash = await hashPassword(passwordSchema.parse(password));
+  return db.$transaction(async (tx) => {
+    const updated = await tx.user.updateMany({ where: { id: userId }, data: { passwordHash } });
+    if (updated.count !== 1) throw new AppError("NOT_FOUND", "That user does not exist.");
+    const ended = await tx.session.deleteMany({ where: { userId } });
+    await recordEvent(tx, ctx, { action: "user.password.reset", entityType: "user", entityId: userId, payload: { sessionsEnded: ended.count } });
   });
 }
 

@@ -15,11 +15,12 @@ import { citationErrors } from "./citation-checks.js";
 import { passwordMatches } from "./users.js";
 import { signatureMeanings } from "./signatures.js";
 import { contentHash } from "../content/revision-content.js";
+import { uuid } from "../schemas.js";
 
 export const REVIEW_INTERVAL_MONTHS = 12;
 
 export const transitionInputSchema = z.object({
-  revisionId: z.string().uuid("unknown revision"),
+  revisionId: uuid("unknown revision"),
   expectedState: z.enum(["DRAFT", "SUBMITTED", "UNDER_REVIEW", "CHANGES_REQUESTED", "APPROVED", "PUBLISHED"], { message: "unknown state" }),
   comment: z.string().trim().max(5000, "must be at most 5,000 characters").optional().default(""),
   password: z.string().max(200).optional().default(""),
@@ -48,6 +49,10 @@ export async function contributorsOf(db: Db | Tx, revision: { articleId: string;
 
 export interface TransitionOffer {
   transition: Transition;
+  /** The revision the form acts on, and the state the user sees it in. */
+  revisionId: string;
+  expectedState: RevisionState;
+  revisionNumber: number;
   /** Why it is shown but cannot be taken yet (e.g. citation errors); null when it can. */
   blockedBy: string | null;
 }
@@ -55,16 +60,18 @@ export interface TransitionOffer {
 /** The transitions this user may take from this revision's state, for the UI. */
 export function offeredTransitions(
   user: User,
-  revision: { state: RevisionState; authorId: string | null },
-  context: { isCurrent: boolean; contributors: Set<string>; citationErrorCount: number; alreadySigned: boolean },
+  revision: { id: string; number: number; state: RevisionState; authorId: string | null },
+  context: { contributors: Set<string>; citationErrorCount: number; alreadySigned: boolean; published?: { id: string; number: number } | null },
 ): TransitionOffer[] {
-  if (!context.isCurrent) return [];
-  return Object.values(transitions)
+  const offers: TransitionOffer[] = Object.values(transitions)
     .filter((t) => t.from.includes(revision.state) && can(user, t.permission))
-    .filter((t) => !t.authorOnly || revision.authorId === user.id)
+    .filter((t) => !t.authorOnly || revision.authorId === null || revision.authorId === user.id)
     .filter((t) => !t.notByContributors || !context.contributors.has(user.id))
     .map((t) => ({
       transition: t,
+      revisionId: revision.id,
+      expectedState: revision.state,
+      revisionNumber: revision.number,
       blockedBy:
         t.blockedByCitationErrors && context.citationErrorCount > 0
           ? `${context.citationErrorCount} citation error(s) must be fixed first.`
@@ -72,6 +79,12 @@ export function offeredTransitions(
             ? "You have already signed this revision."
             : null,
     }));
+  // The live revision can be taken down even while a newer one is being written.
+  const live = context.published;
+  if (live && live.id !== revision.id && can(user, transitions.unpublish.permission)) {
+    offers.push({ transition: transitions.unpublish, revisionId: live.id, expectedState: "PUBLISHED", revisionNumber: live.number, blockedBy: null });
+  }
+  return offers;
 }
 
 export async function applyTransition(db: Db, ctx: RequestContext, user: User, articleId: string, name: TransitionName, input: TransitionInput) {
@@ -90,14 +103,16 @@ export async function applyTransition(db: Db, ctx: RequestContext, user: User, a
   }
 
   return db.$transaction(async (tx) => {
-    const locked = await tx.$queryRaw<{ id: string; state: RevisionState; number: number; current_revision_id: string | null }[]>`
-      SELECT r.id, r.state::text AS state, r.number, a.current_revision_id
+    const locked = await tx.$queryRaw<{ id: string; state: RevisionState; number: number; current_revision_id: string | null; published_revision_id: string | null }[]>`
+      SELECT r.id, r.state::text AS state, r.number, a.current_revision_id, a.published_revision_id
       FROM revision r JOIN article a ON a.id = r.article_id
       WHERE r.id = ${input.revisionId}::uuid AND r.article_id = ${articleId}::uuid
       FOR UPDATE OF r, a`;
     const row = locked[0];
     if (!row) throw new AppError("NOT_FOUND", "That revision does not exist.");
-    if (row.current_revision_id !== row.id) {
+    // Transitions act on the newest revision; unpublishing acts on the live one, which may be older.
+    const target = t.name === "unpublish" ? row.published_revision_id : row.current_revision_id;
+    if (target !== row.id) {
       throw new AppError("CONFLICT", `Revision ${row.number} is no longer the newest revision of this article; reload the page to see the current one.`);
     }
     if (row.state !== input.expectedState) {
@@ -107,7 +122,7 @@ export async function applyTransition(db: Db, ctx: RequestContext, user: User, a
       throw new AppError("CONFLICT", `"${t.label}" is not possible while the revision is "${stateLabels[row.state]}".`);
     }
     const revision = (await findRevision(tx, row.id))!;
-    if (t.authorOnly && revision.authorId !== user.id) {
+    if (t.authorOnly && revision.authorId !== null && revision.authorId !== user.id) {
       throw new AppError("FORBIDDEN", `Only the revision's author can "${t.label}".`);
     }
     if (t.notByContributors && (await contributorsOf(tx, revision)).has(user.id)) {
@@ -187,11 +202,16 @@ export async function applyTransition(db: Db, ctx: RequestContext, user: User, a
       }
       case "submit": {
         await moveTo("SUBMITTED");
+        // Submitting a new revision answers the change requests made on earlier ones: their threads
+        // close, recorded as such. Resubmitting the very revision that was sent back answers nothing.
+        // (Rows are locked before the chain lock, the same order as everywhere else.)
+        const answered = await tx.comment.findMany({
+          where: { articleId, kind: "CHANGE_REQUEST", parentId: null, resolvedAt: null, revisionId: { not: revision.id } },
+          select: { id: true },
+        });
+        await tx.comment.updateMany({ where: { id: { in: answered.map((c) => c.id) } }, data: { resolvedAt: now, resolvedById: user.id } });
         await recordEvent(tx, ctx, { ...eventBase, action: t.event, comment: input.comment || null, payload: { ...base, to: t.to } });
-        // Resubmitting is the editor's answer to a change request: its thread closes, recorded as such.
-        const answered = await tx.comment.findMany({ where: { articleId, kind: "CHANGE_REQUEST", parentId: null, resolvedAt: null }, select: { id: true } });
         for (const { id } of answered) {
-          await tx.comment.update({ where: { id }, data: { resolvedAt: now, resolvedById: user.id } });
           await recordEvent(tx, ctx, { ...eventBase, entityType: "comment", entityId: id, action: "comment.resolved", payload: { commentId: id, old: "open", new: "resolved" } });
         }
         break;

@@ -1,12 +1,11 @@
 // The data an article page needs: shared by the public page and the editor's
 // preview so both render identically.
-import type { Db } from "../db/database.js";
 import { renderRevision } from "../content/render.js";
 import type { PublicArticle } from "../services/articles.js";
 import { toContent, type RevisionWithContent } from "../services/revisions.js";
 import { verifySignature } from "../services/signatures.js";
 
-export async function articleView(revision: RevisionWithContent, options: { pendingReview: boolean; newestState: string; nextReviewDue: Date | null }) {
+export function articleView(revision: RevisionWithContent, options: { pendingReview: boolean; newestState: string; nextReviewDue: Date | null }) {
   const rendered = renderRevision(toContent(revision));
   const reviewedBy = revision.approvals.map((a) => ({
     name: a.signerName,
@@ -29,6 +28,6 @@ export async function articleView(revision: RevisionWithContent, options: { pend
   };
 }
 
-export async function publicArticleView(_db: Db, found: PublicArticle) {
+export function publicArticleView(found: PublicArticle) {
   return articleView(found.revision, { pendingReview: found.pendingReview, newestState: found.newestState, nextReviewDue: found.article.nextReviewDue });
 }

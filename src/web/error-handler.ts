@@ -17,8 +17,13 @@ export function errorHandler(log: (message: string) => void, onForbidden?: (req:
     let appError: AppError;
     if (error instanceof AppError) {
       appError = error;
-    } else if (isBodyParserError(error)) {
-      appError = new AppError("BAD_REQUEST", "The request could not be read: " + error.message + ".");
+    } else if (isClientError(error)) {
+      // Malformed bodies, oversized forms, undecodable URLs: the request's fault, not ours.
+      appError = error.status === 413
+        ? new AppError("BAD_REQUEST", "The form is too large to save. Split the article or shorten it, then try again.")
+        : new AppError("BAD_REQUEST", "The request could not be read. Reload the page and try again.");
+    } else if (isUniqueViolation(error)) {
+      appError = new AppError("CONFLICT", "Someone else just created the same thing (an address or email that must be unique). Reload and choose another.");
     } else {
       log(`[${req.id}] ${req.method} ${req.originalUrl} failed: ${(error as Error)?.stack ?? String(error)}`);
       res.status(500);
@@ -48,6 +53,12 @@ const titles: Record<number, string> = {
   429: "Too many attempts",
 };
 
-function isBodyParserError(error: unknown): error is Error & { status: number } {
-  return typeof error === "object" && error !== null && "type" in error && "status" in error && (error as { status: number }).status < 500;
+function isClientError(error: unknown): error is Error & { status: number } {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === "number" && status >= 400 && status < 500;
+}
+
+/** Two requests racing past an existence check meet the unique index (Prisma P2002). */
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "P2002";
 }

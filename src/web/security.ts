@@ -30,6 +30,20 @@ export function csrfProtection(req: Request, res: Response, next: NextFunction) 
   next();
 }
 
+/** True for text PostgreSQL cannot store (NUL) or that is not valid Unicode (lone surrogates). */
+function unstorable(value: unknown, depth = 0): boolean {
+  if (typeof value === "string") return value.includes("\u0000") || !value.isWellFormed();
+  if (depth > 8 || value === null || typeof value !== "object") return false;
+  return Object.entries(value).some(([k, v]) => unstorable(k, depth + 1) || unstorable(v, depth + 1));
+}
+
+export function rejectUnstorableText(req: Request, _res: Response, next: NextFunction) {
+  if (unstorable(req.body) || unstorable(req.query)) {
+    return next(new AppError("BAD_REQUEST", "The request contains characters that cannot be stored (such as a null character). Remove them and try again."));
+  }
+  next();
+}
+
 export function requireUser(req: Request, _res: Response, next: NextFunction) {
   if (!req.user) return next(new AppError("UNAUTHENTICATED", "Please sign in to continue."));
   next();

@@ -49,6 +49,15 @@ export class PrismaSessionStore extends session.Store {
   }
 }
 
+/**
+ * Deletes sessions that expired more than a day ago. The day of grace lets a late
+ * request still be recognised (and recorded) as an expired session.
+ */
+export async function pruneExpiredSessions(db: Db): Promise<number> {
+  const result = await db.session.deleteMany({ where: { expiresAt: { lt: new Date(Date.now() - 86_400_000) } } });
+  return result.count;
+}
+
 declare module "express-session" {
   interface SessionData {
     userId?: string;
