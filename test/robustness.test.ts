@@ -31,7 +31,7 @@ describe("malformed input", () => {
     const since = await lastAuditId(database);
     const login = await request.agent(app).get("/login");
     const cases: [string, request.Test, number?][] = [
-      ["NUL in the sign-in email", request(app).post("/login").type("form").set("Cookie", login.headers["set-cookie"] ?? []).send(`_csrf=${csrfFrom(login.text)}&email=a%00b&password=x`)],
+      ["NUL in the sign-in email", request(app).post("/login").type("form").set("Cookie", ([] as string[]).concat(login.headers["set-cookie"] ?? [])).send(`_csrf=${csrfFrom(login.text)}&email=a%00b&password=x`)],
       ["lone surrogate in JSON", reviewer.post(`/editor/articles/${article.id}/comments`).set("Content-Type", "application/json").set("x-csrf-token", reviewer.csrf).send('{"revisionId":"x","body":"\\ud800"}')],
       ["undecodable URL", request(app).get("/articles/%E0%A4%A")],
       ["revision number beyond integer range", reviewer.get(`/editor/articles/${article.id}/revisions/99999999999`), 404],
