@@ -179,7 +179,7 @@ export function editorRoutes(db: Db) {
     }
     try {
       const revision = await saveRevision(db, auditContext(req), user, id, { baseRevisionId: form.baseRevisionId, content: parsed.content, changeNote: parsed.changeNote });
-      withNotice(req, res, `/editor/articles/${id}`, `Saved revision ${revision.number}.`);
+      await withNotice(req, res, `/editor/articles/${id}`, `Saved revision ${revision.number}.`);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       if (error.code === "CONFLICT" && error.details.staleConflict) {
@@ -212,7 +212,7 @@ export function editorRoutes(db: Db) {
     const base = z.object({ baseRevisionId: uuid() }).safeParse(req.body);
     if (!base.success) throw new AppError("BAD_REQUEST", "The form is missing the revision it was opened on; reload and try again.");
     const revision = await restoreRevision(db, auditContext(req), user, id, from.id, base.data.baseRevisionId);
-    withNotice(req, res, `/editor/articles/${id}`, `Revision ${number} restored as revision ${revision.number} (a draft).`);
+    await withNotice(req, res, `/editor/articles/${id}`, `Revision ${number} restored as revision ${revision.number} (a draft).`);
   });
 
   router.get("/articles/:id/compare", async (req, res) => {
@@ -231,7 +231,7 @@ export function editorRoutes(db: Db) {
     if (!name.success) throw new AppError("NOT_FOUND", "There is no such workflow step.");
     const input = parseInput(transitionInputSchema, req.body);
     const result = await applyTransition(db, auditContext(req), req.user!, id, name.data, input);
-    withNotice(req, res, `/editor/articles/${id}`, `${result.label}: done for revision ${result.revisionNumber}.`);
+    await withNotice(req, res, `/editor/articles/${id}`, `${result.label}: done for revision ${result.revisionNumber}.`);
   });
 
   // ---- comments
@@ -264,7 +264,7 @@ export function editorRoutes(db: Db) {
     require(req.user, "article.settings", "changing article settings");
     const input = parseInput(articleSettingsSchema, req.body, "The settings");
     await updateArticleSettings(db, auditContext(req), id, input);
-    withNotice(req, res, `/editor/articles/${id}`, "Settings saved.");
+    await withNotice(req, res, `/editor/articles/${id}`, "Settings saved.");
   });
 
   // Editors may change the article's address, but not the review settings above.
@@ -278,7 +278,7 @@ export function editorRoutes(db: Db) {
       visibleWhilePending: article.visibleWhilePending ? "on" : "", nextReviewDue: article.nextReviewDue?.toISOString().slice(0, 10) ?? "",
     }, "The address");
     await updateArticleSettings(db, auditContext(req), id, input);
-    withNotice(req, res, `/editor/articles/${id}`, `The article's address is now /articles/${input.slug}.`);
+    await withNotice(req, res, `/editor/articles/${id}`, `The article's address is now /articles/${input.slug}.`);
   });
 
   // ---- history

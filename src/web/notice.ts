@@ -8,8 +8,11 @@ declare module "express-session" {
   }
 }
 
-export function withNotice(req: Request, res: Response, url: string, notice: string) {
+export async function withNotice(req: Request, res: Response, url: string, notice: string) {
   req.session.notice = notice;
+  // Save before redirecting: the browser may follow the redirect before express-session's own
+  // save at the end of the response has finished, and the next page would miss the notice.
+  await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
   res.redirect(303, url);
 }
 
