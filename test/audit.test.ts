@@ -8,6 +8,7 @@ import { changeDosingLine, currentRevision, editForm, SEEDED_SLUG } from "./help
 import { seedDatabase } from "../src/services/seed.js";
 import { verifyAuditChain } from "../src/audit/verify.js";
 import { recordEvent, systemContext } from "../src/audit/audit-log.js";
+import { setUserActive, updateUser } from "../src/services/users.js";
 import { parseStoredPayload } from "../src/audit/events.js";
 
 let database: TestDatabase;
@@ -238,6 +239,18 @@ describe("events written by each action", () => {
     expect(events[3]!.payload).toEqual({ sessionsEnded: 1 });
     const editorTries = await editor.post(`/admin/users/${ada.id}/reactivate`).type("form").send({ _csrf: editor.csrf });
     expect(editorTries.status).toBe(403);
+  });
+
+  it("the last active admin cannot be demoted or deactivated", async () => {
+    const sam = await database.prisma.user.findUniqueOrThrow({ where: { email: demo.sam } });
+    expect(await database.prisma.user.count({ where: { role: "ADMIN", active: true } })).toBe(1);
+    const since = await lastAuditId(database);
+    const ctx = systemContext("test");
+    await expect(updateUser(database.prisma, ctx, "00000000-0000-0000-0000-000000000000", sam.id, { name: sam.name, role: "EDITOR", credentials: null, canReview: false }))
+      .rejects.toThrow("last active admin");
+    await expect(setUserActive(database.prisma, ctx, "00000000-0000-0000-0000-000000000000", sam.id, false)).rejects.toThrow("last active admin");
+    expect(await database.prisma.user.findUniqueOrThrow({ where: { id: sam.id } })).toMatchObject({ role: "ADMIN", active: true });
+    expect(await auditEventsSince(database, since)).toEqual([]);
   });
 
   it("an admin can set a new password for a user: old sessions end, the password is never recorded", async () => {

@@ -5,6 +5,8 @@ import { createTestApp } from "./helpers/app.js";
 import { demo, formBody, signedInAgent, type Agent } from "./helpers/session.js";
 import { changeDosingLine, currentRevision, editForm, NEW_DOSING, SEEDED_SLUG, supplyMissingSources } from "./helpers/articles.js";
 import { seedDatabase } from "../src/services/seed.js";
+import { createUser } from "../src/services/users.js";
+import { systemContext } from "../src/audit/audit-log.js";
 import { DEMO_PASSWORD } from "../seed/demo-users.js";
 import { workflowActions } from "./helpers/workflow.js";
 
@@ -263,6 +265,20 @@ describe("separation of duties and signatures", () => {
     const events = await auditEventsSince(database, since);
     expect(events.map((e) => e.action)).toEqual(["auth.forbidden"]);
     expect(events[0]!.payload).toMatchObject({ reason: "signature password incorrect" });
+  });
+
+  it("wrong signature passwords are throttled like sign-in: after 5, even the right one is refused for a while", async () => {
+    await editedAndUnderReview();
+    // A reviewer of this test's own, so the failures it records do not lock out the others.
+    const email = `throttle.${Date.now()}@demo.test`;
+    await createUser(database.prisma, systemContext(), { email, name: "Dr. Throttle", role: "REVIEWER", password: DEMO_PASSWORD });
+    const reviewer = await signedInAgent(app, email);
+    for (let i = 0; i < 5; i++) await approve(reviewer, `wrong-password-${i}`).expect(403);
+    const res = await approve(reviewer).expect(429);
+    expect(res.text).toContain("Too many wrong signature passwords");
+    expect((await currentRevision(database)).revision.state).toBe("UNDER_REVIEW");
+    // Another reviewer is not affected.
+    await approve(agents.priya!).expect(303);
   });
 
   it("with two approvals required, a revision is approved only after two distinct non-author reviewers sign", async () => {

@@ -4,7 +4,7 @@
 import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
 import { recordEvent, type RequestContext } from "../audit/audit-log.js";
-import type { User } from "../generated/prisma/client.js";
+import type { Prisma, User } from "../generated/prisma/client.js";
 import { decoyPasswordHash, passwordMatches } from "./users.js";
 
 export const LOGIN_WINDOW_MINUTES = 15;
@@ -19,6 +19,8 @@ async function recentFailures(db: Db, email: string, ip: string | null) {
            count(*) FILTER (WHERE ip = ${ip}) AS by_address
     FROM audit_event
     WHERE action = 'auth.login.failed'
+      -- Refusals while locked do not extend the lock-out.
+      AND payload->>'reason' <> 'rate_limited'
       AND created_at > now() - make_interval(mins => ${LOGIN_WINDOW_MINUTES})
       AND (actor_email = ${email} OR ip = ${ip})`;
   return { byAccount: Number(rows[0]?.by_account ?? 0), byAddress: Number(rows[0]?.by_address ?? 0) };
@@ -67,6 +69,16 @@ export async function recordSignOut(db: Db, ctx: RequestContext) {
 
 export async function recordSessionExpired(db: Db, ctx: RequestContext) {
   await db.$transaction((tx) => recordEvent(tx, ctx, { action: "auth.session.expired", entityType: "session", entityId: ctx.actor?.id ?? null, payload: {} }));
+}
+
+/** Wrong signature passwords in the window: re-authentication is throttled like sign-in. */
+export async function recentSignatureFailures(db: Db | Prisma.TransactionClient, userId: string): Promise<number> {
+  const rows = await db.$queryRaw<{ n: bigint }[]>`
+    SELECT count(*) AS n FROM audit_event
+    WHERE action = 'auth.forbidden' AND actor_id = ${userId}::uuid
+      AND payload->>'reason' = 'signature password incorrect'
+      AND created_at > now() - make_interval(mins => ${LOGIN_WINDOW_MINUTES})`;
+  return Number(rows[0]?.n ?? 0);
 }
 
 /** Security event for a request refused as forbidden (recorded for signed-in users only). */

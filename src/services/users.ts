@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
 import { recordEvent, type RequestContext } from "../audit/audit-log.js";
-import type { Role, User } from "../generated/prisma/client.js";
+import type { Prisma, Role, User } from "../generated/prisma/client.js";
 
 export const roles = ["EDITOR", "REVIEWER", "ADMIN"] as const;
 export const roleLabels: Record<Role, string> = { EDITOR: "Editor", REVIEWER: "Reviewer", ADMIN: "Admin" };
@@ -89,12 +89,25 @@ export async function updateUser(db: Db, ctx: RequestContext, actorId: string, u
       if (user[field] !== input[field]) changes[field] = { old: user[field], new: input[field] };
     }
     const roleChanged = user.role !== input.role;
+    if (roleChanged && user.role === "ADMIN") await assertAnotherAdminRemains(tx, userId);
     if (!roleChanged && !Object.keys(changes).length) throw new AppError("BAD_REQUEST", "Nothing was changed.");
     const updated = await tx.user.update({ where: { id: userId }, data: input });
     if (Object.keys(changes).length) await recordEvent(tx, ctx, { action: "user.changed", entityType: "user", entityId: userId, payload: { changes } });
     if (roleChanged) await recordEvent(tx, ctx, { action: "user.role.changed", entityType: "user", entityId: userId, payload: { old: user.role, new: input.role } });
     return updated;
   });
+}
+
+const ADMIN_CHANGE_LOCK = 72_616_003;
+
+/** Refuses a change that would leave no active admin. Serialized, so two admins cannot demote each other at once. */
+async function assertAnotherAdminRemains(tx: Prisma.TransactionClient, leavingUserId: string) {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${ADMIN_CHANGE_LOCK}::bigint)`;
+  const others = await tx.user.count({ where: { role: "ADMIN", active: true, id: { not: leavingUserId } } });
+  const leaving = await tx.user.findUnique({ where: { id: leavingUserId }, select: { role: true, active: true } });
+  if (leaving?.role === "ADMIN" && leaving.active && others === 0) {
+    throw new AppError("CONFLICT", "This is the last active admin; make someone else an admin first.");
+  }
 }
 
 /** An admin sets a new password for a user (e.g. a forgotten one); it ends the user's sessions. */
@@ -112,6 +125,7 @@ export async function resetPassword(db: Db, ctx: RequestContext, userId: string,
 export async function setUserActive(db: Db, ctx: RequestContext, actorId: string, userId: string, active: boolean) {
   if (userId === actorId && !active) throw new AppError("CONFLICT", "You cannot deactivate your own account.");
   return db.$transaction(async (tx) => {
+    if (!active) await assertAnotherAdminRemains(tx, userId);
     const updated = await tx.user.updateMany({ where: { id: userId, active: !active }, data: { active } });
     if (updated.count !== 1) {
       if (!(await tx.user.findUnique({ where: { id: userId } }))) throw new AppError("NOT_FOUND", "That user does not exist.");

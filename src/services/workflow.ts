@@ -13,6 +13,7 @@ import { stateLabels } from "../web/format.js";
 import { findRevision, toContent } from "./revisions.js";
 import { citationErrors } from "./citation-checks.js";
 import { passwordMatches } from "./users.js";
+import { LOGIN_WINDOW_MINUTES, MAX_FAILURES_PER_ACCOUNT, recentSignatureFailures } from "./auth.js";
 import { signatureMeanings } from "./signatures.js";
 import { contentHash } from "../content/revision-content.js";
 import { uuid } from "../schemas.js";
@@ -96,7 +97,11 @@ export async function applyTransition(db: Db, ctx: RequestContext, user: User, a
     if (!(signatureMeanings as readonly string[]).includes(input.meaning)) {
       throw new AppError("BAD_REQUEST", "Choose the meaning of your signature.", { fieldErrors: { meaning: "choose one" } });
     }
-    // Re-authentication for the signature (21 CFR 11.200): checked before any lock is taken.
+    // Re-authentication for the signature (21 CFR 11.200): checked before any lock is taken,
+    // and throttled like sign-in so a session cannot be used to guess the password.
+    if ((await recentSignatureFailures(db, user.id)) >= MAX_FAILURES_PER_ACCOUNT) {
+      throw new AppError("TOO_MANY_REQUESTS", `Too many wrong signature passwords. Wait ${LOGIN_WINDOW_MINUTES} minutes and try again.`);
+    }
     if (!(await passwordMatches(user.passwordHash, input.password))) {
       throw new AppError("FORBIDDEN", "The password is not correct, so the revision was not signed.", { securityReason: "signature password incorrect" });
     }
