@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { auditEventsSince, createTestDatabase, lastAuditId, resetContent, type TestDatabase } from "./helpers/database.js";
+import { type TestDatabase, auditEventsSince, createSeededDatabase, createTestDatabase, lastAuditId, reseedContent } from "./helpers/database.js";
 import { createTestApp } from "./helpers/app.js";
 import { demo, formBody, signedInAgent, type Agent } from "./helpers/session.js";
 import { changeDosingLine, currentRevision, editForm, SEEDED_SLUG } from "./helpers/articles.js";
@@ -17,14 +17,12 @@ let editor: Agent;
 let admin: Agent;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedDatabase(database.prisma, { demoUsers: true });
+  database = await createSeededDatabase();
   app = createTestApp(database).app;
 });
 afterAll(async () => database?.close());
 beforeEach(async () => {
-  await resetContent(database);
-  await seedDatabase(database.prisma, { demoUsers: false });
+  await reseedContent(database);
   editor = await signedInAgent(app, demo.alice);
   admin = await signedInAgent(app, demo.sam);
 });

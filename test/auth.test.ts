@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEventsSince, createTestDatabase, lastAuditId, type TestDatabase } from "./helpers/database.js";
+import { type TestDatabase, auditEventsSince, createSeededDatabase, createTestDatabase, lastAuditId } from "./helpers/database.js";
 import { createTestApp } from "./helpers/app.js";
 import { csrfFrom, demo, signedInAgent } from "./helpers/session.js";
 import { seedDatabase } from "../src/services/seed.js";
@@ -17,8 +17,7 @@ let database: TestDatabase;
 let app: ReturnType<typeof createTestApp>["app"];
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedDatabase(database.prisma, { demoUsers: true });
+  database = await createSeededDatabase();
   app = createTestApp(database).app;
 });
 afterAll(async () => database?.close());

@@ -1,12 +1,11 @@
 // Review tools: comparing revisions, review comments and citation checks, tested
 // through their services and through the staff pages that show them.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { auditEventsSince, createTestDatabase, lastAuditId, resetContent, type TestDatabase } from "./helpers/database.js";
+import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId, reseedContent } from "./helpers/database.js";
 import { createTestApp } from "./helpers/app.js";
 import { demo, signedInAgent, type Agent } from "./helpers/session.js";
 import { changeDosingLine, currentRevision, NEW_DOSING, SEEDED_SLUG, supplyMissingSources } from "./helpers/articles.js";
 import { decodeEntities, visibleText } from "./helpers/html.js";
-import { seedDatabase } from "../src/services/seed.js";
 import { compareRevisions, type RevisionComparison } from "../src/services/compare.js";
 import { checkCitations, type CitationIssue } from "../src/services/citation-checks.js";
 import { revisionContentSchema, type RevisionContent } from "../src/content/revision-content.js";
@@ -17,15 +16,13 @@ let app: ReturnType<typeof createTestApp>["app"];
 const agents: Record<string, Agent> = {};
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedDatabase(database.prisma, { demoUsers: true });
+  database = await createSeededDatabase();
   app = createTestApp(database).app;
 });
 afterAll(async () => database?.close());
 /** For tests that use the database: the seeded article afresh, and every demo account signed in. */
 async function freshArticleAndSessions() {
-  await resetContent(database);
-  await seedDatabase(database.prisma, { demoUsers: false });
+  await reseedContent(database);
   for (const [name, email] of Object.entries(demo)) agents[name] = await signedInAgent(app, email);
 }
 

@@ -1,10 +1,9 @@
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { auditEventsSince, createTestDatabase, lastAuditId, resetContent, type TestDatabase } from "./helpers/database.js";
+import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId, reseedContent } from "./helpers/database.js";
 import { createTestApp } from "./helpers/app.js";
 import { demo, formBody, signedInAgent, type Agent } from "./helpers/session.js";
 import { changeDosingLine, currentRevision, editForm, NEW_DOSING, SEEDED_SLUG, supplyMissingSources } from "./helpers/articles.js";
-import { seedDatabase } from "../src/services/seed.js";
 import { createUser } from "../src/services/users.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { DEMO_PASSWORD } from "../seed/demo-users.js";
@@ -15,14 +14,12 @@ let app: ReturnType<typeof createTestApp>["app"];
 const agents: Record<string, Agent> = {};
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedDatabase(database.prisma, { demoUsers: true });
+  database = await createSeededDatabase();
   app = createTestApp(database).app;
 });
 afterAll(async () => database?.close());
 beforeEach(async () => {
-  await resetContent(database);
-  await seedDatabase(database.prisma, { demoUsers: false });
+  await reseedContent(database);
   for (const [name, email] of Object.entries(demo)) agents[name] = await signedInAgent(app, email);
 });
 
