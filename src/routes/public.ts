@@ -6,7 +6,6 @@ import { AppError } from "../errors.js";
 import { findPublicArticle, listPublicArticles } from "../services/articles.js";
 import { listBoardMembers } from "../services/users.js";
 import { publicArticleView } from "../web/article-view.js";
-import { parseInput } from "../web/validate.js";
 
 const slugParams = z.object({ slug: z.string().regex(/^[a-z0-9-]{1,120}$/, "not a valid article address") });
 
@@ -44,4 +43,3 @@ export function publicRoutes(database: Database) {
 
   return router;
 }
-export { parseInput };

@@ -15,7 +15,7 @@ export interface AuditRow extends Omit<ChainedFields, "id" | "createdAt"> {
   hash: string;
 }
 
-export function withValidation<T extends { action: string; payload: unknown }>(row: T) {
+function withValidation<T extends { action: string; payload: unknown }>(row: T) {
   const parsed = parseStoredPayload(row.action, row.payload);
   return { ...row, payloadValid: parsed.ok, payloadError: parsed.ok ? null : parsed.error };
 }
