@@ -15,6 +15,7 @@ export const muscleSpasmsArticle: SeedArticle = {
   disclaimer:
     "This information is intended for healthcare professionals. Any medical decision-making should rely on clinical judgment and independently verified information. The content provided herein does not replace professional discretion and should be considered supplementary to established clinical guidelines. Healthcare providers should verify all information against primary literature and current practice standards before application in patient care. Dr.Oracle assumes no liability for clinical decisions based on this content.",
   visibleWhilePending: true,
+  topic: "Muscle spasm",
   sections: [
     {
       depth: 1,

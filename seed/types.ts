@@ -46,6 +46,8 @@ export interface SeedArticle {
   disclaimer: string;
   /** Shown to the public with a caution banner while its revision is pending review. */
   visibleWhilePending: boolean;
+  /** The condition or subject the article is about (schema.org `about`). */
+  topic?: string;
   sections: SeedSection[];
   references: SeedReference[];
 }

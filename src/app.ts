@@ -1,10 +1,9 @@
 // Builds the Express application from its dependencies; src/server.ts listens.
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import express from "express";
 import helmet from "helmet";
 import session from "express-session";
 import type { Config } from "./config.js";
+import { publicAssetsDir, viewsDir } from "./paths.js";
 import type { Database } from "./db/database.js";
 import { assignRequestId, auditContext } from "./web/context.js";
 import { recordForbidden } from "./services/auth.js";
@@ -14,11 +13,14 @@ import { csrfProtection, rejectUnstorableText } from "./web/security.js";
 import { loadSignedInUser } from "./web/auth-middleware.js";
 import * as format from "./web/format.js";
 import { publicRoutes } from "./routes/public.js";
+import { PageCache } from "./public/page-cache.js";
+import { PublicSite } from "./public/public-site.js";
+import { servePublicPages } from "./public/serve.js";
+import { invalidateOnChange } from "./public/invalidation.js";
+import { StaticExport } from "./public/static-export.js";
 import { authRoutes } from "./routes/auth.js";
 import { editorRoutes } from "./routes/editor.js";
 import { adminRoutes } from "./routes/admin.js";
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 export interface AppDeps {
   config: Config;
@@ -26,14 +28,46 @@ export interface AppDeps {
   log?: (message: string) => void;
 }
 
+export const SESSION_COOKIE = "mecms.sid";
+
+/** An Express app that can render the templates (also used by commands that render pages). */
+export function viewEngine(app = express()) {
+  app.set("view engine", "ejs");
+  app.set("views", viewsDir);
+  Object.assign(app.locals, format);
+  return app;
+}
+
+/** The public page cache and renderer of an app, for commands and tests. */
+export interface PublicDelivery {
+  site: PublicSite;
+  cache: PageCache;
+  /** Resolves once invalidations are flowing (before that, pages are rendered but not kept). */
+  ready: Promise<unknown>;
+  staticExport?: StaticExport;
+  /** Resolves when the static export has caught up with every change seen so far. */
+  exportIdle(): Promise<void>;
+}
+
+const deliveries = new WeakMap<object, PublicDelivery>();
+export function publicDeliveryOf(app: object): PublicDelivery {
+  const delivery = deliveries.get(app);
+  if (!delivery) throw new Error("not an app made by createApp");
+  return delivery;
+}
+
 export function createApp({ config, database, log = (m) => console.error(m) }: AppDeps) {
   const db = database.prisma;
-  const app = express();
-  app.set("view engine", "ejs");
-  app.set("views", path.join(root, "views"));
+  const app = viewEngine();
   app.set("trust proxy", config.trustProxy ? 1 : false);
   app.disable("x-powered-by");
-  Object.assign(app.locals, format);
+
+  const site = new PublicSite(app, db, config);
+  const cache = new PageCache((key) => site.render(key), config.pageCacheBytes);
+  const staticExport = config.staticExportDir ? new StaticExport(site, db, config.staticExportDir) : undefined;
+  const follower = staticExport?.follow(cache, log);
+  const ready = invalidateOnChange(database, cache, log).catch((error) => log(`Public page invalidation is not listening: ${(error as Error).message}`));
+  deliveries.set(app, { site, cache, ready, staticExport, exportIdle: () => follower?.idle() ?? Promise.resolve() });
 
   app.use(assignRequestId);
   // Defaults every page (including error pages raised before sign-in is known) can rely on.
@@ -55,13 +89,20 @@ export function createApp({ config, database, log = (m) => console.error(m) }: A
       strictTransportSecurity: config.cookieSecure === true,
     }),
   );
-  app.use("/static", express.static(path.join(root, "public"), { maxAge: "1h" }));
+  // Anonymous readers of public pages stop here: no session, no database, no template.
+  app.use(servePublicPages(cache, SESSION_COOKIE));
+  app.use("/static", express.static(publicAssetsDir, { maxAge: "1h" }));
+  // Everything past this point is personal or changes state: never stored by a cache.
+  app.use((_req, res, next) => {
+    res.setHeader("Cache-Control", "private, no-store");
+    next();
+  });
   app.use(express.urlencoded({ extended: true, limit: "2mb", parameterLimit: 20_000 }));
   app.use(express.json({ limit: "2mb" }));
   app.use(rejectUnstorableText);
   app.use(
     session({
-      name: "mecms.sid",
+      name: SESSION_COOKIE,
       secret: config.sessionSecret,
       store: new PrismaSessionStore(db, config.sessionTtlMs),
       resave: false,
@@ -78,7 +119,7 @@ export function createApp({ config, database, log = (m) => console.error(m) }: A
     next();
   });
 
-  app.use(publicRoutes(database));
+  app.use(publicRoutes(database, site));
   app.use(authRoutes(db));
   app.use("/editor", editorRoutes(db));
   app.use("/admin", adminRoutes(db));

@@ -27,6 +27,9 @@ const envSchema = z.object({
   COOKIE_SECURE: z.enum(["true", "false", "auto"]).optional(),
   TRUST_PROXY: booleanish.default(false),
   SEED_DEMO_USERS: booleanish.optional(),
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/, message: "must be an http(s) URL like https://answers.example.org" }).optional(),
+  PAGE_CACHE_MB: z.coerce.number().min(1).max(4096).default(64),
+  STATIC_EXPORT_DIR: z.string().min(1).optional(),
 });
 
 export type Config = {
@@ -41,6 +44,12 @@ export type Config = {
   cookieSecure: boolean | "auto";
   trustProxy: boolean;
   seedDemoUsers: boolean;
+  /** Absolute origin used in canonical links, JSON-LD, the sitemap and the feed. */
+  publicBaseUrl: string;
+  /** Upper bound of the in-memory public page cache. */
+  pageCacheBytes: number;
+  /** When set, every change rewrites the affected static files here. */
+  staticExportDir?: string;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -72,5 +81,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     // Demo accounts only on the embedded default, never in production.
     seedDemoUsers: !production && (e.SEED_DEMO_USERS ?? !e.DATABASE_URL),
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+    pageCacheBytes: Math.round(e.PAGE_CACHE_MB * 1024 * 1024),
+    staticExportDir: e.STATIC_EXPORT_DIR ? path.resolve(e.STATIC_EXPORT_DIR) : undefined,
   };
 }

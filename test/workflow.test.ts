@@ -2,6 +2,7 @@ import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId, reseedContent } from "./helpers/database.js";
 import { createTestApp } from "./helpers/app.js";
+import { publicDeliveryOf } from "../src/app.js";
 import { demo, formBody, signedInAgent, type Agent } from "./helpers/session.js";
 import { changeDosingLine, currentRevision, editForm, NEW_DOSING, SEEDED_SLUG, supplyMissingSources } from "./helpers/articles.js";
 import { createUser } from "../src/services/users.js";
@@ -299,6 +300,11 @@ describe("separation of duties and signatures", () => {
     expect(page.text).not.toContain("Signature invalid");
     // Tampering behind the application's back.
     await database.pool.query(`UPDATE section SET body = body || ' 100mg' WHERE revision_id = $1 AND key = 'skeletal-muscle-relaxants'`, [revision.id]);
+    // Staff pages check signatures on every view; the public page when it is next rendered
+    // (a tampered row writes no audit event, so only the periodic re-render catches it).
+    const preview = await agents.minh!.get(`/editor/articles/${revision.articleId}/revisions/${revision.number}`).expect(200);
+    expect(preview.text).toContain("Signature invalid");
+    publicDeliveryOf(app).cache.invalidate(["all"]);
     page = await request(app).get(`/articles/${SEEDED_SLUG}`).expect(200);
     expect(page.text).toContain("Signature invalid");
   });

@@ -17,7 +17,18 @@ export interface Database {
   pool: pg.Pool;
   /** "embedded" or "server", shown by /healthz. */
   kind: "embedded" | "server";
+  /**
+   * Calls onMessage with the payload of every NOTIFY on the channel (delivered at
+   * commit), and onReady(false) whenever delivery may have been interrupted, then
+   * onReady(true) once messages flow again. Returns a function that stops listening.
+   */
+  listen(channel: string, handlers: NotificationHandlers): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+export interface NotificationHandlers {
+  onMessage(payload: string): void;
+  onReady(ready: boolean): void;
 }
 
 export interface OpenOptions {
@@ -62,13 +73,17 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 
   if (options.migrate !== false) await applyMigrations(pool);
 
+  const listeners = embedded ? embeddedListeners(embedded.db, pool) : serverListeners(connectionString);
+
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   if (embedded) serializeInteractiveTransactions(prisma);
   return {
     prisma,
     pool,
     kind: embedded ? "embedded" : "server",
+    listen: listeners.listen,
     async close() {
+      await listeners.closeAll();
       await prisma.$disconnect().catch(() => {});
       await pool.end().catch(() => {});
       if (embedded) {
@@ -96,4 +111,98 @@ function serializeInteractiveTransactions(prisma: PrismaClient) {
     return run;
   };
   (prisma as unknown as { $transaction: typeof serialized }).$transaction = serialized;
+}
+
+type Listening = { channel: string; handlers: NotificationHandlers };
+
+/**
+ * PGlite is one PostgreSQL session behind every socket connection, so a LISTEN issued
+ * on it holds for all of them, and a notification arrives on whichever pool client
+ * ran the committing statement. Every pool client therefore forwards notifications.
+ */
+function embeddedListeners(db: PGlite, pool: pg.Pool) {
+  const active = new Set<Listening>();
+  const forward = (message: pg.Notification) => {
+    for (const l of active) if (l.channel === message.channel) l.handlers.onMessage(message.payload ?? "");
+  };
+  pool.on("connect", (client) => client.on("notification", forward));
+  return {
+    async listen(channel: string, handlers: NotificationHandlers) {
+      await db.exec(`LISTEN ${quoteIdent(channel)}`);
+      const entry = { channel, handlers };
+      active.add(entry);
+      handlers.onReady(true);
+      return async () => {
+        active.delete(entry);
+      };
+    },
+    async closeAll() {
+      active.clear();
+    },
+  };
+}
+
+/**
+ * On a server, each listener holds one dedicated connection (pooled connections are
+ * shared and cannot keep a LISTEN). A lost connection is reported (onReady(false)) and
+ * re-established with a growing delay.
+ */
+function serverListeners(connectionString: string) {
+  const stops = new Set<() => Promise<void>>();
+  return {
+    async listen(channel: string, handlers: NotificationHandlers) {
+      let client: pg.Client | null = null;
+      let stopped = false;
+      let retryDelay = 250;
+      let retryTimer: NodeJS.Timeout | undefined;
+      const connect = async (): Promise<void> => {
+        const c = new pg.Client({ connectionString, connectionTimeoutMillis: 10_000 });
+        const lost = () => {
+          if (client !== c) return;
+          client = null;
+          handlers.onReady(false);
+          c.end().catch(() => {});
+          if (!stopped) {
+            retryTimer = setTimeout(() => void connect().catch(() => {}), retryDelay);
+            retryTimer.unref();
+            retryDelay = Math.min(retryDelay * 2, 10_000);
+          }
+        };
+        c.on("notification", (message) => {
+          if (message.channel === channel) handlers.onMessage(message.payload ?? "");
+        });
+        c.on("error", lost);
+        c.on("end", lost);
+        client = c;
+        try {
+          await c.connect();
+          await c.query(`LISTEN ${quoteIdent(channel)}`);
+        } catch (error) {
+          lost();
+          throw error;
+        }
+        retryDelay = 250;
+        if (!stopped) handlers.onReady(true);
+      };
+      // A first failure is retried like a lost connection; until then onReady stays false.
+      await connect().catch(() => {});
+      const stop = async () => {
+        stopped = true;
+        clearTimeout(retryTimer);
+        const c = client;
+        client = null;
+        await c?.end().catch(() => {});
+        stops.delete(stop);
+      };
+      stops.add(stop);
+      return stop;
+    },
+    async closeAll() {
+      await Promise.all([...stops].map((stop) => stop()));
+    },
+  };
+}
+
+function quoteIdent(name: string) {
+  return `"${name.replace(/"/g, '""')}"`;
 }

@@ -1,35 +1,23 @@
-// Pages anyone can read: articles, the editorial policy, the advisory board, health.
+// Pages anyone can read. Anonymous readers are served from the page cache before this
+// router (src/public/serve.ts); these routes serve signed-in staff (the same page with
+// their own header, never cached) and whatever the cache passed on (404s, bad queries).
 import { Router } from "express";
-import { z } from "zod";
 import type { Database } from "../db/database.js";
 import { AppError } from "../errors.js";
-import { findPublicArticle, listPublicArticles } from "../services/articles.js";
-import { listBoardMembers } from "../services/users.js";
-import { publicArticleView } from "../web/article-view.js";
+import { publicPageKey, type PublicSite } from "../public/public-site.js";
 
-const slugParams = z.object({ slug: z.string().regex(/^[a-z0-9-]{1,120}$/, "not a valid article address") });
-
-export function publicRoutes(database: Database) {
-  const db = database.prisma;
+export function publicRoutes(database: Database, site: PublicSite) {
   const router = Router();
 
   router.get("/", (_req, res) => res.redirect(302, "/articles"));
 
-  router.get("/articles", async (_req, res) => {
-    res.render("articles-index", { title: "Clinical questions", articles: await listPublicArticles(db) });
-  });
-
-  router.get("/articles/:slug", async (req, res) => {
-    const { slug } = slugParams.safeParse(req.params).data ?? { slug: "" };
-    const found = slug ? await findPublicArticle(db, slug) : null;
-    if (!found) throw new AppError("NOT_FOUND", "There is no published article at this address.");
-    res.render("article", { title: found.revision.title, ...publicArticleView(found) });
-  });
-
-  router.get("/editorial-policy", (_req, res) => res.render("editorial-policy", { title: "Editorial policy" }));
-
-  router.get("/advisory-board", async (_req, res) => {
-    res.render("advisory-board", { title: "Medical Advisory Board", members: await listBoardMembers(db) });
+  router.get(["/articles", "/articles/:slug", "/editorial-policy", "/advisory-board", "/sitemap.xml", "/robots.txt", "/feed.xml"], async (req, res) => {
+    const key = publicPageKey(req.path, req.query as Record<string, unknown>);
+    if (!key && req.path === "/articles") throw new AppError("BAD_REQUEST", "This list address is not valid: use the links on the article list.");
+    const page = key ? await site.render(key, { currentUser: req.user ?? null, csrfToken: res.locals.csrfToken }) : null;
+    if (!page) throw new AppError("NOT_FOUND", "There is no published article at this address.");
+    if (page.robots) res.setHeader("X-Robots-Tag", page.robots);
+    res.type(page.contentType).send(page.body);
   });
 
   router.get("/healthz", async (_req, res) => {

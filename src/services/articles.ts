@@ -3,7 +3,7 @@ import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
 import { recordEvent, type RequestContext } from "../audit/audit-log.js";
 import type { RevisionContent } from "../content/revision-content.js";
-import type { RevisionState } from "../generated/prisma/client.js";
+import type { Prisma, RevisionState } from "../generated/prisma/client.js";
 import { contentChanges, findRevision, insertRevision, type RevisionWithContent } from "./revisions.js";
 
 export interface NewArticle {
@@ -11,6 +11,7 @@ export interface NewArticle {
   content: RevisionContent;
   visibleWhilePending?: boolean;
   approvalsRequired?: number;
+  topic?: string | null;
   /** The seed imports an article already submitted; editors always start with a draft. */
   initialState?: RevisionState;
   authorId: string | null;
@@ -22,7 +23,7 @@ export async function createArticle(db: Db, ctx: RequestContext, input: NewArtic
       throw new AppError("CONFLICT", `An article with the address "${input.slug}" already exists.`, { fieldErrors: { slug: "already used by another article" } });
     }
     const article = await tx.article.create({
-      data: { slug: input.slug, visibleWhilePending: input.visibleWhilePending ?? false, approvalsRequired: input.approvalsRequired ?? 1 },
+      data: { slug: input.slug, visibleWhilePending: input.visibleWhilePending ?? false, approvalsRequired: input.approvalsRequired ?? 1, topic: input.topic ?? null },
     });
     const revision = await insertRevision(tx, {
       articleId: article.id, number: 1, state: input.initialState ?? "DRAFT", content: input.content,
@@ -46,7 +47,7 @@ export async function createArticle(db: Db, ctx: RequestContext, input: NewArtic
 const PENDING_VISIBLE: RevisionState[] = ["SUBMITTED", "UNDER_REVIEW"];
 
 export interface PublicArticle {
-  article: { id: string; slug: string; nextReviewDue: Date | null };
+  article: { id: string; slug: string; nextReviewDue: Date | null; topic: string | null };
   revision: RevisionWithContent;
   /** True when the shown content has not been approved: show the caution banner. */
   pendingReview: boolean;
@@ -62,7 +63,7 @@ export interface PublicArticle {
 export async function findPublicArticle(db: Db, slug: string): Promise<PublicArticle | null> {
   const article = await db.article.findUnique({
     where: { slug },
-    select: { id: true, slug: true, nextReviewDue: true, visibleWhilePending: true, publishedRevisionId: true, currentRevision: { select: { state: true } } },
+    select: { id: true, slug: true, nextReviewDue: true, topic: true, visibleWhilePending: true, publishedRevisionId: true, currentRevision: { select: { state: true } } },
   });
   if (!article || !article.currentRevision) return null;
   let revisionId = article.publishedRevisionId;
@@ -78,31 +79,66 @@ export async function findPublicArticle(db: Db, slug: string): Promise<PublicArt
   const revision = await findRevision(db, revisionId);
   if (!revision) return null;
   return {
-    article: { id: article.id, slug: article.slug, nextReviewDue: article.nextReviewDue },
+    article: { id: article.id, slug: article.slug, nextReviewDue: article.nextReviewDue, topic: article.topic },
     revision,
     pendingReview: revision.state !== "PUBLISHED",
     newestState: article.currentRevision.state,
   };
 }
 
-/** Articles the public can open, for the index page. */
-export async function listPublicArticles(db: Db) {
-  const articles = await db.article.findMany({
-    where: {
-      OR: [
-        { publishedRevisionId: { not: null } },
-        { visibleWhilePending: true, revisions: { some: { state: { in: PENDING_VISIBLE } } } },
-      ],
-    },
+const publicArticleWhere = {
+  OR: [
+    { publishedRevisionId: { not: null } },
+    { visibleWhilePending: true, revisions: { some: { state: { in: PENDING_VISIBLE } } } },
+  ],
+} satisfies Prisma.ArticleWhereInput;
+
+const shownRevisionSelect = { title: true, summary: true, lastUpdated: true, publishedAt: true, createdAt: true } as const;
+
+const publicListSelect = {
+  slug: true,
+  publishedRevision: { select: shownRevisionSelect },
+  revisions: { where: { state: { in: PENDING_VISIBLE } }, orderBy: { number: "desc" }, take: 1, select: shownRevisionSelect },
+} as const satisfies Prisma.ArticleSelect;
+
+function toListItem(a: Prisma.ArticleGetPayload<{ select: typeof publicListSelect }>) {
+  const shown = a.publishedRevision ?? a.revisions[0]!;
+  return {
+    slug: a.slug,
+    title: shown.title,
+    summary: shown.summary,
+    lastUpdated: shown.lastUpdated,
+    /** When the shown text last changed: its publication, or its creation while pending. */
+    changedAt: shown.publishedAt ?? shown.createdAt,
+    pendingReview: !a.publishedRevision,
+  };
+}
+
+export type PublicListItem = ReturnType<typeof toListItem>;
+
+/**
+ * One page of the public index in address order, from the address after `after`
+ * (keyset paging: a page costs the same at article 10 as at article 10,000).
+ */
+export async function listPublicArticlesPage(db: Db, options: { after?: string; limit: number }) {
+  const rows = await db.article.findMany({
+    where: { ...publicArticleWhere, ...(options.after ? { slug: { gt: options.after } } : {}) },
     orderBy: { slug: "asc" },
-    select: {
-      slug: true,
-      publishedRevision: { select: { title: true, summary: true, lastUpdated: true } },
-      revisions: { where: { state: { in: PENDING_VISIBLE } }, orderBy: { number: "desc" }, take: 1, select: { title: true, summary: true, lastUpdated: true } },
-    },
+    take: options.limit + 1,
+    select: publicListSelect,
   });
-  return articles.map((a) => {
-    const shown = a.publishedRevision ?? a.revisions[0]!;
-    return { slug: a.slug, title: shown.title, summary: shown.summary, lastUpdated: shown.lastUpdated, pendingReview: !a.publishedRevision };
-  });
+  const items = rows.slice(0, options.limit).map(toListItem);
+  return { items, nextAfter: rows.length > options.limit ? items[items.length - 1]!.slug : null };
+}
+
+/** Every public article, for the sitemap and the feed (addresses and dates only, in batches). */
+export async function listAllPublicArticles(db: Db): Promise<PublicListItem[]> {
+  const all: PublicListItem[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await listPublicArticlesPage(db, { after, limit: 1000 });
+    all.push(...page.items);
+    if (!page.nextAfter) return all;
+    after = page.nextAfter;
+  }
 }

@@ -52,6 +52,7 @@ export async function seedDatabase(db: Db, options: { demoUsers: boolean }): Pro
       slug: seed.slug,
       content: seedArticleContent(seed),
       visibleWhilePending: seed.visibleWhilePending,
+      topic: seed.topic ?? null,
       initialState: "SUBMITTED",
       authorId: null,
     });

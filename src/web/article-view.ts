@@ -8,6 +8,7 @@ import { verifySignature } from "../services/signatures.js";
 export function articleView(revision: RevisionWithContent, options: { pendingReview: boolean; newestState: string; nextReviewDue: Date | null }) {
   const rendered = renderRevision(toContent(revision));
   const reviewedBy = revision.approvals.map((a) => ({
+    id: a.reviewerId,
     name: a.signerName,
     credentials: a.signerCredentials,
     meaning: a.meaning,

@@ -1,0 +1,26 @@
+// Runs before `npm start`: compiles to dist/ when dist/ is missing or older than the
+// sources, so a fresh clone's `npm install && npm start` runs compiled JavaScript and a
+// source change is never silently ignored. The app itself never compiles TypeScript.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const stamp = path.join(root, "dist", ".build-stamp");
+
+function newest(target) {
+  const info = statSync(target);
+  if (!info.isDirectory()) return info.mtimeMs;
+  let latest = info.mtimeMs;
+  for (const entry of readdirSync(target)) latest = Math.max(latest, newest(path.join(target, entry)));
+  return latest;
+}
+
+const sources = ["src", "seed", "tsconfig.json", "tsconfig.build.json", "package-lock.json"].map((p) => path.join(root, p)).filter(existsSync);
+const stale = !existsSync(stamp) || Math.max(...sources.map(newest)) > statSync(stamp).mtimeMs;
+if (stale) {
+  console.log("Compiling to dist/ …");
+  const result = spawnSync(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+  writeFileSync(stamp, new Date().toISOString());
+}

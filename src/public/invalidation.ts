@@ -1,0 +1,50 @@
+// Which cached public pages a committed change replaces. Every change writes an audit
+// event in its own transaction, and a trigger on the audit table NOTIFYs at commit
+// (migration 20261129000800), so this one listener sees every change, from this
+// process or any other on the same database, and nothing that was rolled back.
+import { z } from "zod";
+import type { Database } from "../db/database.js";
+import type { PageCache } from "./page-cache.js";
+import { tags } from "./public-site.js";
+
+export const CHANNEL = "public_pages";
+
+const changeSchema = z.object({ action: z.string(), articleId: z.string().nullable(), slug: z.string().nullable().optional() });
+export type Change = z.infer<typeof changeSchema>;
+
+/** Actions that never change what the public sees. */
+const PRIVATE_ACTIONS = /^(auth|comment)\./;
+
+export function tagsForChange(change: Change): string[] {
+  if (PRIVATE_ACTIONS.test(change.action)) return [];
+  if (change.articleId) {
+    return [tags.article(change.articleId), tags.lists, ...(change.slug ? [tags.slug(change.slug)] : [])];
+  }
+  // Board members' names and credentials are on the advisory board page.
+  if (change.action.startsWith("user.")) return [tags.board];
+  return [tags.all];
+}
+
+/**
+ * Invalidates pages as changes commit. The cache keeps pages only while this listener
+ * is connected: if it is not, a missed change could leave a stale page.
+ */
+export function invalidateOnChange(database: Database, cache: PageCache, log: (message: string) => void) {
+  return database.listen(CHANNEL, {
+    onMessage(payload) {
+      let change: Change;
+      try {
+        change = changeSchema.parse(JSON.parse(payload));
+      } catch {
+        log(`Unreadable public page notification; dropping every cached page: ${payload.slice(0, 200)}`);
+        cache.invalidate([tags.all]);
+        return;
+      }
+      const dropped = tagsForChange(change);
+      if (dropped.length) cache.invalidate(dropped);
+    },
+    onReady(ready) {
+      cache.setStoring(ready);
+    },
+  });
+}

@@ -1,0 +1,158 @@
+// Public pages rendered once per change and then served from memory as bytes, with
+// their gzip and brotli forms and strong ETags computed at render time. Bounded in
+// bytes (least recently used pages fall out and are rendered again on demand).
+// Entries carry tags ("article:<id>", "lists", "board", ...) so a change replaces
+// exactly the pages that show it (see src/public/invalidation.ts).
+import { createHash } from "node:crypto";
+import { brotliCompressSync, constants as zlib, gzipSync } from "node:zlib";
+
+export interface RenderedPage {
+  contentType: string;
+  body: Buffer;
+  /** When the content shown last changed, for Last-Modified. */
+  lastModified: Date;
+  cacheControl: string;
+  /** "noindex" for content shown while pending review. */
+  robots?: string;
+  /** Epoch ms after which the page must be rendered again (e.g. a review becoming overdue). */
+  expiresAt?: number;
+  /** What the page shows; a change to any of these replaces it. */
+  tags: string[];
+}
+
+export interface Representation {
+  body: Buffer;
+  etag: string;
+  encoding: "br" | "gzip" | null;
+}
+
+export interface CachedPage extends RenderedPage {
+  identity: Representation;
+  gzip: Representation;
+  br: Representation;
+  /** The Last-Modified header value, formatted once. */
+  lastModifiedHttp: string;
+  size: number;
+}
+
+/** Every tag matches "all": dropping it empties the cache. */
+export const ALL = "all";
+
+export function compressPage(page: RenderedPage): CachedPage {
+  const hash = createHash("sha256").update(page.body).digest("base64url").slice(0, 32);
+  const gzip = gzipSync(page.body, { level: 9 });
+  const br = brotliCompressSync(page.body, {
+    params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: page.body.length },
+  });
+  const lastModified = new Date(Math.floor(page.lastModified.getTime() / 1000) * 1000);
+  return {
+    ...page,
+    lastModified,
+    lastModifiedHttp: lastModified.toUTCString(),
+    // Strong ETags differ per encoding: each is a different byte sequence.
+    identity: { body: page.body, etag: `"${hash}"`, encoding: null },
+    gzip: { body: gzip, etag: `"${hash}-gz"`, encoding: "gzip" },
+    br: { body: br, etag: `"${hash}-br"`, encoding: "br" },
+    size: page.body.length + gzip.length + br.length + 512,
+  };
+}
+
+export type Renderer = (key: string) => Promise<RenderedPage | null>;
+
+export class PageCache {
+  private readonly entries = new Map<string, CachedPage>();
+  private readonly keysByTag = new Map<string, Set<string>>();
+  private readonly inFlight = new Map<string, Promise<CachedPage | null>>();
+  private readonly invalidationListeners = new Set<(tags: string[]) => void>();
+  private bytes = 0;
+  /** Bumped by every invalidation: a render that started before one is served but not kept. */
+  private epoch = 0;
+  /** False while invalidations might be missed (no listener yet, or a lost connection). */
+  private storing = false;
+
+  constructor(
+    private readonly render: Renderer,
+    private readonly maxBytes: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get size() {
+    return { pages: this.entries.size, bytes: this.bytes };
+  }
+
+  /** The page for key, rendered if needed; null when there is no such public page. */
+  get(key: string): Promise<CachedPage | null> {
+    const hit = this.entries.get(key);
+    if (hit && (hit.expiresAt === undefined || this.now() < hit.expiresAt)) {
+      // Map order is recency order: move the hit to the newest end.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return Promise.resolve(hit);
+    }
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
+    const started = this.epoch;
+    const rendering = this.render(key)
+      .then((page) => {
+        if (!page) return null;
+        const cached = compressPage(page);
+        if (this.storing && this.epoch === started) this.store(key, cached);
+        return cached;
+      })
+      .finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, rendering);
+    return rendering;
+  }
+
+  /** Turns storing on (invalidations are flowing) or off (they may be missed: forget everything). */
+  setStoring(storing: boolean) {
+    if (!storing) this.invalidate([ALL]);
+    this.storing = storing;
+  }
+
+  invalidate(tags: string[]) {
+    this.epoch++;
+    if (tags.includes(ALL)) {
+      this.entries.clear();
+      this.keysByTag.clear();
+      this.bytes = 0;
+    } else {
+      for (const tag of tags) for (const key of this.keysByTag.get(tag) ?? []) this.remove(key);
+    }
+    for (const listener of this.invalidationListeners) listener(tags);
+  }
+
+  /** Told after each invalidation, e.g. to rewrite a static export. */
+  onInvalidate(listener: (tags: string[]) => void) {
+    this.invalidationListeners.add(listener);
+    return () => this.invalidationListeners.delete(listener);
+  }
+
+  private store(key: string, page: CachedPage) {
+    if (page.size > this.maxBytes) return;
+    this.remove(key);
+    this.entries.set(key, page);
+    this.bytes += page.size;
+    for (const tag of page.tags) {
+      let keys = this.keysByTag.get(tag);
+      if (!keys) this.keysByTag.set(tag, (keys = new Set()));
+      keys.add(key);
+    }
+    for (const [oldest] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.remove(oldest);
+    }
+  }
+
+  private remove(key: string) {
+    const page = this.entries.get(key);
+    if (!page) return;
+    this.entries.delete(key);
+    this.bytes -= page.size;
+    for (const tag of page.tags) {
+      const keys = this.keysByTag.get(tag);
+      keys?.delete(key);
+      if (keys?.size === 0) this.keysByTag.delete(tag);
+    }
+  }
+}

@@ -1,0 +1,285 @@
+// The public site as data: which addresses are public pages, how each is rendered
+// (database, Markdown, signatures, template: once per change), and which changes
+// replace it (its tags). Anonymous readers get these pages from the PageCache; signed-in
+// staff get the same renderer with their own header, uncached.
+import type { Express } from "express";
+import { z } from "zod";
+import type { Config } from "../config.js";
+import type { Db } from "../db/database.js";
+import { findPublicArticle, listAllPublicArticles, listPublicArticlesPage } from "../services/articles.js";
+import { listBoardMembers } from "../services/users.js";
+import { publicArticleView } from "../web/article-view.js";
+import { ALL, type RenderedPage } from "./page-cache.js";
+import { articleJsonLd, boardMemberAnchor, scriptJson, type Site } from "./structured-data.js";
+
+export const SITE_NAME = "Clinical Answers";
+export const INDEX_PAGE_SIZE = 50;
+/** Browsers and CDNs may reuse a page for a minute and serve it stale while revalidating. */
+export const PUBLIC_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=600";
+
+/** How long an article page is served before its signatures are verified again. */
+export const SIGNATURE_RECHECK_MS = 10 * 60_000;
+
+const slugSchema = z.string().regex(/^[a-z0-9-]{1,120}$/);
+
+export type PublicPageKey =
+  | { kind: "article"; slug: string }
+  | { kind: "index"; after?: string }
+  | { kind: "policy" }
+  | { kind: "board" }
+  | { kind: "sitemap" }
+  | { kind: "robots" }
+  | { kind: "feed" };
+
+/** The cache key of a public page address, or null when the address is not one (or is malformed). */
+export function publicPageKey(path: string, query: Record<string, unknown>): string | null {
+  const parsed = parsePublicPath(path, query);
+  return parsed ? keyOf(parsed) : null;
+}
+
+export function parsePublicPath(path: string, query: Record<string, unknown>): PublicPageKey | null {
+  switch (path) {
+    case "/articles": {
+      if (query.after === undefined) return Object.keys(query).length ? null : { kind: "index" };
+      const after = slugSchema.safeParse(query.after);
+      return after.success && Object.keys(query).length === 1 ? { kind: "index", after: after.data } : null;
+    }
+    case "/editorial-policy":
+      return { kind: "policy" };
+    case "/advisory-board":
+      return { kind: "board" };
+    case "/sitemap.xml":
+      return { kind: "sitemap" };
+    case "/robots.txt":
+      return { kind: "robots" };
+    case "/feed.xml":
+      return { kind: "feed" };
+  }
+  const match = /^\/articles\/([^/]+)$/.exec(path);
+  if (!match) return null;
+  // Query strings (tracking parameters and the like) do not make another version of an article.
+  const slug = slugSchema.safeParse(match[1]);
+  return slug.success ? { kind: "article", slug: slug.data } : null;
+}
+
+export function keyOf(page: PublicPageKey): string {
+  switch (page.kind) {
+    case "article":
+      return `/articles/${page.slug}`;
+    case "index":
+      return page.after ? `/articles?after=${page.after}` : "/articles";
+    case "policy":
+      return "/editorial-policy";
+    case "board":
+      return "/advisory-board";
+    case "sitemap":
+      return "/sitemap.xml";
+    case "robots":
+      return "/robots.txt";
+    case "feed":
+      return "/feed.xml";
+  }
+}
+
+/** Tags a change to an article, the board or everything invalidates. */
+export const tags = {
+  article: (id: string) => `article:${id}`,
+  slug: (slug: string) => `slug:${slug}`,
+  lists: "lists",
+  board: "board",
+  all: ALL,
+};
+
+export interface Viewer {
+  currentUser: unknown;
+  csrfToken: () => string;
+}
+
+const anonymous: Viewer = { currentUser: null, csrfToken: () => "" };
+
+function escapeXml(text: string) {
+  return text.replace(/[<>&'"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&apos;", '"': "&quot;" })[c]!);
+}
+
+function plainText(markdown: string, max = 300) {
+  const text = markdown
+    .replace(/\[@[^\]]*\]/g, "")
+    .replace(/[*_`#>]/g, "")
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
+    .replace(/\s+/g, " ")
+    .trim();
+  return text.length > max ? `${text.slice(0, max - 1).replace(/\s+\S*$/, "")}…` : text;
+}
+
+function maxDate(dates: Date[], fallback: Date) {
+  return dates.length ? new Date(Math.max(...dates.map((d) => d.getTime()))) : fallback;
+}
+
+/** Midnight UTC of the day after `date`: when a due date becomes overdue. */
+function dayAfter(isoDay: string) {
+  return Date.parse(`${isoDay}T00:00:00Z`) + 24 * 3600_000;
+}
+
+export class PublicSite {
+  readonly site: Site;
+
+  constructor(
+    private readonly app: Express,
+    private readonly db: Db,
+    config: Pick<Config, "publicBaseUrl">,
+  ) {
+    this.site = { name: SITE_NAME, baseUrl: config.publicBaseUrl };
+  }
+
+  private view(name: string, locals: Record<string, unknown>, viewer: Viewer, path: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.app.render(name, { ...locals, ...viewer, currentPath: path }, (error, html) => (error ? reject(error) : resolve(html)));
+    });
+  }
+
+  /** Renders a public page for the cache (anonymous) or for a signed-in viewer. */
+  async render(key: string, viewer: Viewer = anonymous): Promise<RenderedPage | null> {
+    const url = new URL(key, "http://x");
+    const page = parsePublicPath(url.pathname, Object.fromEntries(url.searchParams));
+    if (!page) return null;
+    switch (page.kind) {
+      case "article":
+        return this.renderArticle(page.slug, viewer);
+      case "index":
+        return this.renderIndex(page.after, viewer);
+      case "policy":
+        return this.html(await this.view("editorial-policy", { title: "Editorial policy", meta: this.meta("/editorial-policy", "How Clinical Answers articles are written, cited and medically reviewed.") }, viewer, key), new Date(0), []);
+      case "board": {
+        const members = await listBoardMembers(this.db);
+        const locals = { title: "Medical Advisory Board", members: members.map((m) => ({ ...m, anchor: boardMemberAnchor(m.id) })), meta: this.meta("/advisory-board", "The physicians and pharmacists who review every article.") };
+        return this.html(await this.view("advisory-board", locals, viewer, key), new Date(0), [tags.board]);
+      }
+      case "sitemap":
+        return this.renderSitemap();
+      case "robots":
+        return {
+          contentType: "text/plain; charset=utf-8",
+          body: Buffer.from(`User-agent: *\nDisallow: /editor\nDisallow: /admin\nDisallow: /login\nSitemap: ${this.site.baseUrl}/sitemap.xml\n`),
+          lastModified: new Date(0),
+          cacheControl: PUBLIC_CACHE_CONTROL,
+          tags: [],
+        };
+      case "feed":
+        return this.renderFeed();
+    }
+  }
+
+  private html(html: string, lastModified: Date, pageTags: string[], extra: Partial<RenderedPage> = {}): RenderedPage {
+    return {
+      contentType: "text/html; charset=utf-8",
+      body: Buffer.from(html),
+      // Pages without a content date count from when this process rendered them.
+      lastModified: lastModified.getTime() > 0 ? lastModified : new Date(),
+      cacheControl: PUBLIC_CACHE_CONTROL,
+      tags: pageTags,
+      ...extra,
+    };
+  }
+
+  private meta(path: string, description: string, extra: Record<string, unknown> = {}) {
+    return { canonical: `${this.site.baseUrl}${path}`, description, siteName: this.site.name, ogType: "website", ...extra };
+  }
+
+  private async renderArticle(slug: string, viewer: Viewer): Promise<RenderedPage | null> {
+    const found = await findPublicArticle(this.db, slug);
+    if (!found) return null;
+    const view = publicArticleView(found);
+    const path = `/articles/${found.article.slug}`;
+    const description = plainText(found.revision.summary, 200);
+    const jsonLd = articleJsonLd(this.site, {
+      found,
+      canonicalUrl: `${this.site.baseUrl}${path}`,
+      description,
+      references: view.rendered.references,
+      reviewers: view.reviewedBy,
+    });
+    const meta = this.meta(path, description, {
+      ogType: "article",
+      robots: found.pendingReview ? "noindex" : undefined,
+      jsonLd: scriptJson(jsonLd),
+    });
+    const html = await this.view("article", { title: found.revision.title, ...view, meta }, viewer, path);
+    const lastModified = maxDate(
+      [found.revision.publishedAt ?? found.revision.createdAt, ...found.revision.approvals.map((a) => a.signedAt)],
+      found.revision.createdAt,
+    );
+    // The overdue notice appears the day after the due date: render again then. Pages are
+    // also re-rendered every few minutes so signatures are re-checked against the stored
+    // content even if a row were altered behind the application's back.
+    const overdueAt = view.nextReviewDue && !view.reviewOverdue ? dayAfter(view.nextReviewDue) : Infinity;
+    return this.html(html, lastModified, [tags.article(found.article.id), tags.slug(found.article.slug)], {
+      robots: found.pendingReview ? "noindex" : undefined,
+      expiresAt: Math.min(overdueAt, Date.now() + SIGNATURE_RECHECK_MS),
+    });
+  }
+
+  private async renderIndex(after: string | undefined, viewer: Viewer): Promise<RenderedPage | null> {
+    const page = await listPublicArticlesPage(this.db, { after, limit: INDEX_PAGE_SIZE });
+    if (after && page.items.length === 0) return null;
+    const html = await this.view(
+      "articles-index",
+      {
+        title: "Clinical questions",
+        articles: page.items,
+        after: after ?? null,
+        nextAfter: page.nextAfter,
+        meta: this.meta(after ? `/articles?after=${after}` : "/articles", "Answers to clinical questions, written by editors and reviewed by our Medical Advisory Board.", {
+          feed: `${this.site.baseUrl}/feed.xml`,
+        }),
+      },
+      viewer,
+      "/articles",
+    );
+    return this.html(html, maxDate(page.items.map((a) => a.changedAt), new Date()), [tags.lists]);
+  }
+
+  private async renderSitemap(): Promise<RenderedPage> {
+    const articles = (await listAllPublicArticles(this.db)).filter((a) => !a.pendingReview);
+    const url = (loc: string, lastmod?: Date) =>
+      `  <url><loc>${escapeXml(loc)}</loc>${lastmod ? `<lastmod>${lastmod.toISOString()}</lastmod>` : ""}</url>\n`;
+    const body =
+      `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n` +
+      url(`${this.site.baseUrl}/articles`, maxDate(articles.map((a) => a.changedAt), new Date(0))) +
+      url(`${this.site.baseUrl}/editorial-policy`) +
+      url(`${this.site.baseUrl}/advisory-board`) +
+      articles.map((a) => url(`${this.site.baseUrl}/articles/${a.slug}`, a.changedAt)).join("") +
+      `</urlset>\n`;
+    return { contentType: "application/xml; charset=utf-8", body: Buffer.from(body), lastModified: maxDate(articles.map((a) => a.changedAt), new Date()), cacheControl: PUBLIC_CACHE_CONTROL, tags: [tags.lists] };
+  }
+
+  private async renderFeed(): Promise<RenderedPage> {
+    const published = (await listAllPublicArticles(this.db))
+      .filter((a) => !a.pendingReview)
+      .sort((a, b) => b.changedAt.getTime() - a.changedAt.getTime())
+      .slice(0, 50);
+    const updated = maxDate(published.map((a) => a.changedAt), new Date(0));
+    const base = this.site.baseUrl;
+    const entries = published
+      .map(
+        (a) => `  <entry>
+    <title>${escapeXml(a.title)}</title>
+    <link rel="alternate" type="text/html" href="${escapeXml(`${base}/articles/${a.slug}`)}"/>
+    <id>${escapeXml(`${base}/articles/${a.slug}`)}</id>
+    <updated>${a.changedAt.toISOString()}</updated>
+    <summary>${escapeXml(plainText(a.summary, 500))}</summary>
+  </entry>
+`,
+      )
+      .join("");
+    const body = `<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <title>${escapeXml(this.site.name)}: published articles</title>
+  <link rel="self" href="${escapeXml(`${base}/feed.xml`)}"/>
+  <link rel="alternate" type="text/html" href="${escapeXml(`${base}/articles`)}"/>
+  <id>${escapeXml(`${base}/feed.xml`)}</id>
+  <updated>${updated.toISOString()}</updated>
+${entries}</feed>
+`;
+    return { contentType: "application/atom+xml; charset=utf-8", body: Buffer.from(body), lastModified: updated.getTime() > 0 ? updated : new Date(), cacheControl: PUBLIC_CACHE_CONTROL, tags: [tags.lists] };
+  }
+}

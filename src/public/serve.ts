@@ -1,0 +1,74 @@
+// Sends a cached public page: the representation the client accepts (brotli, gzip or
+// identity), with validators, and 304 Not Modified when the client's copy is current.
+// This is the hot path for anonymous readers: no database, no template, no session.
+import type { NextFunction, Request, Response } from "express";
+import type { CachedPage, PageCache, Representation } from "./page-cache.js";
+import { publicPageKey } from "./public-site.js";
+
+function accepts(header: string, coding: string): boolean {
+  for (const part of header.split(",")) {
+    const [name, ...params] = part.trim().split(";");
+    if (name?.trim().toLowerCase() !== coding) continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    return q === undefined || Number(q.slice(2)) > 0;
+  }
+  return false;
+}
+
+export function chooseRepresentation(page: CachedPage, acceptEncoding: string | undefined): Representation {
+  if (acceptEncoding) {
+    if (accepts(acceptEncoding, "br")) return page.br;
+    if (accepts(acceptEncoding, "gzip")) return page.gzip;
+  }
+  return page.identity;
+}
+
+/** If-None-Match uses the weak comparison (RFC 9110 13.1.2): W/ prefixes are ignored. */
+function etagMatches(header: string, page: CachedPage): boolean {
+  if (header.trim() === "*") return true;
+  const sent = header.split(",").map((t) => t.trim().replace(/^W\//, ""));
+  return [page.identity.etag, page.gzip.etag, page.br.etag].some((etag) => sent.includes(etag));
+}
+
+function notModified(req: Request, page: CachedPage): boolean {
+  const ifNoneMatch = req.headers["if-none-match"];
+  if (ifNoneMatch !== undefined) return etagMatches(ifNoneMatch, page);
+  const ifModifiedSince = req.headers["if-modified-since"];
+  if (ifModifiedSince === undefined) return false;
+  const since = Date.parse(ifModifiedSince);
+  return !Number.isNaN(since) && page.lastModified.getTime() <= since;
+}
+
+export function sendPage(req: Request, res: Response, page: CachedPage) {
+  const chosen = chooseRepresentation(page, req.headers["accept-encoding"]);
+  res.setHeader("Cache-Control", page.cacheControl);
+  res.setHeader("Vary", "Accept-Encoding");
+  res.setHeader("ETag", chosen.etag);
+  res.setHeader("Last-Modified", page.lastModifiedHttp);
+  if (page.robots) res.setHeader("X-Robots-Tag", page.robots);
+  if (notModified(req, page)) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  res.setHeader("Content-Type", page.contentType);
+  res.setHeader("Content-Length", chosen.body.length);
+  if (chosen.encoding) res.setHeader("Content-Encoding", chosen.encoding);
+  res.statusCode = 200;
+  res.end(req.method === "HEAD" ? undefined : chosen.body);
+}
+
+/**
+ * Serves public pages from the cache to readers without a session cookie. Anyone with
+ * one (staff) falls through to the routes, which render the same page with their header.
+ */
+export function servePublicPages(pages: PageCache, sessionCookieName: string) {
+  const cookiePrefix = `${sessionCookieName}=`;
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== "GET" && req.method !== "HEAD") return next();
+    if (req.headers.cookie?.includes(cookiePrefix)) return next();
+    const key = publicPageKey(req.path, req.query as Record<string, unknown>);
+    if (!key) return next();
+    pages.get(key).then((page) => (page ? sendPage(req, res, page) : next()), next);
+  };
+}

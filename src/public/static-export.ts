@@ -1,0 +1,135 @@
+// Writes the public site as files that nginx or a CDN can serve: the very bytes the app
+// serves (plus a .gz beside each for gzip_static). Every file is written to a temporary
+// name and renamed, so a reader never sees half a page. With STATIC_EXPORT_DIR set,
+// each committed change rewrites exactly the files it affects.
+import { cp, mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import type { Db } from "../db/database.js";
+import { publicAssetsDir } from "../paths.js";
+import { ALL, compressPage, type PageCache } from "./page-cache.js";
+import { keyOf, tags, type PublicPageKey, type PublicSite } from "./public-site.js";
+
+/** Where a public page lives in the export (nginx: try_files $uri/index.html $uri). */
+export function exportPath(page: PublicPageKey): string | null {
+  switch (page.kind) {
+    case "article":
+      return `articles/${page.slug}/index.html`;
+    case "index":
+      // Later index pages have a query string: nginx passes those to the app.
+      return page.after ? null : "articles/index.html";
+    case "policy":
+      return "editorial-policy/index.html";
+    case "board":
+      return "advisory-board/index.html";
+    case "sitemap":
+      return "sitemap.xml";
+    case "robots":
+      return "robots.txt";
+    case "feed":
+      return "feed.xml";
+  }
+}
+
+async function writeAtomically(file: string, data: Buffer) {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temporary = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  await writeFile(temporary, data);
+  await rename(temporary, file);
+}
+
+export class StaticExport {
+  constructor(
+    private readonly site: PublicSite,
+    private readonly db: Db,
+    private readonly dir: string,
+  ) {}
+
+  /** Writes one page (and its .gz), or removes it when it is no longer public. Returns whether it exists. */
+  async writePage(page: PublicPageKey): Promise<boolean> {
+    const relative = exportPath(page);
+    if (!relative) return false;
+    const file = path.join(this.dir, relative);
+    const rendered = await this.site.render(keyOf(page));
+    if (!rendered) {
+      await rm(file, { force: true });
+      await rm(`${file}.gz`, { force: true });
+      return false;
+    }
+    const compressed = compressPage(rendered);
+    await writeAtomically(file, compressed.identity.body);
+    await writeAtomically(`${file}.gz`, compressed.gzip.body);
+    return true;
+  }
+
+  private async writeLists() {
+    for (const kind of ["index", "sitemap", "feed"] as const) await this.writePage({ kind });
+  }
+
+  /** Every public page, the site's assets, and no article that is no longer public. */
+  async writeAll(): Promise<{ pages: number }> {
+    await mkdir(this.dir, { recursive: true });
+    await cp(publicAssetsDir, path.join(this.dir, "static"), { recursive: true });
+    let pages = 0;
+    for (const kind of ["policy", "board", "robots"] as const) if (await this.writePage({ kind })) pages++;
+    await this.writeLists();
+    pages += 3;
+    const articles = await this.db.article.findMany({ select: { slug: true } });
+    const live = new Set<string>();
+    for (const { slug } of articles) if (await this.writePage({ kind: "article", slug })) live.add(slug);
+    pages += live.size;
+    const existing = await readdir(path.join(this.dir, "articles"), { withFileTypes: true }).catch(() => []);
+    for (const entry of existing) {
+      if (entry.isDirectory() && !live.has(entry.name)) await rm(path.join(this.dir, "articles", entry.name), { recursive: true, force: true });
+    }
+    return { pages };
+  }
+
+  /** Rewrites what a change touched: the article's page (under its current and former address), lists, board. */
+  async writeChanged(changed: string[]) {
+    if (changed.includes(ALL)) {
+      await this.writeAll();
+      return;
+    }
+    for (const tag of changed) {
+      if (tag.startsWith("article:")) {
+        const article = await this.db.article.findUnique({ where: { id: tag.slice("article:".length) }, select: { slug: true } });
+        if (article) await this.writePage({ kind: "article", slug: article.slug });
+      } else if (tag.startsWith("slug:")) {
+        await this.writePage({ kind: "article", slug: tag.slice("slug:".length) });
+      }
+    }
+    if (changed.some((t) => t.startsWith("article:"))) await this.removeFormerAddresses();
+    if (changed.includes(tags.lists)) await this.writeLists();
+    if (changed.includes(tags.board)) await this.writePage({ kind: "board" });
+  }
+
+  /** After an address change, the old folder must go: drop folders no public article owns. */
+  private async removeFormerAddresses() {
+    const existing = await readdir(path.join(this.dir, "articles"), { withFileTypes: true }).catch(() => []);
+    const folders = existing.filter((e) => e.isDirectory()).map((e) => e.name);
+    if (!folders.length) return;
+    const owned = new Set((await this.db.article.findMany({ where: { slug: { in: folders } }, select: { slug: true } })).map((a) => a.slug));
+    for (const folder of folders) {
+      if (!owned.has(folder)) await rm(path.join(this.dir, "articles", folder), { recursive: true, force: true });
+    }
+  }
+
+  /** Keeps the export current as the cache is invalidated; changes are applied one batch at a time. */
+  follow(cache: PageCache, log: (message: string) => void) {
+    let pending = new Set<string>();
+    let timer: NodeJS.Timeout | undefined;
+    let chain: Promise<void> = Promise.resolve();
+    const flush = () => {
+      timer = undefined;
+      const batch = [...pending];
+      pending = new Set();
+      chain = chain.then(() => this.writeChanged(batch)).catch((error) => log(`Static export could not be updated: ${(error as Error).message}`));
+    };
+    cache.onInvalidate((changed) => {
+      for (const tag of changed) pending.add(tag);
+      timer ??= setTimeout(flush, 50);
+    });
+    return { idle: () => new Promise<void>((resolve) => setTimeout(() => void chain.then(resolve), 60)) };
+  }
+}

@@ -1,0 +1,104 @@
+// schema.org JSON-LD for public pages, built from the same data as the page itself
+// (never hand-copied), typed with schema-dts so a misspelt property does not compile.
+import type { BreadcrumbList, CreativeWork, MedicalWebPage, Person, ScholarlyArticle, WithContext } from "schema-dts";
+import type { RenderedReference } from "../content/render.js";
+import type { PublicArticle } from "../services/articles.js";
+
+export interface Site {
+  name: string;
+  baseUrl: string;
+}
+
+export interface ArticlePageData {
+  found: PublicArticle;
+  canonicalUrl: string;
+  description: string;
+  references: RenderedReference[];
+  reviewers: { id: string; name: string; credentials: string | null; signedAt: Date; valid: boolean }[];
+}
+
+export function boardMemberAnchor(userId: string) {
+  return `member-${userId}`;
+}
+
+/** Vancouver-style author lists ("Smith J, Jones K, et al.") become one Person each. */
+function authorsOf(authors: string | null): Person[] | undefined {
+  if (!authors) return undefined;
+  const names = authors.split(/[;,]/).map((n) => n.trim()).filter((n) => n && !/^et al\.?$/i.test(n));
+  return names.length ? names.map((name) => ({ "@type": "Person", name })) : undefined;
+}
+
+function citationOf(ref: RenderedReference): ScholarlyArticle | CreativeWork | null {
+  if (ref.detailsMissing || !ref.title) return null;
+  const identifiers = [
+    ...(ref.doi ? [{ "@type": "PropertyValue" as const, propertyID: "DOI", value: ref.doi }] : []),
+    ...(ref.pmid ? [{ "@type": "PropertyValue" as const, propertyID: "PMID", value: ref.pmid }] : []),
+  ];
+  const common = {
+    name: ref.title,
+    ...(authorsOf(ref.authors) ? { author: authorsOf(ref.authors) } : {}),
+    ...(ref.year ? { datePublished: String(ref.year) } : {}),
+    ...(ref.source ? { isPartOf: { "@type": "Periodical" as const, name: ref.source } } : {}),
+    ...(identifiers.length ? { identifier: identifiers } : {}),
+    ...(ref.url ? { url: ref.url } : ref.doi ? { url: `https://doi.org/${ref.doi}` } : {}),
+  };
+  // Research and reviews are scholarly articles; guidelines, labels and others are works.
+  return ref.typeLabel === "Research" || ref.typeLabel === "Review"
+    ? { "@type": "ScholarlyArticle", ...common }
+    : { "@type": "CreativeWork", ...common };
+}
+
+function isoDate(date: Date) {
+  return date.toISOString();
+}
+
+export function articleJsonLd(site: Site, data: ArticlePageData): WithContext<MedicalWebPage> {
+  const { found } = data;
+  const revision = found.revision;
+  const validReviewers = data.reviewers.filter((r) => r.valid);
+  const lastReviewed = validReviewers.length ? validReviewers[validReviewers.length - 1]!.signedAt : null;
+  const citations = data.references.map(citationOf).filter((c): c is ScholarlyArticle | CreativeWork => c !== null);
+  const breadcrumb: BreadcrumbList = {
+    "@type": "BreadcrumbList",
+    itemListElement: [
+      { "@type": "ListItem", position: 1, name: site.name, item: `${site.baseUrl}/articles` },
+      { "@type": "ListItem", position: 2, name: revision.title, item: data.canonicalUrl },
+    ],
+  };
+  return {
+    "@context": "https://schema.org",
+    "@type": "MedicalWebPage",
+    "@id": data.canonicalUrl,
+    url: data.canonicalUrl,
+    headline: revision.title,
+    name: revision.title,
+    description: data.description,
+    inLanguage: "en",
+    ...(revision.publishedAt ? { datePublished: isoDate(revision.publishedAt) } : {}),
+    dateModified: isoDate(revision.publishedAt ?? revision.createdAt),
+    ...(lastReviewed ? { lastReviewed: isoDate(lastReviewed) } : {}),
+    ...(validReviewers.length
+      ? {
+          reviewedBy: validReviewers.map((r): Person => ({
+            "@type": "Person",
+            name: r.name,
+            ...(r.credentials ? { jobTitle: r.credentials } : {}),
+            url: `${site.baseUrl}/advisory-board#${boardMemberAnchor(r.id)}`,
+          })),
+        }
+      : {}),
+    ...(revision.author ? { author: { "@type": "Person", name: revision.author.name }, editor: { "@type": "Person", name: revision.author.name } } : {}),
+    publisher: { "@type": "Organization", name: site.name, url: site.baseUrl },
+    ...(citations.length ? { citation: citations } : {}),
+    audience: { "@type": "MedicalAudience", audienceType: "Clinician", name: "Healthcare professionals" },
+    ...(found.article.topic ? { about: { "@type": "MedicalCondition", name: found.article.topic } } : {}),
+    mainContentOfPage: { "@type": "WebPageElement", cssSelector: "#main .article" },
+    breadcrumb,
+    ...(found.pendingReview ? {} : { isAccessibleForFree: true }),
+  };
+}
+
+/** JSON for a <script> element: "<" escaped so no text can close the element. */
+export function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
