@@ -19,7 +19,9 @@ async function main() {
   const app = createApp({ config, database });
   const server = await listen(app, config.port, config.host);
   const where = database.kind === "embedded" ? `embedded PostgreSQL in ${config.dataDir}` : "PostgreSQL server from DATABASE_URL";
-  console.log(`Listening on http://localhost:${config.port} (${where}).`);
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  console.log(`Listening on http://localhost:${port} (${where}).`);
   await pruneExpiredSessions(database.prisma);
   setInterval(() => void pruneExpiredSessions(database.prisma).catch(() => {}), 3600_000).unref();
   shutdownOn(server, database);

@@ -85,5 +85,29 @@ export async function recordEvent<A extends AuditAction>(tx: Tx, ctx: RequestCon
       ${fields.ip}, ${fields.userAgent}, ${fields.requestId}, ${fields.entityType}, ${fields.entityId}, ${fields.articleId}::uuid,
       ${fields.revisionId}::uuid, ${fields.articleTitle}, ${canonicalJson(fields.payload)}::jsonb, ${fields.comment},
       ${fields.createdAt}::timestamptz, ${prevHash}, ${hash})`;
+  for (const listener of recordedListeners) listener({ action: fields.action, articleId: fields.articleId, slug: slugOf(fields.payload) });
   return fields.id;
+}
+
+function slugOf(payload: unknown): string | null {
+  const slug = (payload as { slug?: unknown } | null)?.slug;
+  return typeof slug === "string" ? slug : null;
+}
+
+export interface RecordedEvent {
+  action: string;
+  articleId: string | null;
+  slug: string | null;
+}
+
+const recordedListeners = new Set<(event: RecordedEvent) => void>();
+
+/**
+ * Told of each event as it is written, before its transaction commits (so possibly
+ * for a change that is then rolled back). The public page cache uses it to drop pages
+ * at once in this process; the NOTIFY at commit is what every process relies on.
+ */
+export function onEventRecorded(listener: (event: RecordedEvent) => void): () => void {
+  recordedListeners.add(listener);
+  return () => recordedListeners.delete(listener);
 }

@@ -105,6 +105,7 @@ export const eventSchemas = {
   "comment.reopened": z.object({ commentId: z.string(), old: z.literal("resolved"), new: z.literal("open") }),
 
   "system.seeded": z.object({ articles: z.array(z.string()), demoUsers: z.array(z.string()) }),
+  "system.synthetic_articles_seeded": z.object({ count: z.number().int(), firstSlug: z.string(), lastSlug: z.string() }),
 } as const;
 
 export type AuditAction = keyof typeof eventSchemas;

@@ -4,6 +4,7 @@
 // process or any other on the same database, and nothing that was rolled back.
 import { z } from "zod";
 import type { Database } from "../db/database.js";
+import { onEventRecorded } from "../audit/audit-log.js";
 import type { PageCache } from "./page-cache.js";
 import { tags } from "./public-site.js";
 
@@ -30,7 +31,13 @@ export function tagsForChange(change: Change): string[] {
  * is connected: if it is not, a missed change could leave a stale page.
  */
 export function invalidateOnChange(database: Database, cache: PageCache, log: (message: string) => void) {
-  return database.listen(CHANNEL, {
+  // Dropping pages already when this process writes the event means its own next request
+  // never sees the old page; the NOTIFY at commit drops anything rendered meanwhile.
+  const stopLocal = onEventRecorded((change) => {
+    const dropped = tagsForChange(change);
+    if (dropped.length) cache.invalidate(dropped);
+  });
+  const stopListening = database.listen(CHANNEL, {
     onMessage(payload) {
       let change: Change;
       try {
@@ -46,5 +53,9 @@ export function invalidateOnChange(database: Database, cache: PageCache, log: (m
     onReady(ready) {
       cache.setStoring(ready);
     },
+  });
+  return stopListening.then((stop) => async () => {
+    stopLocal();
+    await stop();
   });
 }

@@ -126,10 +126,16 @@ export class StaticExport {
       pending = new Set();
       chain = chain.then(() => this.writeChanged(batch)).catch((error) => log(`Static export could not be updated: ${(error as Error).message}`));
     };
-    cache.onInvalidate((changed) => {
+    const unsubscribe = cache.onInvalidate((changed) => {
       for (const tag of changed) pending.add(tag);
       timer ??= setTimeout(flush, 50);
     });
-    return { idle: () => new Promise<void>((resolve) => setTimeout(() => void chain.then(resolve), 60)) };
+    return {
+      /** Resolves once every change seen so far is written. */
+      idle: () => new Promise<void>((resolve) => setTimeout(() => void chain.then(resolve), 60)),
+      stop: () => {
+        unsubscribe();
+      },
+    };
   }
 }

@@ -54,6 +54,7 @@ async function revisionByNumber(db: Db, articleId: string, number: number) {
 const dashboardQuery = z.object({
   state: z.enum(revisionStates).optional().catch(undefined),
   mine: z.literal("1").optional().catch(undefined),
+  after: z.string().max(100).optional().catch(undefined),
 });
 
 export function editorRoutes(db: Db) {
@@ -63,9 +64,11 @@ export function editorRoutes(db: Db) {
   router.get("/", async (req, res) => {
     const query = dashboardQuery.parse(req.query);
     const user = req.user!;
+    const page = await listDashboard(db, user, { state: query.state, waitingForMe: query.mine === "1", after: query.after });
     res.render("editor/dashboard", {
       title: "Dashboard",
-      rows: await listDashboard(db, user, { state: query.state, waitingForMe: query.mine === "1" }),
+      rows: page.rows,
+      nextAfter: page.nextAfter,
       reviewsDue: await listReviewsDue(db),
       filter: query,
       canCreate: can(user, "article.create"),
