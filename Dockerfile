@@ -1,11 +1,26 @@
+# Build stage: install everything, compile TypeScript to dist/, then drop dev dependencies.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json prisma.config.ts ./
+COPY prisma ./prisma
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY seed ./seed
+COPY scripts/ensure-build.mjs ./scripts/
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+# Runtime stage: compiled JavaScript, production dependencies, templates, assets, migrations.
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
-COPY package.json package-lock.json ./
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
 COPY prisma ./prisma
-COPY prisma.config.ts ./
-RUN npm ci --no-audit --no-fund
-COPY . .
-EXPOSE 3000
+COPY views ./views
+COPY public ./public
+RUN mkdir /export && chown node:node /export
 USER node
-CMD ["npm", "start"]
+EXPOSE 3000
+CMD ["node", "dist/src/server.js"]

@@ -5,7 +5,7 @@ import type { Server } from "node:http";
 import { loadConfig } from "./config.js";
 import { openDatabase, type Database } from "./db/database.js";
 import { ConfigError } from "./errors.js";
-import { createApp } from "./app.js";
+import { createApp, publicDeliveryOf } from "./app.js";
 import { seedDatabase } from "./services/seed.js";
 import { pruneExpiredSessions } from "./web/session-store.js";
 
@@ -22,6 +22,12 @@ async function main() {
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   console.log(`Listening on http://localhost:${port} (${where}).`);
+  const staticExport = publicDeliveryOf(app).staticExport;
+  if (staticExport) {
+    // The export starts complete; from then on every change rewrites what it touched.
+    const { pages } = await staticExport.writeAll();
+    console.log(`Static export: ${pages} pages written to ${config.staticExportDir}.`);
+  }
   await pruneExpiredSessions(database.prisma);
   setInterval(() => void pruneExpiredSessions(database.prisma).catch(() => {}), 3600_000).unref();
   shutdownOn(server, database);
