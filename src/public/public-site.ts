@@ -14,8 +14,14 @@ import { articleJsonLd, boardMemberAnchor, scriptJson, type Site } from "./struc
 
 export const SITE_NAME = "Clinical Answers";
 export const INDEX_PAGE_SIZE = 50;
-/** Browsers and CDNs may reuse a page for a minute and serve it stale while revalidating. */
-export const PUBLIC_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=600";
+/**
+ * Browsers revalidate on every view (a 304 from memory costs next to nothing), so a reader
+ * never sees a retracted or corrected page from their own cache; shared caches (a CDN) may keep
+ * a page for a minute (s-maxage), and CDNs that read CDN-Cache-Control (RFC 9213) may also serve
+ * it stale for ten minutes while they revalidate.
+ */
+export const PUBLIC_CACHE_CONTROL = "public, max-age=0, must-revalidate, s-maxage=60";
+export const CDN_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=600";
 
 /** How long an article page is served before its signatures are verified again. */
 export const SIGNATURE_RECHECK_MS = 10 * 60_000;

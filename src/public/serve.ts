@@ -3,7 +3,7 @@
 // This is the hot path for anonymous readers: no database, no template, no session.
 import type { NextFunction, Request, Response } from "express";
 import type { CachedPage, PageCache, Representation } from "./page-cache.js";
-import { publicPageKey } from "./public-site.js";
+import { CDN_CACHE_CONTROL, publicPageKey } from "./public-site.js";
 
 function accepts(header: string, coding: string): boolean {
   for (const part of header.split(",")) {
@@ -42,6 +42,7 @@ function notModified(req: Request, page: CachedPage): boolean {
 export function sendPage(req: Request, res: Response, page: CachedPage) {
   const chosen = chooseRepresentation(page, req.headers["accept-encoding"]);
   res.setHeader("Cache-Control", page.cacheControl);
+  res.setHeader("CDN-Cache-Control", CDN_CACHE_CONTROL);
   res.setHeader("Vary", "Accept-Encoding");
   res.setHeader("ETag", chosen.etag);
   res.setHeader("Last-Modified", page.lastModifiedHttp);
