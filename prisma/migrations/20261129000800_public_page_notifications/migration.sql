@@ -15,3 +15,4 @@ FOR EACH ROW EXECUTE FUNCTION audit_event_notify_public_pages();
 
 -- Keyset pages of the public index and the staff dashboard at 10,000+ articles.
 CREATE INDEX revision_article_state_number_idx ON revision (article_id, state, number DESC);
+CREATE INDEX article_created_at_id_idx ON article (created_at, id);
