@@ -1,13 +1,12 @@
 // npm run audit:verify: checks the audit trail's hash chain end to end.
 // Exit code 0 when intact, 2 when an event was altered, deleted or reordered.
 import { loadConfig } from "../config.js";
-import { openDatabase } from "../db/database.js";
 import { verifyAuditChain } from "../audit/verify.js";
-import { runCli } from "./run.js";
+import { openForCommand, runCli } from "./run.js";
 
 runCli(async () => {
   const config = loadConfig();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false });
+  const database = await openForCommand(config, { migrate: false });
   try {
     const total = Number((await database.pool.query("SELECT count(*) AS n FROM audit_event")).rows[0].n);
     const started = Date.now();
