@@ -88,8 +88,9 @@ export function createApp({ config, database, log = (m) => console.error(m) }: A
     errorHandler(log, async (req, error) => {
       // Signed-in users' refused attempts are security events; anonymous noise is not recorded,
       // so nobody can flood the permanent audit trail without an account.
-      if (!req.user) return;
-      await recordForbidden(db, auditContext(req), req.method, req.originalUrl.slice(0, 300), String(error.details.securityReason ?? error.message).slice(0, 300));
+      // Services that record their own refusal (a wrong signature password) say so.
+      if (!req.user || error.details.recorded) return;
+      await recordForbidden(db, auditContext(req), req.method, req.originalUrl.slice(0, 300), error.message.slice(0, 300));
     }),
   );
   return app;

@@ -10,6 +10,8 @@ import { createApp } from "./app.js";
 import { seedDatabase } from "./services/seed.js";
 import { pruneExpiredSessions } from "./web/session-store.js";
 import { demoUsers } from "../seed/demo-users.js";
+import { pruneSecurityLog } from "./services/security-log.js";
+import { pruneThrottle } from "./services/throttle.js";
 
 async function main() {
   const config = loadConfig();
@@ -28,8 +30,9 @@ async function main() {
   if (demo.length) {
     console.log(`Demo accounts with the published password from the README are active: ${demo.join(", ")}. Anyone who can reach ${config.host}:${port} can sign in with them.`);
   }
-  await pruneExpiredSessions(database.prisma);
-  setInterval(() => void pruneExpiredSessions(database.prisma).catch(() => {}), 3600_000).unref();
+  const prune = () => Promise.all([pruneExpiredSessions(database.prisma), pruneSecurityLog(database.prisma, config.securityLogRetentionDays), pruneThrottle(database.prisma)]);
+  await prune();
+  setInterval(() => void prune().catch(() => {}), 3600_000).unref();
   shutdownOn(server, database);
 }
 

@@ -1,6 +1,6 @@
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId, reseedContent } from "./helpers/database.js";
+import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId, reseedContent, serverUrl } from "./helpers/database.js";
 import { createTestApp } from "./helpers/app.js";
 import { demo, formBody, signedInAgent, type Agent } from "./helpers/session.js";
 import { changeDosingLine, currentRevision, editForm, NEW_DOSING, SEEDED_SLUG, supplyMissingSources } from "./helpers/articles.js";
@@ -276,6 +276,20 @@ describe("separation of duties and signatures", () => {
     expect((await currentRevision(database)).revision.state).toBe("UNDER_REVIEW");
     // Another reviewer is not affected.
     await approve(agents.priya!).expect(303);
+  });
+
+  // The embedded database runs one statement at a time, so parallel requests cannot race there.
+  it.skipIf(!serverUrl)("12 parallel wrong signature passwords: exactly 5 are checked and recorded, 7 must wait (PostgreSQL server only)", async () => {
+    await editedAndUnderReview();
+    const email = `parallel.${Date.now()}@demo.test`;
+    await createUser(database.prisma, systemContext(), { email, name: "Dr. Parallel", role: "REVIEWER", password: DEMO_PASSWORD });
+    const reviewer = await signedInAgent(app, email);
+    const since = await lastAuditId(database);
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => approve(reviewer, `wrong-password-${i}`)));
+    expect(results.map((r) => r.status).sort()).toEqual([...Array(5).fill(403), ...Array(7).fill(429)]);
+    for (const r of results.filter((x) => x.status === 429)) expect(r.text.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ")).toMatch(/Too many wrong signature passwords. Try again in (30|29|28) seconds./);
+    const events = await auditEventsSince(database, since);
+    expect(events.map((e) => [e.action, e.actorEmail, (e.payload as { reason: string }).reason])).toEqual(Array(5).fill(["auth.forbidden", email, "signature password incorrect"]));
   });
 
   it("with two approvals required, a revision is approved only after two distinct non-author reviewers sign", async () => {

@@ -48,6 +48,7 @@ export function authRoutes(db: Db) {
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       const status = error.code === "TOO_MANY_REQUESTS" ? 429 : 401;
+      if (typeof error.details.retryAfterSeconds === "number") res.setHeader("Retry-After", String(error.details.retryAfterSeconds));
       res.status(status).render("login", { title: "Sign in", email, next, error: error.message, fieldErrors: {} });
     }
   });
