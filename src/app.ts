@@ -6,7 +6,7 @@ import helmet from "helmet";
 import session from "express-session";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
-import { assignRequestId, auditContext } from "./web/context.js";
+import { assignRequestId, auditContext, viewUser } from "./web/context.js";
 import { recordForbidden } from "./services/auth.js";
 import { errorHandler, notFound } from "./web/error-handler.js";
 import { PrismaSessionStore } from "./web/session-store.js";
@@ -73,7 +73,7 @@ export function createApp({ config, database, log = (m) => console.error(m) }: A
   app.use(loadSignedInUser(db, config));
   app.use(csrfProtection);
   app.use((req, res, next) => {
-    res.locals.currentUser = req.user ?? null;
+    res.locals.currentUser = req.user ? viewUser(req.user) : null;
     res.locals.currentPath = req.path;
     next();
   });

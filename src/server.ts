@@ -25,11 +25,11 @@ async function main() {
   const where = database.kind === "embedded" ? `embedded PostgreSQL in ${config.dataDir}` : "PostgreSQL server from DATABASE_URL";
   const port = (server.address() as AddressInfo).port;
   const host = ["0.0.0.0", "::"].includes(config.host) ? "localhost" : config.host.includes(":") ? `[${config.host}]` : config.host;
-  console.log(`Listening on http://${host}:${port} on ${config.host} (${where}). Sign in at http://${host}:${port}/login`);
   const demo = await activeDemoAccounts(database);
   if (demo.length) {
     console.log(`Demo accounts with the published password from the README are active: ${demo.join(", ")}. Anyone who can reach ${config.host}:${port} can sign in with them.`);
   }
+  console.log(`Listening on http://${host}:${port} on ${config.host} (${where}). Sign in at http://${host}:${port}/login`);
   const prune = () => Promise.all([pruneExpiredSessions(database.prisma), pruneSecurityLog(database.prisma, config.securityLogRetentionDays), pruneThrottle(database.prisma)]);
   await prune();
   setInterval(() => void prune().catch(() => {}), 3600_000).unref();

@@ -28,6 +28,10 @@ describe("the embedded data folder", () => {
     const env = { DATA_DIR: dataDir };
     const first = await startApp(env);
     running.push(first);
+    // Demo accounts have a published password: the app says so, and keeps to this machine.
+    expect(first.output()).toMatch(/Listening on http:\/\/127\.0\.0\.1:\d+ on 127\.0\.0\.1 .*Sign in at http:\/\/127\.0\.0\.1:\d+\/login/);
+    expect(first.output()).toContain("Demo accounts with the published password from the README are active: ");
+    expect(first.output()).toContain("sam.admin@demo.test");
 
     const second = await runCommand("src/server.ts", [], { ...env, PORT: "0" });
     expect(second.code).toBe(1);

@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
 import { auditActions } from "../audit/events.js";
-import { auditContext } from "../web/context.js";
+import { auditContext, viewUserFields } from "../web/context.js";
 import { uuid } from "../schemas.js";
 import { requireUser } from "../web/security.js";
 import { parseInput, textValues } from "../web/validate.js";
@@ -24,7 +24,7 @@ export function adminRoutes(db: Db) {
 
   // ---- users
   router.get("/users", need("user.manage"), async (_req, res) => {
-    const users = await db.user.findMany({ orderBy: [{ active: "desc" }, { name: "asc" }] });
+    const users = await db.user.findMany({ orderBy: [{ active: "desc" }, { name: "asc" }], select: viewUserFields });
     res.render("admin/users", { title: "Users", users, roles, roleLabels, fieldErrors: {}, values: {}, error: null });
   });
 
@@ -36,7 +36,7 @@ export function adminRoutes(db: Db) {
       res.redirect(303, "/admin/users");
     } catch (error) {
       if (!(error instanceof AppError) || !["BAD_REQUEST", "CONFLICT"].includes(error.code)) throw error;
-      const users = await db.user.findMany({ orderBy: [{ active: "desc" }, { name: "asc" }] });
+      const users = await db.user.findMany({ orderBy: [{ active: "desc" }, { name: "asc" }], select: viewUserFields });
       res.status(error.code === "CONFLICT" ? 409 : 400).render("admin/users", { title: "Users", users, roles, roleLabels, fieldErrors: error.details.fieldErrors ?? {}, values, error: error.message });
     }
   });

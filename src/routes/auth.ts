@@ -42,6 +42,7 @@ export function authRoutes(db: Db) {
       await regenerate(req);
       req.session.userId = user.id;
       req.session.lastSeenAt = Date.now();
+      req.session.signedInAt = Date.now();
       // Saved before the redirect so the next page already sees the signed-in session.
       await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
       res.redirect(303, next);

@@ -49,8 +49,8 @@ export async function recordSignOut(db: Db, ctx: RequestContext) {
   await db.$transaction((tx) => recordEvent(tx, ctx, { action: "auth.logout", entityType: "session", entityId: ctx.actor?.id ?? null, payload: {} }));
 }
 
-export async function recordSessionExpired(db: Db, ctx: RequestContext) {
-  await db.$transaction((tx) => recordEvent(tx, ctx, { action: "auth.session.expired", entityType: "session", entityId: ctx.actor?.id ?? null, payload: {} }));
+export async function recordSessionExpired(db: Db, ctx: RequestContext, limit: "idle" | "absolute") {
+  await db.$transaction((tx) => recordEvent(tx, ctx, { action: "auth.session.expired", entityType: "session", entityId: ctx.actor?.id ?? null, payload: { limit } }));
 }
 
 /** Security event for a request refused as forbidden (recorded for signed-in users only). */
