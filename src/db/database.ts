@@ -36,6 +36,8 @@ export interface OpenOptions {
    * through its database (commands), "refuse" stops with one sentence (a second app).
    */
   ifOwned?: "connect" | "refuse";
+  /** Embedded only: create the folder's database from this backup (src/db/backup.ts). */
+  loadDataDir?: Blob;
 }
 
 /** Why an embedded folder cannot be used right now, as one sentence. */
@@ -57,7 +59,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       connectionString = `postgresql://postgres@${pgAddress}/postgres?sslmode=disable`;
     } else {
       try {
-        embedded = await openEmbedded(options.dataDir);
+        embedded = await openEmbedded(options.dataDir, options.loadDataDir);
       } catch (error) {
         await claim.claimed.release();
         throw error;
@@ -113,9 +115,9 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   };
 }
 
-async function openEmbedded(dataDir: string | undefined) {
+async function openEmbedded(dataDir: string | undefined, loadDataDir?: Blob) {
   if (dataDir) await mkdir(dataDir, { recursive: true });
-  const db = dataDir ? new PGlite(dataDir) : new PGlite();
+  const db = dataDir ? new PGlite(dataDir, loadDataDir ? { loadDataDir } : {}) : new PGlite();
   try {
     await db.waitReady;
   } catch (error) {
