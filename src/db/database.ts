@@ -11,6 +11,7 @@ import { ConfigError } from "../errors.js";
 import { applyMigrations, pendingMigrations } from "./migrate.js";
 import type { Config } from "../config.js";
 import { askOwner, claimDataDir, controlAddress } from "./data-dir-owner.js";
+import { grantAppRole } from "./roles.js";
 
 export type Db = PrismaClient;
 
@@ -168,6 +169,11 @@ export async function openAppDatabase(config: Config): Promise<Database> {
   if (!config.migrationDatabaseUrl) return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const owner = await openDatabase({ databaseUrl: config.migrationDatabaseUrl });
   await owner.close();
+  try {
+    await grantAppRole(config.migrationDatabaseUrl, config.databaseUrl!);
+  } catch (error) {
+    throw new ConfigError(`Setting MIGRATION_DATABASE_URL could not grant the app's role its rights: ${(error as Error).message}.`);
+  }
   const database = await openDatabase({ databaseUrl: config.databaseUrl, migrate: false });
   const pending = await pendingMigrations(database.pool);
   if (pending.length) {
