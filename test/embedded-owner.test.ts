@@ -35,7 +35,7 @@ describe("the embedded data folder", () => {
 
     const second = await runCommand("src/server.ts", [], { ...env, PORT: "0" });
     expect(second.code).toBe(1);
-    expect(second.output).toBe(`The embedded database in DATA_DIR (${dataDir}) is in use by the running app (process ${first.child.pid}); stop it first, or set a different DATA_DIR.`);
+    expect(second.output).toBe(`The embedded database in DATA_DIR (${dataDir}) is in use by process ${first.child.pid} (the running app or a command); stop it first, or set a different DATA_DIR.`);
 
     const created = await runCommand("src/cli/user-create.ts", ["--email", "while.running@demo.test", "--name", "While Running", "--role", "editor"], { ...env, USER_PASSWORD: "a-password-for-this-test" });
     expect(created.output).toContain(`Working through the running app (process ${first.child.pid}).`);
@@ -44,6 +44,12 @@ describe("the embedded data folder", () => {
     // The running app sees the account at once: it is the same database.
     expect((await signIn(first.baseUrl, "while.running@demo.test", "a-password-for-this-test")).status).toBe(303);
 
+    for (const [command, says] of [["src/cli/seed.ts", "Seeded 0 new article(s) and 0 new demo account(s)"], ["src/cli/migrate.ts", "Migrations are up to date."]] as const) {
+      const run = await runCommand(command, [], env);
+      expect(run.output, command).toContain(`Working through the running app (process ${first.child.pid}).`);
+      expect(run.output, command).toContain(says);
+      expect(run.code, command).toBe(0);
+    }
     const verified = await runCommand("src/cli/audit-verify.ts", [], env);
     expect(verified.code).toBe(0);
     expect(verified.output).toMatch(/Audit trail intact: \d+ events checked/);
@@ -69,7 +75,7 @@ describe("the embedded data folder", () => {
     const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), "cms-owner-")), "pglite");
     const owner = await openDatabase({ dataDir });
     try {
-      await expect(openDatabase({ dataDir })).rejects.toThrow(`is in use by the running app (process ${process.pid}); stop it first, or set a different DATA_DIR.`);
+      await expect(openDatabase({ dataDir })).rejects.toThrow(`is in use by process ${process.pid} (the running app or a command); stop it first, or set a different DATA_DIR.`);
       const through = await openDatabase({ dataDir, ifOwned: "connect", migrate: false });
       try {
         expect(through.ownerPid).toBe(process.pid);

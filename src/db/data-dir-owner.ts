@@ -15,7 +15,7 @@
 // is for one person's machine (see README, "Data safety").
 import { createHash } from "node:crypto";
 import { realpathSync } from "node:fs";
-import { unlink } from "node:fs/promises";
+import { mkdir, unlink } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 
@@ -63,6 +63,8 @@ function listen(server: net.Server, address: string): Promise<void> {
 
 /** Claims the folder, or returns the running owner's details when another process holds it. */
 export async function claimDataDir(dataDir: string): Promise<{ claimed: Ownership } | { owner: OwnerInfo }> {
+  // Created first, so every process derives the address from the same real path.
+  await mkdir(dataDir, { recursive: true });
   const address = controlAddress(dataDir);
   let handlers: OwnerHandlers | null = null;
   const server = net.createServer((socket) => answer(socket, () => handlers));

@@ -43,7 +43,7 @@ export interface OpenOptions {
 
 /** Why an embedded folder cannot be used right now, as one sentence. */
 export function folderInUse(dataDir: string, pid: number, what: string): ConfigError {
-  return new ConfigError(`The embedded database in DATA_DIR (${dataDir}) is in use by the running app (process ${pid}); ${what}.`);
+  return new ConfigError(`The embedded database in DATA_DIR (${dataDir}) is in use by process ${pid} (the running app or a command); ${what}.`);
 }
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
