@@ -17,10 +17,18 @@ import { openDatabase, type Database } from "./database.js";
 
 export type BackupKind = "embedded" | "server";
 
-/** Runs a PostgreSQL client tool asynchronously (a synchronous child would stall an embedded owner in this process). */
-function runTool(tool: string, args: string[]): Promise<void> {
+/**
+ * Runs a PostgreSQL client tool asynchronously (a synchronous child would stall an
+ * embedded owner in this process). The password travels in the environment, not in
+ * the command line that every local user can list.
+ */
+function runTool(tool: string, args: string[], databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const password = decodeURIComponent(url.password);
+  url.password = "";
   return new Promise((resolve, reject) => {
-    const child = spawn(tool, args, { stdio: ["ignore", "ignore", "pipe"] });
+    const env = { ...process.env, ...(password ? { PGPASSWORD: password } : {}) };
+    const child = spawn(tool, [...args, `--dbname=${url.toString()}`], { stdio: ["ignore", "ignore", "pipe"], env });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     child.on("error", (error: NodeJS.ErrnoException) =>
@@ -48,7 +56,7 @@ export async function backup(config: Config, database: Database, out: string): P
   if (config.databaseUrl) {
     // The schema owner when there is one: it can read every table.
     const url = config.migrationDatabaseUrl ?? config.databaseUrl;
-    await writeAtomically(file, (tmp) => runTool("pg_dump", ["--format=custom", "--no-owner", "--no-privileges", `--file=${tmp}`, `--dbname=${url}`]));
+    await writeAtomically(file, (tmp) => runTool("pg_dump", ["--format=custom", "--no-owner", "--no-privileges", `--file=${tmp}`], url));
   } else {
     const bytes = await database.backupEmbedded!();
     await writeAtomically(file, async (tmp) => {
@@ -110,7 +118,7 @@ export async function restore(config: Config, from: string): Promise<VerifyResul
     } finally {
       await client.end();
     }
-    await runTool("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", `--dbname=${url}`, file]);
+    await runTool("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", file], url);
     database = await openDatabase({ databaseUrl: url });
   }
   try {
