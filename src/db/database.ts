@@ -93,7 +93,19 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     );
   }
 
-  if (options.migrate !== false) await applyMigrations(pool);
+  if (options.migrate !== false) {
+    try {
+      await applyMigrations(pool);
+    } catch (error) {
+      await pool.end().catch(() => {});
+      if (embedded) {
+        await embedded.server.stop();
+        await embedded.db.close();
+        await embedded.release();
+      }
+      throw error;
+    }
+  }
 
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   if (embedded) serializeInteractiveTransactions(prisma);
