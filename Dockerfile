@@ -13,6 +13,8 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 # Runtime stage: compiled JavaScript, production dependencies, templates, assets, migrations.
 FROM node:20-bookworm-slim
 WORKDIR /app
+# pg_dump and pg_restore for npm run backup / restore (version 15, as the server).
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client-15 && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

@@ -33,7 +33,7 @@ function startProcess(args: string[], env: Record<string, string>): Promise<{ ch
     const timer = setTimeout(() => reject(new Error(`did not start: ${output}`)), 120_000);
     const onData = (chunk: Buffer) => {
       output += chunk;
-      const port = /Listening on http:\/\/localhost:(\d+)/.exec(output)?.[1];
+      const port = /Listening on http:\/\/[^:]+:(\d+)/.exec(output)?.[1];
       if (port) {
         clearTimeout(timer);
         resolve({ child, url: `http://127.0.0.1:${port}` });

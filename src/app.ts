@@ -5,7 +5,7 @@ import session from "express-session";
 import type { Config } from "./config.js";
 import { publicAssetsDir, viewsDir } from "./paths.js";
 import type { Database } from "./db/database.js";
-import { assignRequestId, auditContext } from "./web/context.js";
+import { assignRequestId, auditContext, viewUser } from "./web/context.js";
 import { recordForbidden } from "./services/auth.js";
 import { errorHandler, notFound } from "./web/error-handler.js";
 import { PrismaSessionStore } from "./web/session-store.js";
@@ -114,7 +114,7 @@ export function createApp({ config, database, log = (m) => console.error(m) }: A
   app.use(loadSignedInUser(db, config));
   app.use(csrfProtection);
   app.use((req, res, next) => {
-    res.locals.currentUser = req.user ?? null;
+    res.locals.currentUser = req.user ? viewUser(req.user) : null;
     res.locals.currentPath = req.path;
     next();
   });
@@ -129,8 +129,9 @@ export function createApp({ config, database, log = (m) => console.error(m) }: A
     errorHandler(log, async (req, error) => {
       // Signed-in users' refused attempts are security events; anonymous noise is not recorded,
       // so nobody can flood the permanent audit trail without an account.
-      if (!req.user) return;
-      await recordForbidden(db, auditContext(req), req.method, req.originalUrl.slice(0, 300), String(error.details.securityReason ?? error.message).slice(0, 300));
+      // Services that record their own refusal (a wrong signature password) say so.
+      if (!req.user || error.details.recorded) return;
+      await recordForbidden(db, auditContext(req), req.method, req.originalUrl.slice(0, 300), error.message.slice(0, 300));
     }),
   );
   return app;

@@ -19,11 +19,14 @@ const booleanish = z.enum(["true", "false", "1", "0"]).transform((v) => v === "t
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().min(1).default("0.0.0.0"),
+  HOST: z.string().min(1).optional(),
   DATABASE_URL: postgresUrl.optional(),
+  MIGRATION_DATABASE_URL: postgresUrl.optional(),
   DATA_DIR: z.string().min(1).default("data/pglite"),
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(8),
+  SESSION_MAX_HOURS: z.coerce.number().positive().max(24 * 90).default(24),
+  SECURITY_LOG_RETENTION_DAYS: z.coerce.number().int().positive().max(3650).default(90),
   COOKIE_SECURE: z.enum(["true", "false", "auto"]).optional(),
   TRUST_PROXY: booleanish.default(false),
   SEED_DEMO_USERS: booleanish.optional(),
@@ -38,9 +41,15 @@ export type Config = {
   host: string;
   /** Absent: run the embedded PostgreSQL (PGlite) in dataDir. */
   databaseUrl?: string;
+  /** The schema owner, used only to apply migrations; the app then connects with databaseUrl. */
+  migrationDatabaseUrl?: string;
   dataDir: string;
   sessionSecret: string;
+  /** Idle limit of a session. */
   sessionTtlMs: number;
+  /** Absolute limit of a session from sign-in, however active. */
+  sessionMaxMs: number;
+  securityLogRetentionDays: number;
   cookieSecure: boolean | "auto";
   trustProxy: boolean;
   seedDemoUsers: boolean;
@@ -68,19 +77,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && e.SEED_DEMO_USERS) {
     throw new ConfigError("Setting SEED_DEMO_USERS cannot be true when NODE_ENV=production: demo accounts have public passwords.");
   }
+  if (e.MIGRATION_DATABASE_URL && !e.DATABASE_URL) {
+    throw new ConfigError("Setting MIGRATION_DATABASE_URL needs DATABASE_URL too: the embedded database has no separate owner.");
+  }
+  // Demo accounts only on the embedded default, never in production.
+  const seedDemoUsers = !production && (e.SEED_DEMO_USERS ?? !e.DATABASE_URL);
   return {
     env: e.NODE_ENV,
     port: e.PORT,
-    host: e.HOST,
+    // Demo accounts have a published password: keep them off the network unless HOST says otherwise.
+    host: e.HOST ?? (seedDemoUsers ? "127.0.0.1" : "0.0.0.0"),
     databaseUrl: e.DATABASE_URL,
+    migrationDatabaseUrl: e.MIGRATION_DATABASE_URL,
     dataDir: path.resolve(e.DATA_DIR),
     // Outside production a fixed development secret keeps sessions across restarts.
     sessionSecret: e.SESSION_SECRET ?? "development-only-session-secret-change-me!",
     sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
+    sessionMaxMs: e.SESSION_MAX_HOURS * 3600_000,
+    securityLogRetentionDays: e.SECURITY_LOG_RETENTION_DAYS,
     cookieSecure: e.COOKIE_SECURE === undefined ? (production ? true : "auto") : e.COOKIE_SECURE === "auto" ? "auto" : e.COOKIE_SECURE === "true",
     trustProxy: e.TRUST_PROXY,
-    // Demo accounts only on the embedded default, never in production.
-    seedDemoUsers: !production && (e.SEED_DEMO_USERS ?? !e.DATABASE_URL),
+    seedDemoUsers,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
     pageCacheBytes: Math.round(e.PAGE_CACHE_MB * 1024 * 1024),
     staticExportDir: e.STATIC_EXPORT_DIR ? path.resolve(e.STATIC_EXPORT_DIR) : undefined,

@@ -3,15 +3,19 @@
 // with one sentence naming the setting at fault.
 import type { Server } from "node:http";
 import { loadConfig } from "./config.js";
-import { openDatabase, type Database } from "./db/database.js";
+import type { AddressInfo } from "node:net";
+import { openAppDatabase, type Database } from "./db/database.js";
 import { ConfigError } from "./errors.js";
 import { createApp, publicDeliveryOf } from "./app.js";
 import { seedDatabase } from "./services/seed.js";
 import { pruneExpiredSessions } from "./web/session-store.js";
+import { demoUsers } from "../seed/demo-users.js";
+import { pruneSecurityLog } from "./services/security-log.js";
+import { pruneThrottle } from "./services/throttle.js";
 
 async function main() {
   const config = loadConfig();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openAppDatabase(config);
   if ((await database.prisma.article.count()) === 0) {
     const seeded = await seedDatabase(database.prisma, { demoUsers: config.seedDemoUsers });
     console.log(`Seeded ${seeded.articles.length} article(s) and ${seeded.demoUsers.length} demo account(s).`);
@@ -19,18 +23,28 @@ async function main() {
   const app = createApp({ config, database });
   const server = await listen(app, config.port, config.host);
   const where = database.kind === "embedded" ? `embedded PostgreSQL in ${config.dataDir}` : "PostgreSQL server from DATABASE_URL";
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : config.port;
-  console.log(`Listening on http://localhost:${port} (${where}).`);
+  const port = (server.address() as AddressInfo).port;
+  const host = ["0.0.0.0", "::"].includes(config.host) ? "localhost" : config.host.includes(":") ? `[${config.host}]` : config.host;
+  const demo = await activeDemoAccounts(database);
+  if (demo.length) {
+    console.log(`Demo accounts with the published password from the README are active: ${demo.join(", ")}. Anyone who can reach ${config.host}:${port} can sign in with them.`);
+  }
+  console.log(`Listening on http://${host}:${port} on ${config.host} (${where}). Sign in at http://${host}:${port}/login`);
   const staticExport = publicDeliveryOf(app).staticExport;
   if (staticExport) {
     // The export starts complete; from then on every change rewrites what it touched.
     const { pages } = await staticExport.writeAll();
     console.log(`Static export: ${pages} pages written to ${config.staticExportDir}.`);
   }
-  await pruneExpiredSessions(database.prisma);
-  setInterval(() => void pruneExpiredSessions(database.prisma).catch(() => {}), 3600_000).unref();
+  const prune = () => Promise.all([pruneExpiredSessions(database.prisma), pruneSecurityLog(database.prisma, config.securityLogRetentionDays), pruneThrottle(database.prisma)]);
+  await prune();
+  setInterval(() => void prune().catch(() => {}), 3600_000).unref();
   shutdownOn(server, database);
+}
+
+async function activeDemoAccounts(database: Database): Promise<string[]> {
+  const users = await database.prisma.user.findMany({ where: { email: { in: demoUsers.map((u) => u.email) }, active: true }, select: { email: true } });
+  return users.map((u) => u.email);
 }
 
 function listen(app: ReturnType<typeof createApp>, port: number, host: string): Promise<Server> {

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type TestDatabase, auditEventsSince, createSeededDatabase, createTestDatabase, lastAuditId, reseedContent } from "./helpers/database.js";
+import { type TestDatabase, auditEventsSince, createSeededDatabase, createTestDatabase, lastAuditId, reseedContent, serverUrl } from "./helpers/database.js";
 import { createTestApp } from "./helpers/app.js";
 import { demo, formBody, signedInAgent, type Agent } from "./helpers/session.js";
 import { changeDosingLine, currentRevision, editForm, SEEDED_SLUG } from "./helpers/articles.js";
@@ -68,7 +68,9 @@ describe("append-only storage", () => {
 });
 
 describe("the hash chain", () => {
-  it("50 concurrent actions leave a chain that verifies with no gaps", async () => {
+  // Concurrency is only tested on a PostgreSQL server: the embedded database runs one
+  // transaction at a time, so parallel requests there cannot race at all.
+  it.skipIf(!serverUrl)("50 concurrent actions leave a chain that verifies with no gaps (PostgreSQL server only)", async () => {
     const { article, revision } = await currentRevision(database);
     const reviewer = await signedInAgent(app, demo.priya);
     const before = await database.prisma.auditEvent.count();
@@ -77,7 +79,7 @@ describe("the hash chain", () => {
         reviewer.post(`/editor/articles/${article.id}/comments`).type("form").send({ _csrf: reviewer.csrf, revisionId: revision.id, body: `Comment ${i}` }),
       ),
     );
-    expect(results.every((r) => r.status === 303)).toBe(true);
+    expect(results.map((r) => r.status)).toEqual(Array(50).fill(303));
     expect(await database.prisma.auditEvent.count()).toBe(before + 50);
     const result = await verifyAuditChain(database.pool, { batchSize: 7 });
     expect(result.ok).toBe(true);

@@ -33,6 +33,13 @@ describe("configuration", () => {
     expect(config.seedDemoUsers).toBe(true);
   });
 
+  it("listens on 127.0.0.1 when demo accounts exist, unless HOST is set explicitly", () => {
+    expect(loadConfig({}).host).toBe("127.0.0.1");
+    expect(loadConfig({ HOST: "0.0.0.0" }).host).toBe("0.0.0.0");
+    expect(loadConfig({ DATABASE_URL: "postgresql://a@b/c" }).host).toBe("0.0.0.0");
+    expect(loadConfig({ SEED_DEMO_USERS: "false" }).host).toBe("0.0.0.0");
+  });
+
   it("names the setting when DATABASE_URL is malformed", () => {
     expect(() => loadConfig({ DATABASE_URL: "not a url" })).toThrow(ConfigError);
     expect(() => loadConfig({ DATABASE_URL: "mysql://x@y/z" })).toThrow(/Setting DATABASE_URL is invalid/);

@@ -460,7 +460,7 @@ describe.skipIf(!serverUrl)("two app processes on one PostgreSQL", () => {
       const timer = setTimeout(() => reject(new Error(`app did not start: ${output}`)), 60_000);
       child.stdout!.on("data", (chunk) => {
         output += chunk;
-        const port = /Listening on http:\/\/localhost:(\d+)/.exec(output)?.[1];
+        const port = /Listening on http:\/\/[^:]+:(\d+)/.exec(output)?.[1];
         if (port) {
           clearTimeout(timer);
           resolve(`http://127.0.0.1:${port}`);

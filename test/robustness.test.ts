@@ -52,6 +52,46 @@ describe("malformed input", () => {
     expect(logged).toEqual([]);
   });
 
+  it("a JSON field that is an object or a 10,000-deep array gets a 400 with a message, never a 500, and writes nothing", async () => {
+    const { article, revision } = await currentRevision(database);
+    const sam = await database.prisma.user.findUniqueOrThrow({ where: { email: demo.ben } });
+    // Raw JSON text: a 10,000-deep array is too deep even for JSON.stringify.
+    const hostile: [string, string][] = [["an object", '{"toString":1}'], ["a deep array", `${"[".repeat(10_000)}${"]".repeat(10_000)}`]];
+    const withField = (base: Record<string, unknown>, field: string, raw: string) => {
+      const rest = Object.fromEntries(Object.entries(base).filter(([k]) => k !== field));
+      return `{${JSON.stringify(field)}:${raw}${Object.keys(rest).length ? `,${JSON.stringify(rest).slice(1)}` : "}"}`;
+    };
+    const targets: [Agent, string, string[], Record<string, unknown>][] = [
+      [editor, "/editor/articles", ["title", "slug"], { title: "A question long enough", slug: "" }],
+      [admin, "/admin/users", ["email", "name", "credentials", "role", "password"], { email: "new@demo.test", name: "New Person", role: "EDITOR", password: "long-enough-password" }],
+      [admin, `/admin/users/${sam.id}`, ["name", "credentials", "role"], { name: "Ben", role: "EDITOR" }],
+      [editor, `/editor/articles/${article.id}/edit`, ["title", "changeNote", "baseRevisionId", "sections"], { baseRevisionId: revision.id, title: "T" }],
+      [reviewer, `/editor/articles/${article.id}/comments`, ["body", "revisionId"], { revisionId: revision.id, body: "x" }],
+      [reviewer, `/editor/articles/${article.id}/transitions/approve`, ["comment", "password", "meaning"], { revisionId: revision.id, expectedState: "SUBMITTED" }],
+      [admin, `/editor/articles/${article.id}/settings`, ["slug", "version"], { version: "0", slug: "x", approvalsRequired: "1" }],
+    ];
+    const since = await lastAuditId(database);
+    for (const [agent, url, fields, base] of targets) {
+      for (const field of fields) {
+        for (const [what, value] of hostile) {
+          const res = await agent.post(url).set("Content-Type", "application/json").set("Accept", "text/html").set("x-csrf-token", agent.csrf)
+            .send(withField(base, field, value));
+          expect(res.status, `${url} ${field} as ${what}: ${res.text.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").slice(0, 300)}`).toBe(400);
+          expect(res.text).toMatch(/must be text|nested too deeply|has problems|expected string|was not saved/);
+        }
+      }
+    }
+    const login = await request.agent(app).get("/login");
+    const cookie = ([] as string[]).concat(login.headers["set-cookie"] ?? []);
+    for (const [, value] of hostile) {
+      const res = await request(app).post("/login").set("Cookie", cookie).set("Content-Type", "application/json").set("x-csrf-token", csrfFrom(login.text))
+        .send(withField({ password: "x" }, "email", value));
+      expect(res.status).toBe(400);
+    }
+    expect(await auditEventsSince(database, since)).toEqual([]);
+    expect(logged).toEqual([]);
+  });
+
   it("an edit form with an impossible date or no base revision is refused with 400", async () => {
     await database.prisma.revision.updateMany({ data: { state: "CHANGES_REQUESTED" } });
     const { article } = await currentRevision(database);

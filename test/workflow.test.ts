@@ -1,6 +1,6 @@
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId, reseedContent } from "./helpers/database.js";
+import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId, reseedContent, serverUrl } from "./helpers/database.js";
 import { createTestApp } from "./helpers/app.js";
 import { publicDeliveryOf } from "../src/app.js";
 import { demo, formBody, signedInAgent, type Agent } from "./helpers/session.js";
@@ -9,6 +9,7 @@ import { createUser } from "../src/services/users.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { DEMO_PASSWORD } from "../seed/demo-users.js";
 import { workflowActions } from "./helpers/workflow.js";
+import { decodeEntities } from "./helpers/html.js";
 
 let database: TestDatabase;
 let app: ReturnType<typeof createTestApp>["app"];
@@ -279,6 +280,20 @@ describe("separation of duties and signatures", () => {
     await approve(agents.priya!).expect(303);
   });
 
+  // The embedded database runs one statement at a time, so parallel requests cannot race there.
+  it.skipIf(!serverUrl)("12 parallel wrong signature passwords: exactly 5 are checked and recorded, 7 must wait (PostgreSQL server only)", async () => {
+    await editedAndUnderReview();
+    const email = `parallel.${Date.now()}@demo.test`;
+    await createUser(database.prisma, systemContext(), { email, name: "Dr. Parallel", role: "REVIEWER", password: DEMO_PASSWORD });
+    const reviewer = await signedInAgent(app, email);
+    const since = await lastAuditId(database);
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => approve(reviewer, `wrong-password-${i}`)));
+    expect(results.map((r) => r.status).sort()).toEqual([...Array(5).fill(403), ...Array(7).fill(429)]);
+    for (const r of results.filter((x) => x.status === 429)) expect(r.text.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ")).toMatch(/Too many wrong signature passwords. Try again in (30|29|28) seconds./);
+    const events = await auditEventsSince(database, since);
+    expect(events.map((e) => [e.action, e.actorEmail, (e.payload as { reason: string }).reason])).toEqual(Array(5).fill(["auth.forbidden", email, "signature password incorrect"]));
+  });
+
   it("with two approvals required, a revision is approved only after two distinct non-author reviewers sign", async () => {
     await database.prisma.article.update({ where: { slug: SEEDED_SLUG }, data: { approvalsRequired: 2 } });
     await editedAndUnderReview();
@@ -311,21 +326,27 @@ describe("separation of duties and signatures", () => {
 });
 
 describe("concurrency", () => {
-  it("20 simultaneous approvals of one revision: exactly one succeeds, 19 get a clear 409", async () => {
+  // Concurrency is only tested on a PostgreSQL server: the embedded database runs one
+  // transaction at a time, so parallel requests there cannot race at all.
+  it.skipIf(!serverUrl)("20 simultaneous approvals of one revision: exactly one succeeds, 19 get a clear 409 (PostgreSQL server only)", async () => {
     await editedAndUnderReview();
     const since = await lastAuditId(database);
     const results = await Promise.all(Array.from({ length: 20 }, () => approve(agents.priya!)));
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 303)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(19);
-    for (const r of results.filter((x) => x.status === 409)) expect(r.text).toMatch(/already signed|Someone else/);
     const { revision } = await currentRevision(database);
+    for (const r of results.filter((x) => x.status === 409)) {
+      expect(decodeEntities(r.text)).toContain(`Someone else acted first: revision ${revision.number} is now "Approved", not "Under review". Reload the page to see what changed.`);
+    }
     expect(revision.state).toBe("APPROVED");
     expect(revision.approvals).toHaveLength(1);
     expect((await auditEventsSince(database, since)).map((e) => e.action)).toEqual(["workflow.approved"]);
   });
 
-  it("20 simultaneous saves from the same revision: exactly one new revision, 19 conflicts", async () => {
+  // Concurrency is only tested on a PostgreSQL server: the embedded database runs one
+  // transaction at a time, so parallel requests there cannot race at all.
+  it.skipIf(!serverUrl)("20 simultaneous saves from the same revision: exactly one new revision, 19 conflicts (PostgreSQL server only)", async () => {
     await take(agents.priya!, "start_review").expect(303);
     await take(agents.priya!, "request_changes", { comment: "x" }).expect(303);
     const { article } = await currentRevision(database);
@@ -334,6 +355,9 @@ describe("concurrency", () => {
     const results = await Promise.all(forms.map((form) => agents.alice!.post(`/editor/articles/${article.id}/edit`).type("form").send(formBody({ _csrf: agents.alice!.csrf, ...form }))));
     expect(results.map((r) => r.status).filter((s) => s === 303)).toHaveLength(1);
     expect(results.map((r) => r.status).filter((s) => s === 409)).toHaveLength(19);
+    for (const r of results.filter((x) => x.status === 409)) {
+      expect(decodeEntities(r.text)).toContain("Someone else saved revision 2 while you were editing. Your text has not been saved");
+    }
     expect(await database.prisma.revision.count({ where: { articleId: article.id } })).toBe(2);
     expect((await auditEventsSince(database, since)).map((e) => e.action)).toEqual(["article.revision.created"]);
   });

@@ -61,7 +61,7 @@ export const eventSchemas = {
   "auth.login.failed": z.object({ email: z.string(), reason: z.enum(["unknown_email", "wrong_password", "inactive", "rate_limited"]) }),
   "auth.logout": z.object({}),
   "auth.session.revoked": z.object({ reason: z.string(), sessions: z.number().int() }),
-  "auth.session.expired": z.object({}),
+  "auth.session.expired": z.object({ limit: z.enum(["idle", "absolute"]).optional() }),
   "auth.forbidden": z.object({ method: z.string(), path: z.string(), reason: z.string() }),
 
   "user.created": z.object({ user: userSnapshot }),

@@ -1,13 +1,24 @@
-// npm run audit:verify: checks the audit trail's hash chain end to end.
-// Exit code 0 when intact, 2 when an event was altered, deleted or reordered.
+// npm run audit:verify [-- --checkpoint FILE]: checks the audit trail's hash chain end
+// to end and, with --checkpoint, against the latest checkpoint in FILE (which catches
+// deleted newest events and a rewritten, re-hashed tail). Exit code 0 when intact, 2
+// when an event was altered, deleted or reordered.
+import path from "node:path";
+import { parseArgs } from "node:util";
 import { loadConfig } from "../config.js";
-import { openDatabase } from "../db/database.js";
 import { verifyAuditChain } from "../audit/verify.js";
-import { runCli } from "./run.js";
+import { checkAgainstCheckpoint, latestCheckpoint } from "../audit/checkpoint.js";
+import { ConfigError } from "../errors.js";
+import { openForCommand, runCli } from "./run.js";
 
 runCli(async () => {
+  const { values } = parseArgs({ options: { checkpoint: { type: "string" } } });
   const config = loadConfig();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false });
+  const checkpoint = values.checkpoint
+    ? await latestCheckpoint(path.resolve(values.checkpoint)).catch((e: Error) => {
+        throw new ConfigError(`--checkpoint: ${e.message}.`);
+      })
+    : null;
+  const database = await openForCommand(config, { migrate: false });
   try {
     const total = Number((await database.pool.query("SELECT count(*) AS n FROM audit_event")).rows[0].n);
     const started = Date.now();
@@ -25,8 +36,13 @@ runCli(async () => {
     });
     if (interactive) process.stderr.write("\n");
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    if (result.ok) {
-      console.log(`Audit trail intact: ${result.checked} events checked in ${seconds} s. Chain head: ${result.lastHash}`);
+    const pinned = result.ok && checkpoint ? await checkAgainstCheckpoint(database.pool, checkpoint) : null;
+    if (pinned && !pinned.ok) {
+      console.log(`Audit trail does NOT match its checkpoint: ${pinned.reason}. The chain itself links up (${result.checked} events).`);
+      process.exitCode = 2;
+    } else if (result.ok) {
+      const against = checkpoint ? ` Matches the checkpoint of ${checkpoint.at} (${checkpoint.events} events).` : "";
+      console.log(`Audit trail intact: ${result.checked} events checked in ${seconds} s. Chain head: ${result.lastHash}${against}`);
     } else {
       console.log(`Audit trail BROKEN at event ${result.firstBroken!.id}: ${result.firstBroken!.reason}. ${result.checked} events before it verified.`);
       process.exitCode = 2;

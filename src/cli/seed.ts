@@ -1,12 +1,11 @@
 // npm run seed: applies migrations and seeds (idempotently) the configured database.
 import { loadConfig } from "../config.js";
-import { openDatabase } from "../db/database.js";
 import { seedDatabase } from "../services/seed.js";
-import { runCli } from "./run.js";
+import { openForCommand, runCli } from "./run.js";
 
 runCli(async () => {
   const config = loadConfig();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openForCommand(config);
   try {
     const result = await seedDatabase(database.prisma, { demoUsers: config.seedDemoUsers });
     console.log(`Seeded ${result.articles.length} new article(s) and ${result.demoUsers.length} new demo account(s); existing data was left as it was.`);

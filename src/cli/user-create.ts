@@ -2,11 +2,10 @@
 // The password comes from USER_PASSWORD or is asked for at a prompt, never echoed.
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config.js";
-import { openDatabase } from "../db/database.js";
 import { systemContext } from "../audit/audit-log.js";
 import { createUser, newUserSchema } from "../services/users.js";
 import { AppError } from "../errors.js";
-import { runCli } from "./run.js";
+import { openForCommand, runCli } from "./run.js";
 
 async function promptHidden(question: string): Promise<string> {
   if (!process.stdin.isTTY) throw new AppError("BAD_REQUEST", "No terminal to ask for the password: set USER_PASSWORD.");
@@ -54,7 +53,7 @@ runCli(async () => {
     throw new AppError("BAD_REQUEST", `--${String(issue.path[0])}: ${issue.message}.`);
   }
   const config = loadConfig();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openForCommand(config);
   try {
     const user = await createUser(database.prisma, systemContext("cli user:create"), input.data);
     console.log(`Created ${user.role.toLowerCase()} ${user.email}.`);

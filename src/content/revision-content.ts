@@ -40,7 +40,23 @@ export const referenceSchema = z.object({
     .transform((v) => v ?? null),
   doi: optionalText(200).refine((v) => v === null || /^10\.\d{4,9}\/\S+$/.test(v), "must look like 10.1234/abc"),
   pmid: optionalText(12).refine((v) => v === null || /^\d{1,10}$/.test(v), "must be digits only"),
-  url: optionalText(1000).refine((v) => v === null || /^https?:\/\/\S+$/.test(v), "must start with http:// or https://"),
+  // Parsed, not pattern-matched, and stored in the parser's normalized form, so what is
+  // stored is always a well-formed URL (a quote or space becomes %22 or %20).
+  url: optionalText(1000).transform((v, ctx) => {
+    if (v === null) return null;
+    let url: URL;
+    try {
+      url = new URL(v);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be a full web address starting with http:// or https://" });
+      return z.NEVER;
+    }
+    if ((url.protocol !== "http:" && url.protocol !== "https:") || !url.hostname) {
+      ctx.addIssue({ code: "custom", message: "must start with http:// or https://" });
+      return z.NEVER;
+    }
+    return url.href;
+  }),
   detailsMissing: z.boolean().default(false),
   note: optionalText(500),
 });

@@ -8,7 +8,10 @@ import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { ConfigError } from "../errors.js";
-import { applyMigrations } from "./migrate.js";
+import { applyMigrations, pendingMigrations } from "./migrate.js";
+import type { Config } from "../config.js";
+import { askOwner, claimDataDir, controlAddress } from "./data-dir-owner.js";
+import { grantAppRole } from "./roles.js";
 
 export type Db = PrismaClient;
 
@@ -23,6 +26,10 @@ export interface Database {
    * onReady(true) once messages flow again. Returns a function that stops listening.
    */
   listen(channel: string, handlers: NotificationHandlers): Promise<() => Promise<void>>;
+  /** Set when an embedded folder is used through the running app that owns it. */
+  ownerPid?: number;
+  /** Embedded only: a consistent copy of the data folder (gzip-compressed tar). */
+  backupEmbedded?(): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -36,27 +43,51 @@ export interface OpenOptions {
   /** Folder for the embedded database; omitted = in memory (tests). */
   dataDir?: string;
   migrate?: boolean;
+  /**
+   * When another process (the running app) owns the embedded folder: "connect" works
+   * through its database (commands), "refuse" stops with one sentence (a second app).
+   */
+  ifOwned?: "connect" | "refuse";
+  /** Embedded only: create the folder's database from this backup (src/db/backup.ts). */
+  loadDataDir?: Blob;
+}
+
+/** Why an embedded folder cannot be used right now, as one sentence. */
+export function folderInUse(dataDir: string, pid: number, what: string): ConfigError {
+  return new ConfigError(`The embedded database in DATA_DIR (${dataDir}) is in use by process ${pid} (the running app or a command); ${what}.`);
 }
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
-  let embedded: { db: PGlite; server: PGLiteSocketServer } | undefined;
+  let embedded: { db: PGlite; server: PGLiteSocketServer; release(): Promise<void> } | undefined;
+  let ownerPid: number | undefined;
   let connectionString = options.databaseUrl;
-  if (!connectionString) {
-    if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
-    const db = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
-    try {
-      await db.waitReady;
-    } catch (error) {
-      throw new ConfigError(`Setting DATA_DIR (${options.dataDir}) could not be opened as an embedded database: ${(error as Error).message}.`);
+  if (!connectionString && options.dataDir) {
+    const claim = await claimDataDir(options.dataDir);
+    if ("owner" in claim) {
+      const { pid, pgAddress } = claim.owner;
+      if (options.ifOwned !== "connect") throw folderInUse(options.dataDir, pid, "stop it first, or set a different DATA_DIR");
+      if (!pgAddress) throw folderInUse(options.dataDir, pid, "it is still starting, so try again in a moment");
+      ownerPid = pid;
+      connectionString = `postgresql://postgres@${pgAddress}/postgres?sslmode=disable`;
+    } else {
+      try {
+        embedded = await openEmbedded(options.dataDir, options.loadDataDir);
+      } catch (error) {
+        await claim.claimed.release();
+        throw error;
+      }
+      const { db, server } = embedded;
+      embedded.release = claim.claimed.release;
+      claim.claimed.serve({ info: () => ({ pid: process.pid, pgAddress: server.getServerConn() }), backup: () => snapshot(db) });
+      connectionString = `postgresql://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
     }
-    // A loopback socket on a free port: the same driver then serves both kinds.
-    const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 4 });
-    await server.start();
-    embedded = { db, server };
-    connectionString = `postgresql://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
+  } else if (!connectionString) {
+    embedded = await openEmbedded(undefined);
+    connectionString = `postgresql://postgres@${embedded.server.getServerConn()}/postgres?sslmode=disable`;
   }
 
-  const pool = new pg.Pool({ connectionString, max: embedded ? 1 : 10, connectionTimeoutMillis: 10_000 });
+  const embeddedKind = !!embedded || ownerPid !== undefined;
+  const pool = new pg.Pool({ connectionString, max: embeddedKind ? 1 : 10, connectionTimeoutMillis: 10_000 });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on("error", () => {});
   try {
@@ -65,22 +96,40 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   } catch (error) {
     await pool.end().catch(() => {});
     await embedded?.server.stop();
+    await embedded?.release();
+    if (ownerPid !== undefined) throw folderInUse(options.dataDir!, ownerPid, `its database did not answer (${(error as Error).message})`);
     const url = new URL(connectionString);
     throw new ConfigError(
       `Setting DATABASE_URL points at a PostgreSQL server that cannot be reached (${url.hostname}:${url.port || 5432}${url.pathname}): ${(error as Error).message}.`,
     );
   }
 
-  if (options.migrate !== false) await applyMigrations(pool);
+  if (options.migrate !== false) {
+    try {
+      await applyMigrations(pool);
+    } catch (error) {
+      await pool.end().catch(() => {});
+      if (embedded) {
+        await embedded.server.stop();
+        await embedded.db.close();
+        await embedded.release();
+      }
+      throw error;
+    }
+  }
 
-  const listeners = embedded ? embeddedListeners(embedded.db, pool) : serverListeners(connectionString);
+  // A command working through the running app's database does not listen: the app does.
+  const listeners = embedded ? embeddedListeners(embedded.db, pool) : ownerPid !== undefined ? noListeners : serverListeners(connectionString);
 
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   if (embedded) serializeInteractiveTransactions(prisma);
+  const dataDir = options.dataDir;
   return {
     prisma,
     pool,
-    kind: embedded ? "embedded" : "server",
+    kind: embeddedKind ? "embedded" : "server",
+    ownerPid,
+    backupEmbedded: !dataDir ? undefined : embedded ? () => snapshot(embedded.db) : () => askOwner(controlAddress(dataDir), { op: "backup" }),
     listen: listeners.listen,
     async close() {
       await listeners.closeAll();
@@ -89,9 +138,35 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       if (embedded) {
         await embedded.server.stop();
         await embedded.db.close();
+        await embedded.release();
       }
     },
   };
+}
+
+async function openEmbedded(dataDir: string | undefined, loadDataDir?: Blob) {
+  if (dataDir) await mkdir(dataDir, { recursive: true });
+  const db = dataDir ? new PGlite(dataDir, loadDataDir ? { loadDataDir } : {}) : new PGlite();
+  try {
+    await db.waitReady;
+  } catch (error) {
+    throw new ConfigError(`Setting DATA_DIR (${dataDir}) could not be opened as an embedded database: ${(error as Error).message}.`);
+  }
+  // A loopback socket on a free port: the same driver then serves both kinds.
+  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 4 });
+  await server.start();
+  return { db, server, release: async () => {} };
+}
+
+/**
+ * A copy of the data folder as PostgreSQL would find it after a crash at this
+ * instant: taken between two statements (PGlite runs one at a time), after a
+ * checkpoint when no transaction is open, and replayed from the WAL on restore.
+ */
+async function snapshot(db: PGlite): Promise<Uint8Array> {
+  if (!db.isInTransaction()) await db.exec("CHECKPOINT");
+  const file = await db.dumpDataDir("gzip");
+  return new Uint8Array(await file.arrayBuffer());
 }
 
 /**
@@ -113,7 +188,38 @@ function serializeInteractiveTransactions(prisma: PrismaClient) {
   (prisma as unknown as { $transaction: typeof serialized }).$transaction = serialized;
 }
 
+/**
+ * The app's database. With MIGRATION_DATABASE_URL, migrations are applied as the
+ * schema owner and the app itself connects as a role that cannot alter the schema
+ * or switch off the audit trail's trigger (see README, "Database roles").
+ */
+export async function openAppDatabase(config: Config): Promise<Database> {
+  if (!config.migrationDatabaseUrl) return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const owner = await openDatabase({ databaseUrl: config.migrationDatabaseUrl });
+  await owner.close();
+  try {
+    await grantAppRole(config.migrationDatabaseUrl, config.databaseUrl!);
+  } catch (error) {
+    throw new ConfigError(`Setting MIGRATION_DATABASE_URL could not grant the app's role its rights: ${(error as Error).message}.`);
+  }
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, migrate: false });
+  const pending = await pendingMigrations(database.pool);
+  if (pending.length) {
+    await database.close();
+    throw new ConfigError(`Setting DATABASE_URL names a database that lacks migration ${pending[0]}; MIGRATION_DATABASE_URL must point at the same database.`);
+  }
+  return database;
+}
+
 type Listening = { channel: string; handlers: NotificationHandlers };
+
+const noListeners = {
+  async listen(_channel: string, handlers: NotificationHandlers) {
+    handlers.onReady(false);
+    return async () => {};
+  },
+  async closeAll() {},
+};
 
 /**
  * PGlite is one PostgreSQL session behind every socket connection, so a LISTEN issued

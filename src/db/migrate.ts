@@ -65,3 +65,15 @@ export async function applyMigrations(pool: pg.Pool, dir = migrationsDir): Promi
   }
   return applied;
 }
+
+/** Migrations in the folder that this database has not applied (read-only: works for a role that may not create tables). */
+export async function pendingMigrations(pool: pg.Pool, dir = migrationsDir): Promise<string[]> {
+  const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const exists = await pool.query<{ t: string | null }>(`SELECT to_regclass('"_prisma_migrations"')::text AS t`);
+  if (!exists.rows[0]?.t) return names;
+  const done = await pool.query<{ migration_name: string }>(
+    `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+  );
+  const applied = new Set(done.rows.map((r) => r.migration_name));
+  return names.filter((n) => !applied.has(n));
+}

@@ -6,10 +6,10 @@ import { z } from "zod";
 import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
 import { auditActions } from "../audit/events.js";
-import { auditContext } from "../web/context.js";
+import { auditContext, viewUserFields } from "../web/context.js";
 import { uuid } from "../schemas.js";
 import { requireUser } from "../web/security.js";
-import { parseInput } from "../web/validate.js";
+import { parseInput, textValues } from "../web/validate.js";
 import { can, type Permission } from "../workflow/permissions.js";
 import { createUser, newUserSchema, passwordSchema, resetPassword, roleLabels, roles, setUserActive, updateUser, userChangesSchema } from "../services/users.js";
 import { auditFilterSchema, auditPage, auditRowsForExport, csvHeader, csvLine, jsonLine } from "../services/audit-queries.js";
@@ -24,19 +24,19 @@ export function adminRoutes(db: Db) {
 
   // ---- users
   router.get("/users", need("user.manage"), async (_req, res) => {
-    const users = await db.user.findMany({ orderBy: [{ active: "desc" }, { name: "asc" }] });
+    const users = await db.user.findMany({ orderBy: [{ active: "desc" }, { name: "asc" }], select: viewUserFields });
     res.render("admin/users", { title: "Users", users, roles, roleLabels, fieldErrors: {}, values: {}, error: null });
   });
 
   router.post("/users", need("user.manage"), async (req, res) => {
-    const values = { ...req.body, password: "" };
+    const values = textValues(req.body, ["email", "name", "role", "credentials"] as const);
     try {
       const input = parseInput(newUserSchema, { ...req.body, canReview: req.body?.canReview === "on" }, "The new user");
       await createUser(db, auditContext(req), input);
       res.redirect(303, "/admin/users");
     } catch (error) {
       if (!(error instanceof AppError) || !["BAD_REQUEST", "CONFLICT"].includes(error.code)) throw error;
-      const users = await db.user.findMany({ orderBy: [{ active: "desc" }, { name: "asc" }] });
+      const users = await db.user.findMany({ orderBy: [{ active: "desc" }, { name: "asc" }], select: viewUserFields });
       res.status(error.code === "CONFLICT" ? 409 : 400).render("admin/users", { title: "Users", users, roles, roleLabels, fieldErrors: error.details.fieldErrors ?? {}, values, error: error.message });
     }
   });
@@ -68,7 +68,7 @@ export function adminRoutes(db: Db) {
     const filter = parseInput(auditFilterSchema, req.query, "The filter");
     const page = await auditPage(db, filter);
     const query = new URLSearchParams(Object.entries(req.query).filter(([k, v]) => k !== "before" && typeof v === "string" && v) as [string, string][]);
-    res.render("admin/audit", { title: "Audit log", page, filter: req.query, query: query.toString(), actions: auditActions });
+    res.render("admin/audit", { title: "Audit log", page, filter: textValues(req.query, ["actor", "action", "article", "from", "to"] as const), query: query.toString(), actions: auditActions });
   });
 
   router.get("/audit/export.csv", need("audit.view"), async (req, res) => {

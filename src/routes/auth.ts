@@ -42,12 +42,14 @@ export function authRoutes(db: Db) {
       await regenerate(req);
       req.session.userId = user.id;
       req.session.lastSeenAt = Date.now();
+      req.session.signedInAt = Date.now();
       // Saved before the redirect so the next page already sees the signed-in session.
       await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
       res.redirect(303, next);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       const status = error.code === "TOO_MANY_REQUESTS" ? 429 : 401;
+      if (typeof error.details.retryAfterSeconds === "number") res.setHeader("Retry-After", String(error.details.retryAfterSeconds));
       res.status(status).render("login", { title: "Sign in", email, next, error: error.message, fieldErrors: {} });
     }
   });

@@ -21,7 +21,7 @@ import { contentFromForm, formFromBody, formFromContent, withBlankRows, type Art
 import { articleView } from "../web/article-view.js";
 import { auditContext } from "../web/context.js";
 import { requireUser } from "../web/security.js";
-import { parseInput } from "../web/validate.js";
+import { parseInput, textValues } from "../web/validate.js";
 import { can, type Permission } from "../workflow/permissions.js";
 import { transitionNames, type TransitionName } from "../workflow/transitions.js";
 import { referenceTypeLabels, referenceTypes, slugify } from "../content/revision-content.js";
@@ -88,7 +88,7 @@ export function editorRoutes(db: Db) {
 
   router.post("/articles", async (req, res) => {
     const user = require(req.user, "article.create", "creating articles");
-    const values = { title: String(req.body?.title ?? ""), slug: String(req.body?.slug ?? "") };
+    const values = textValues(req.body, ["title", "slug"] as const);
     try {
       const input = parseInput(newArticleSchema, req.body);
       const slug = input.slug || slugify(input.title);

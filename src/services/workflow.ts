@@ -13,7 +13,7 @@ import { stateLabels } from "../web/format.js";
 import { findRevision, toContent } from "./revisions.js";
 import { citationErrors } from "./citation-checks.js";
 import { passwordMatches } from "./users.js";
-import { LOGIN_WINDOW_MINUTES, MAX_FAILURES_PER_ACCOUNT, recentSignatureFailures } from "./auth.js";
+import { checkPasswordThrottled, signaturePassword, waitText } from "./throttle.js";
 import { signatureMeanings } from "./signatures.js";
 import { contentHash } from "../content/revision-content.js";
 import { uuid } from "../schemas.js";
@@ -97,13 +97,18 @@ export async function applyTransition(db: Db, ctx: RequestContext, user: User, a
     if (!(signatureMeanings as readonly string[]).includes(input.meaning)) {
       throw new AppError("BAD_REQUEST", "Choose the meaning of your signature.", { fieldErrors: { meaning: "choose one" } });
     }
-    // Re-authentication for the signature (21 CFR 11.200): checked before any lock is taken,
-    // and throttled like sign-in so a session cannot be used to guess the password.
-    if ((await recentSignatureFailures(db, user.id)) >= MAX_FAILURES_PER_ACCOUNT) {
-      throw new AppError("TOO_MANY_REQUESTS", `Too many wrong signature passwords. Wait ${LOGIN_WINDOW_MINUTES} minutes and try again.`);
+    // Re-authentication for the signature (21 CFR 11.200): checked before the revision is
+    // locked, and throttled like sign-in so a session cannot be used to guess the password.
+    // A wrong password is a security event of a signed-in user: it goes into the audit
+    // trail, recorded here together with the failure it counts.
+    const checked = await checkPasswordThrottled(db, `signature:${user.id}`, signaturePassword, () => passwordMatches(user.passwordHash, input.password), (tx) =>
+      recordEvent(tx, ctx, { action: "auth.forbidden", entityType: "session", entityId: user.id, payload: { method: "sign", path: `article ${articleId}, revision ${input.revisionId}`, reason: "signature password incorrect" } }),
+    );
+    if (checked.outcome === "blocked") {
+      throw new AppError("TOO_MANY_REQUESTS", `Too many wrong signature passwords. Try again in ${waitText(checked.retryAfterSeconds)}.`, { retryAfterSeconds: checked.retryAfterSeconds });
     }
-    if (!(await passwordMatches(user.passwordHash, input.password))) {
-      throw new AppError("FORBIDDEN", "The password is not correct, so the revision was not signed.", { securityReason: "signature password incorrect" });
+    if (checked.outcome === "wrong") {
+      throw new AppError("FORBIDDEN", "The password is not correct, so the revision was not signed.", { recorded: true });
     }
   }
 

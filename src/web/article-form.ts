@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { revisionContentSchema, slugify, type RevisionContent } from "../content/revision-content.js";
 import { fieldErrorsOf } from "./validate.js";
+import { AppError } from "../errors.js";
 
 export interface SectionRow { key: string; depth: string; heading: string; body: string; position: string; remove?: string }
 export interface ReferenceRow {
@@ -19,7 +20,12 @@ export interface ArticleForm {
   references: ReferenceRow[];
 }
 
-const text = (v: unknown) => (typeof v === "string" ? v : "");
+/** A text field: absent is empty; anything but a string (an object, an array) is refused. */
+function text(v: unknown, field: string): string {
+  if (v === undefined || v === null) return "";
+  if (typeof v === "string") return v;
+  throw new AppError("BAD_REQUEST", `The field ${field} must be text. Reload the editor and try again.`, { fieldErrors: { [field]: "must be text" } });
+}
 
 /** qs gives arrays, or objects keyed by index when there are gaps: accept both. */
 function rows(value: unknown): Record<string, unknown>[] {
@@ -34,19 +40,25 @@ function rows(value: unknown): Record<string, unknown>[] {
 }
 
 export function formFromBody(body: Record<string, unknown>): ArticleForm {
+  const field = (name: string) => text(body[name], name);
+  const rowField = (list: string, i: number, r: Record<string, unknown>) => (name: string) => text(r[name], `${list}.${i}.${name}`);
   return {
-    baseRevisionId: text(body.baseRevisionId),
-    title: text(body.title), summaryHeading: text(body.summaryHeading), summary: text(body.summary),
-    lastUpdated: text(body.lastUpdated), disclaimerHeading: text(body.disclaimerHeading), disclaimer: text(body.disclaimer),
-    changeNote: text(body.changeNote),
-    sections: rows(body.sections).map((r) => ({
-      key: text(r.key), depth: text(r.depth), heading: text(r.heading), body: text(r.body), position: text(r.position), remove: text(r.remove) || undefined,
-    })),
-    references: rows(body.references).map((r) => ({
-      key: text(r.key), type: text(r.type), title: text(r.title), authors: text(r.authors), source: text(r.source), year: text(r.year),
-      doi: text(r.doi), pmid: text(r.pmid), url: text(r.url), detailsMissing: text(r.detailsMissing) || undefined, note: text(r.note),
-      position: text(r.position), remove: text(r.remove) || undefined,
-    })),
+    baseRevisionId: field("baseRevisionId"),
+    title: field("title"), summaryHeading: field("summaryHeading"), summary: field("summary"),
+    lastUpdated: field("lastUpdated"), disclaimerHeading: field("disclaimerHeading"), disclaimer: field("disclaimer"),
+    changeNote: field("changeNote"),
+    sections: rows(body.sections).map((r, i) => {
+      const f = rowField("sections", i, r);
+      return { key: f("key"), depth: f("depth"), heading: f("heading"), body: f("body"), position: f("position"), remove: f("remove") || undefined };
+    }),
+    references: rows(body.references).map((r, i) => {
+      const f = rowField("references", i, r);
+      return {
+        key: f("key"), type: f("type"), title: f("title"), authors: f("authors"), source: f("source"), year: f("year"),
+        doi: f("doi"), pmid: f("pmid"), url: f("url"), detailsMissing: f("detailsMissing") || undefined, note: f("note"),
+        position: f("position"), remove: f("remove") || undefined,
+      };
+    }),
   };
 }
 

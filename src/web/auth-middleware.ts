@@ -1,5 +1,6 @@
 // Loads the signed-in user for each request. A session whose user was
-// deactivated, or that sat idle past its lifetime, is ended here.
+// deactivated, that sat idle past its idle limit, or that outlived its absolute
+// lifetime since sign-in, is ended here.
 import type { NextFunction, Request, Response } from "express";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
@@ -16,11 +17,15 @@ export function loadSignedInUser(db: Db, config: Config) {
       delete req.session.userId;
       return next();
     }
-    if (req.session.lastSeenAt && now - req.session.lastSeenAt > config.sessionTtlMs) {
+    // Sessions from before the absolute limit existed start their lifetime now.
+    req.session.signedInAt ??= now;
+    const idle = !!req.session.lastSeenAt && now - req.session.lastSeenAt > config.sessionTtlMs;
+    if (idle || now - req.session.signedInAt > config.sessionMaxMs) {
       req.user = user;
-      await recordSessionExpired(db, auditContext(req));
+      await recordSessionExpired(db, auditContext(req), idle ? "idle" : "absolute");
       req.user = undefined;
       delete req.session.userId;
+      delete req.session.signedInAt;
       return next();
     }
     req.session.lastSeenAt = now;

@@ -21,6 +21,15 @@ export function assignRequestId(req: Request, res: Response, next: NextFunction)
   next();
 }
 
+/** What templates may know about a user: never the password hash or anything else not shown. */
+export const viewUserFields = { id: true, email: true, name: true, role: true, credentials: true, canReview: true, active: true } as const;
+export type ViewUser = Pick<User, keyof typeof viewUserFields>;
+
+export function viewUser(user: User): ViewUser {
+  const { id, email, name, role, credentials, canReview, active } = user;
+  return { id, email, name, role, credentials, canReview, active };
+}
+
 export function auditContext(req: Request): RequestContext {
   const user = req.user;
   return {

@@ -39,6 +39,7 @@ export function errorHandler(log: (message: string) => void, onForbidden?: (req:
       return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
     }
     res.status(status);
+    if (typeof appError.details.retryAfterSeconds === "number") res.setHeader("Retry-After", String(appError.details.retryAfterSeconds));
     if (wantsJson(req)) return res.json({ error: appError.code, message: appError.message, fieldErrors: appError.details.fieldErrors });
     res.render("error", { status, title: titles[status] ?? "Error", message: appError.message, requestId: req.id });
   };

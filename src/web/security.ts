@@ -37,7 +37,28 @@ function unstorable(value: unknown, depth = 0): boolean {
   return Object.entries(value).some(([k, v]) => unstorable(k, depth + 1) || unstorable(v, depth + 1));
 }
 
+/**
+ * No form or JSON body of this application nests deeper than a few levels. Far deeper
+ * input (a 10,000-deep array) would exhaust the stack wherever it is converted or
+ * walked, so it is refused here, before any route sees it. Iterative: a deep value
+ * cannot overflow this check itself.
+ */
+export const MAX_INPUT_DEPTH = 16;
+function tooDeep(root: unknown): boolean {
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length) {
+    const [value, depth] = stack.pop()!;
+    if (value === null || typeof value !== "object") continue;
+    if (depth >= MAX_INPUT_DEPTH) return true;
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 export function rejectUnstorableText(req: Request, _res: Response, next: NextFunction) {
+  if (tooDeep(req.body) || tooDeep(req.query)) {
+    return next(new AppError("BAD_REQUEST", "The request is nested too deeply to be a form of this site. Reload the page and try again."));
+  }
   if (unstorable(req.body) || unstorable(req.query)) {
     return next(new AppError("BAD_REQUEST", "The request contains characters that cannot be stored (such as a null character). Remove them and try again."));
   }

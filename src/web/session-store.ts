@@ -64,5 +64,7 @@ declare module "express-session" {
     csrfToken?: string;
     /** When the session last saw a request; idle sessions expire. */
     lastSeenAt?: number;
+    /** When the user signed in; a session ends SESSION_MAX_HOURS later, however active. */
+    signedInAt?: number;
   }
 }

@@ -22,3 +22,17 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what 
     .join("; ");
   throw new AppError("BAD_REQUEST", `${what} has problems: ${summary}.`, { fieldErrors });
 }
+
+/**
+ * The text a form re-displays after a refusal: only the named fields, only when
+ * they are strings. Nothing else from a request ever reaches a template.
+ */
+export function textValues<K extends string>(input: unknown, fields: readonly K[]): Record<K, string> {
+  const body = input && typeof input === "object" ? (input as Record<string, unknown>) : {};
+  const values = {} as Record<K, string>;
+  for (const field of fields) {
+    const value = Object.hasOwn(body, field) ? body[field] : undefined;
+    values[field] = typeof value === "string" ? value : "";
+  }
+  return values;
+}

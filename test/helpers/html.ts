@@ -1,7 +1,7 @@
 // Reads a page as a reader would: its visible text, whitespace collapsed.
 export function decodeEntities(text: string): string {
   return text
-    .replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&#x27;/g, "'")
+    .replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;|&#34;/g, '"').replace(/&#39;/g, "'").replace(/&#x27;/g, "'")
     .replace(/&amp;/g, "&");
 }
 

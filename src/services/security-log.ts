@@ -1,0 +1,21 @@
+// The security log: failed sign-ins by people who are not signed in. It is kept
+// apart from the hash-chained audit trail on purpose: anyone on the internet can
+// cause these rows, so they must neither grow the permanent record nor take the
+// chain's lock (which every editorial change waits for). Rows are plain inserts,
+// pruned after SECURITY_LOG_RETENTION_DAYS. Signed-in users' refused attempts
+// (forbidden pages, wrong signature passwords) stay in the audit trail.
+import type { Db } from "../db/database.js";
+import type { RequestContext } from "../audit/audit-log.js";
+
+export type SignInRefusal = "unknown_email" | "wrong_password" | "inactive" | "rate_limited";
+
+export async function recordSignInRefusal(db: Db, ctx: RequestContext, email: string, reason: SignInRefusal): Promise<void> {
+  await db.securityLog.create({
+    data: { event: "auth.login.failed", email: email.slice(0, 200), ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId, reason },
+  });
+}
+
+export async function pruneSecurityLog(db: Db, retentionDays: number): Promise<number> {
+  const result = await db.securityLog.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - retentionDays * 86_400_000) } } });
+  return result.count;
+}
