@@ -143,14 +143,25 @@ describe("HTTP caching of public pages", () => {
       await request(app).get("/articles").expect(200);
     });
     expect(firstRender).toBeGreaterThan(0);
-    // ... and later ones are served from memory.
+    // ... and later ones are served from memory: no render (database, Markdown, template).
+    const site = publicDeliveryOf(app).site;
+    const render = site.render.bind(site);
+    let renders = 0;
+    site.render = (...args) => (renders++, render(...args));
     const sessionsBefore = await database.prisma.session.count();
-    const cached = await poolCheckouts(async () => {
-      for (let i = 0; i < 20; i++) await request(app).get(ARTICLE).expect(200);
-      await request(app).get("/articles").expect(200);
-      await request(app).head(ARTICLE).expect(200);
-    });
-    expect(cached).toBe(0);
+    let cached: number;
+    try {
+      cached = await poolCheckouts(async () => {
+        for (let i = 0; i < 20; i++) await request(app).get(ARTICLE).expect(200);
+        await request(app).get("/articles").expect(200);
+        await request(app).head(ARTICLE).expect(200);
+      });
+    } finally {
+      site.render = render;
+    }
+    expect(renders).toBe(0);
+    // On the embedded database a once-a-second look at the audit trail may fall in the window.
+    if (serverUrl) expect(cached).toBe(0);
     expect(await database.prisma.session.count()).toBe(sessionsBefore);
   });
 

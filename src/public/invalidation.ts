@@ -54,8 +54,52 @@ export function invalidateOnChange(database: Database, cache: PageCache, log: (m
       cache.setStoring(ready);
     },
   });
+  const stopPolling = database.kind === "embedded" && database.ownerPid === undefined ? pollAuditTrail(database, cache, log) : () => {};
   return stopListening.then((stop) => async () => {
     stopLocal();
+    stopPolling();
     await stop();
   });
+}
+
+/**
+ * On the embedded database, commands (user:create, seed, restore …) work through this
+ * app's socket, and PGlite hands their notifications to their own connection, not to
+ * ours. A cheap look at the audit trail's newest events every second catches those.
+ */
+function pollAuditTrail(database: Database, cache: PageCache, log: (message: string) => void, everyMs = 1000) {
+  let lastId: bigint | null = null;
+  let busy = false;
+  const look = async () => {
+    const head = BigInt((await database.pool.query<{ id: string | null }>("SELECT max(id)::text AS id FROM audit_event")).rows[0]?.id ?? 0);
+    if (lastId === null || head === lastId) {
+      lastId = head;
+      return;
+    }
+    if (head < lastId) {
+      // A restored backup can end before our last event: everything may have changed.
+      cache.invalidate([tags.all]);
+      lastId = head;
+      return;
+    }
+    const { rows } = await database.pool.query<{ action: string; article_id: string | null; slug: string | null }>(
+      `SELECT action, article_id, payload->>'slug' AS slug FROM audit_event WHERE id > $1 AND id <= $2 ORDER BY id LIMIT 1000`,
+      [lastId.toString(), head.toString()],
+    );
+    const dropped = rows.length === 1000 ? [tags.all] : [...new Set(rows.flatMap((row) => tagsForChange({ action: row.action, articleId: row.article_id, slug: row.slug })))];
+    if (dropped.length) cache.invalidate(dropped);
+    lastId = head;
+  };
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    look()
+      .catch((error: Error) => {
+        if (!/after calling end|Connection terminated/.test(error.message)) log(`Checking the audit trail for changes failed: ${error.message}`);
+      })
+      .finally(() => (busy = false));
+  }, everyMs);
+  timer.unref();
+  void look().catch(() => {});
+  return () => clearInterval(timer);
 }
