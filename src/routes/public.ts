@@ -14,7 +14,7 @@ export function publicRoutes(database: Database, site: PublicSite) {
   router.get(["/articles", "/articles/:slug", "/editorial-policy", "/advisory-board", "/sitemap.xml", "/robots.txt", "/feed.xml"], async (req, res) => {
     const key = publicPageKey(req.path, req.query as Record<string, unknown>);
     if (!key && req.path === "/articles") throw new AppError("BAD_REQUEST", "This list address is not valid: use the links on the article list.");
-    const page = key ? await site.render(key, { currentUser: req.user ?? null, csrfToken: res.locals.csrfToken }) : null;
+    const page = key ? await site.render(key, { currentUser: res.locals.currentUser, csrfToken: res.locals.csrfToken }) : null;
     if (!page) throw new AppError("NOT_FOUND", "There is no published article at this address.");
     if (page.robots) res.setHeader("X-Robots-Tag", page.robots);
     res.type(page.contentType).send(page.body);
