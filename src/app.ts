@@ -17,6 +17,7 @@ import { publicRoutes } from "./routes/public.js";
 import { authRoutes } from "./routes/auth.js";
 import { editorRoutes } from "./routes/editor.js";
 import { adminRoutes } from "./routes/admin.js";
+import { previewRoutes } from "./routes/preview.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -80,7 +81,8 @@ export function createApp({ config, database, log = (m) => console.error(m) }: A
 
   app.use(publicRoutes(database));
   app.use(authRoutes(db));
-  app.use("/editor", editorRoutes(db));
+  app.use("/editor", editorRoutes(db, { previewSecret: config.sessionSecret }));
+  app.use(previewRoutes(db, config.sessionSecret));
   app.use("/admin", adminRoutes(db));
 
   app.use(notFound);

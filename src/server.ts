@@ -8,6 +8,8 @@ import { ConfigError } from "./errors.js";
 import { createApp } from "./app.js";
 import { seedDatabase } from "./services/seed.js";
 import { pruneExpiredSessions } from "./web/session-store.js";
+import { startJobRunner } from "./jobs/queue.js";
+import { jobHandlers } from "./jobs/handlers.js";
 
 async function main() {
   const config = loadConfig();
@@ -22,7 +24,9 @@ async function main() {
   console.log(`Listening on http://localhost:${config.port} (${where}).`);
   await pruneExpiredSessions(database.prisma);
   setInterval(() => void pruneExpiredSessions(database.prisma).catch(() => {}), 3600_000).unref();
-  shutdownOn(server, database);
+  // Scheduled publications and other queued work; anything that fell due while the app was stopped runs now.
+  const jobs = startJobRunner(database.prisma, jobHandlers, { onError: (error) => console.error(`A queued job could not run: ${(error as Error)?.message ?? error}`) });
+  shutdownOn(server, database, jobs);
 }
 
 function listen(app: ReturnType<typeof createApp>, port: number, host: string): Promise<Server> {
@@ -37,10 +41,10 @@ function listen(app: ReturnType<typeof createApp>, port: number, host: string): 
   });
 }
 
-function shutdownOn(server: Server, database: Database) {
+function shutdownOn(server: Server, database: Database, jobs: { stop(): Promise<void> }) {
   const stop = () => {
     server.close(() => {
-      database.close().finally(() => process.exit(0));
+      jobs.stop().finally(() => database.close().finally(() => process.exit(0)));
     });
     setTimeout(() => process.exit(0), 5000).unref();
   };

@@ -2,6 +2,8 @@
 import type { Db } from "../db/database.js";
 import type { RevisionState, User } from "../generated/prisma/client.js";
 import { can } from "../workflow/permissions.js";
+import { displayState } from "../workflow/states.js";
+import { dashboardSchedules } from "./schedules.js";
 
 export interface DashboardFilter {
   state?: RevisionState;
@@ -15,6 +17,18 @@ function waitingStates(user: User): RevisionState[] {
   if (can(user, "workflow.review")) states.push("SUBMITTED", "UNDER_REVIEW");
   if (can(user, "workflow.publish")) states.push("APPROVED");
   return states;
+}
+
+/** The dashboard screen: articles, reviews due, upcoming and failed schedules. */
+export async function dashboardScreen(db: Db, user: User, filter: DashboardFilter) {
+  return {
+    title: "Dashboard",
+    rows: await listDashboard(db, user, filter),
+    reviewsDue: await listReviewsDue(db),
+    schedules: can(user, "workflow.publish") ? await dashboardSchedules(db) : null,
+    filter: { state: filter.state, mine: filter.waitingForMe ? "1" : undefined },
+    canCreate: can(user, "article.create"),
+  };
 }
 
 export async function listDashboard(db: Db, user: User, filter: DashboardFilter) {
@@ -32,10 +46,11 @@ export async function listDashboard(db: Db, user: User, filter: DashboardFilter)
     .map((a) => {
       const rev = a.currentRevision!;
       // Editors wait on their own drafts; reviewers on others' submissions.
+      const live = rev.id === a.publishedRevisionId;
       const waiting =
-        states.includes(rev.state) &&
+        states.includes(rev.state) && !live &&
         (rev.state === "DRAFT" || rev.state === "CHANGES_REQUESTED" ? rev.authorId === user.id || rev.authorId === null : rev.authorId !== user.id);
-      return { id: a.id, slug: a.slug, revision: rev, publishedNumber: a.publishedRevision?.number ?? null, nextReviewDue: a.nextReviewDue, waitingForMe: waiting };
+      return { id: a.id, slug: a.slug, revision: rev, stateLabel: displayState(rev, a.publishedRevisionId), publishedNumber: a.publishedRevision?.number ?? null, nextReviewDue: a.nextReviewDue, waitingForMe: waiting };
     });
   return filter.waitingForMe ? rows.filter((r) => r.waitingForMe) : rows;
 }
