@@ -83,7 +83,7 @@ export function createApp({ config, database, log = (m) => console.error(m) }: A
   app.use(authRoutes(db));
   app.use("/editor", editorRoutes(db, { previewSecret: config.sessionSecret }));
   app.use(previewRoutes(db, config.sessionSecret));
-  app.use("/admin", adminRoutes(db));
+  app.use("/admin", adminRoutes(db, { outboxDir: config.outboxDir, smtpConfigured: !!config.smtpUrl }));
 
   app.use(notFound);
   app.use(

@@ -27,6 +27,8 @@ const envSchema = z.object({
   COOKIE_SECURE: z.enum(["true", "false", "auto"]).optional(),
   TRUST_PROXY: booleanish.default(false),
   SEED_DEMO_USERS: booleanish.optional(),
+  SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, "must be a URL like smtp://user:password@mail.example.org:587").optional(),
+  OUTBOX_DIR: z.string().min(1).default("data/outbox"),
 });
 
 export type Config = {
@@ -41,6 +43,9 @@ export type Config = {
   cookieSecure: boolean | "auto";
   trustProxy: boolean;
   seedDemoUsers: boolean;
+  /** Absent: notification e-mail is written to outboxDir and listed at /admin/outbox. */
+  smtpUrl?: string;
+  outboxDir: string;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -72,5 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     // Demo accounts only on the embedded default, never in production.
     seedDemoUsers: !production && (e.SEED_DEMO_USERS ?? !e.DATABASE_URL),
+    smtpUrl: e.SMTP_URL,
+    outboxDir: path.resolve(e.OUTBOX_DIR),
   };
 }

@@ -9,7 +9,9 @@ import { createApp } from "./app.js";
 import { seedDatabase } from "./services/seed.js";
 import { pruneExpiredSessions } from "./web/session-store.js";
 import { startJobRunner } from "./jobs/queue.js";
-import { jobHandlers } from "./jobs/handlers.js";
+import { createJobHandlers } from "./jobs/handlers.js";
+import { createMailer } from "./jobs/mailer.js";
+import { remindReviewers } from "./services/assignments.js";
 
 async function main() {
   const config = loadConfig();
@@ -25,7 +27,8 @@ async function main() {
   await pruneExpiredSessions(database.prisma);
   setInterval(() => void pruneExpiredSessions(database.prisma).catch(() => {}), 3600_000).unref();
   // Scheduled publications and other queued work; anything that fell due while the app was stopped runs now.
-  const jobs = startJobRunner(database.prisma, jobHandlers, { onError: (error) => console.error(`A queued job could not run: ${(error as Error)?.message ?? error}`) });
+  const jobHandlers = createJobHandlers({ mailer: createMailer(config) });
+  const jobs = startJobRunner(database.prisma, jobHandlers, { periodic: [remindReviewers], onError: (error) => console.error(`A queued job could not run: ${(error as Error)?.message ?? error}`) });
   shutdownOn(server, database, jobs);
 }
 

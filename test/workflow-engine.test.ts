@@ -12,17 +12,31 @@ import { states, statesWhere } from "../src/workflow/states.js";
 import { transitionNames, transitions } from "../src/workflow/transitions.js";
 import { verbs } from "../src/workflow/verbs/index.js";
 import { enqueue, runDueJobs, runOneJob, startJobRunner, type JobHandlers } from "../src/jobs/queue.js";
-import { jobHandlers } from "../src/jobs/handlers.js";
+import { createJobHandlers } from "../src/jobs/handlers.js";
+import { createMailer } from "../src/jobs/mailer.js";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 
 let database: TestDatabase;
+let outboxDir: string;
+let jobHandlers: JobHandlers;
 let app: ReturnType<typeof createTestApp>["app"];
 const agents: Record<string, Agent> = {};
 
 beforeAll(async () => {
   database = await createSeededDatabase();
-  app = createTestApp(database).app;
+  outboxDir = await mkdtemp(path.join(tmpdir(), "cms-outbox-"));
+  jobHandlers = createJobHandlers({ mailer: createMailer({ outboxDir }) });
+  app = createTestApp(database, { OUTBOX_DIR: outboxDir }).app;
 });
-afterAll(async () => database?.close());
+afterAll(async () => {
+  await database?.close();
+  if (outboxDir) await rm(outboxDir, { recursive: true, force: true });
+});
+
+/** Schedule jobs still waiting (e-mail jobs are counted apart). */
+const pendingScheduleJobs = () => database.prisma.job.count({ where: { kind: "publication.run", doneAt: null } });
 beforeEach(async () => {
   await database.pool.query("DELETE FROM job; DELETE FROM publication_schedule; DELETE FROM preview_link");
   await reseedContent(database);
@@ -146,12 +160,14 @@ describe("scheduled publishing", () => {
     const { article, revision } = await approvedRevision();
     const since = await lastAuditId(database);
     await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "PUBLISH", runAt: inOneMinute() }).expect(303);
-    expect(await runDueJobs(database.prisma, jobHandlers)).toBe(0); // not due yet
+    await runDueJobs(database.prisma, jobHandlers);
+    expect(await pendingScheduleJobs()).toBe(1); // not due yet
     const dashboard = await agents.sam!.get("/editor").expect(200);
     expect(dashboard.text).toMatch(/class="schedule-scheduled">[\s\S]*?Scheduled/);
 
     await timeComes();
-    expect(await runDueJobs(database.prisma, jobHandlers)).toBe(1);
+    expect(await runDueJobs(database.prisma, jobHandlers)).toBeGreaterThanOrEqual(1);
+    expect(await pendingScheduleJobs()).toBe(0);
     expect(await runDueJobs(database.prisma, jobHandlers)).toBe(0);
     expect((await currentRevision(database)).article.publishedRevisionId).toBe(revision.id);
     const row = await database.prisma.publicationSchedule.findFirstOrThrow();
@@ -169,7 +185,8 @@ describe("scheduled publishing", () => {
     await database.pool.query(`UPDATE section SET body = body || ' Edited after approval.' WHERE revision_id = $1 AND position = 0`, [revision.id]);
     await timeComes();
     const since = await lastAuditId(database);
-    expect(await runDueJobs(database.prisma, jobHandlers)).toBe(1);
+    await runDueJobs(database.prisma, jobHandlers);
+    expect(await pendingScheduleJobs()).toBe(0);
     expect((await currentRevision(database)).article.publishedRevisionId).toBeNull();
     const row = await database.prisma.publicationSchedule.findFirstOrThrow();
     expect(row.status).toBe("FAILED");
@@ -180,6 +197,9 @@ describe("scheduled publishing", () => {
     await request(app).get(`/articles/${SEEDED_SLUG}`).expect(404);
     const dashboard = await agents.sam!.get("/editor").expect(200);
     expect(dashboard.text).toContain("no longer match its content");
+    // The admin who scheduled it and the revision's editor are told.
+    const told = await database.prisma.notification.findMany({ where: { kind: "schedule.failed" }, include: { user: { select: { email: true } } } });
+    expect(told.map((n) => n.user.email).sort()).toEqual([demo.alice, demo.sam].sort());
     expect(await runDueJobs(database.prisma, jobHandlers)).toBe(0);
   });
 
@@ -190,7 +210,8 @@ describe("scheduled publishing", () => {
     await agents.sam!.post(`/editor/articles/${article.id}/schedules/${row.id}/cancel`).type("form").send({ _csrf: agents.sam!.csrf }).expect(303);
     await agents.sam!.post(`/editor/articles/${article.id}/schedules/${row.id}/cancel`).type("form").send({ _csrf: agents.sam!.csrf }).expect(409);
     await timeComes();
-    expect(await runDueJobs(database.prisma, jobHandlers)).toBe(1);
+    await runDueJobs(database.prisma, jobHandlers);
+    expect(await pendingScheduleJobs()).toBe(0);
     expect((await currentRevision(database)).article.publishedRevisionId).toBeNull();
     expect((await database.prisma.publicationSchedule.findFirstOrThrow()).status).toBe("CANCELLED");
   });
@@ -206,7 +227,7 @@ describe("scheduled publishing", () => {
     await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "PUBLISH", runAt: "tomorrow" }).expect(400);
     await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "DELETE", runAt: inOneMinute() }).expect(400);
     expect(await database.prisma.publicationSchedule.count()).toBe(0);
-    expect(await database.prisma.job.count()).toBe(0);
+    expect(await database.prisma.job.count({ where: { kind: "publication.run" } })).toBe(0);
     expect((await auditEventsSince(database, since)).map((e) => e.action)).toEqual(["auth.forbidden"]);
   });
 
@@ -217,7 +238,8 @@ describe("scheduled publishing", () => {
     await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "UNPUBLISH", runAt: inOneMinute(), reason: "Guideline withdrawn" }).expect(303);
     await timeComes();
     const since = await lastAuditId(database);
-    expect(await runDueJobs(database.prisma, jobHandlers)).toBe(1);
+    await runDueJobs(database.prisma, jobHandlers);
+    expect(await pendingScheduleJobs()).toBe(0);
     expect((await currentRevision(database)).article.publishedRevisionId).toBeNull();
     const events = await auditEventsSince(database, since);
     expect(events.map((e) => [e.action, e.comment])).toEqual([["workflow.unpublished", "Guideline withdrawn"]]);
@@ -273,6 +295,7 @@ describe("the job queue", () => {
           await tx.$executeRaw`INSERT INTO job_run_log (job_id, worker) VALUES (${job.id}::uuid, ${worker})`;
         },
       });
+      await database.pool.query(`DELETE FROM job`);
       await database.prisma.$transaction(async (tx) => {
         for (let i = 0; i < 40; i++) await enqueue(tx, "test.log", { i });
       });

@@ -100,6 +100,10 @@ export const eventSchemas = {
   "workflow.published": transition.extend({ previousPublishedNumber: z.number().int().nullable(), nextReviewDue: z.string().nullable() }),
   "workflow.unpublished": transition,
 
+  "review.assigned": z.object({ revisionNumber: z.number().int(), reviewers: z.array(z.string()), dueOn: z.string(), previous: z.array(z.string()) }),
+  /** The active assignments were ended and replaced. */
+  "review.reassigned": z.object({ revisionNumber: z.number().int(), reviewers: z.array(z.string()), dueOn: z.string(), previous: z.array(z.string()) }),
+
   "schedule.created": z.object({ scheduleId: z.string(), scheduleAction: z.enum(["PUBLISH", "UNPUBLISH"]), revisionNumber: z.number().int(), runAt: z.string() }),
   "schedule.cancelled": z.object({ scheduleId: z.string(), scheduleAction: z.enum(["PUBLISH", "UNPUBLISH"]), revisionNumber: z.number().int() }),
   /** The schedule's time came, but a re-check refused it: nothing was published. */

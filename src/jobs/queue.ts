@@ -77,7 +77,10 @@ export async function runDueJobs(db: Db, handlers: JobHandlers, max = 100): Prom
  * Runs due jobs now (jobs that fell due while the app was stopped run at start),
  * then every `intervalMs`. Ticks never overlap. stop() waits for a running tick.
  */
-export function startJobRunner(db: Db, handlers: JobHandlers, options: { intervalMs?: number; onError?: (error: unknown) => void } = {}) {
+export function startJobRunner(
+  db: Db, handlers: JobHandlers,
+  options: { intervalMs?: number; onError?: (error: unknown) => void; /** Checks that may enqueue work (e.g. review reminders), run before each tick. */ periodic?: ((db: Db) => Promise<void>)[] } = {},
+) {
   const onError = options.onError ?? (() => {});
   let running: Promise<unknown> = Promise.resolve();
   let busy = false;
@@ -85,7 +88,10 @@ export function startJobRunner(db: Db, handlers: JobHandlers, options: { interva
   const tick = () => {
     if (busy || stopped) return running;
     busy = true;
-    running = runDueJobs(db, handlers)
+    running = (async () => {
+      for (const check of options.periodic ?? []) await check(db).catch(onError);
+      await runDueJobs(db, handlers);
+    })()
       .catch(onError)
       .finally(() => {
         busy = false;

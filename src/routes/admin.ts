@@ -12,15 +12,21 @@ import { requireUser } from "../web/security.js";
 import { parseInput } from "../web/validate.js";
 import { can, type Permission } from "../workflow/permissions.js";
 import { createUser, newUserSchema, passwordSchema, resetPassword, roleLabels, roles, setUserActive, updateUser, userChangesSchema } from "../services/users.js";
+import { readOutbox } from "../jobs/mailer.js";
 import { auditFilterSchema, auditPage, auditRowsForExport, csvHeader, csvLine, jsonLine } from "../services/audit-queries.js";
 
 const userParams = z.object({ id: uuid() });
 
-export function adminRoutes(db: Db) {
+export function adminRoutes(db: Db, options: { outboxDir: string; smtpConfigured: boolean }) {
   const router = Router();
   router.use(requireUser);
   const need = (permission: Permission) => (req: Express.Request, _res: unknown, next: (e?: unknown) => void) =>
     next(can(req.user, permission) ? undefined : new AppError("FORBIDDEN", "Only administrators can open this page."));
+
+  // ---- notification e-mail written to the outbox folder (when no SMTP_URL is set)
+  router.get("/outbox", need("user.manage"), async (_req, res) => {
+    res.render("admin/outbox", { title: "Outbox", messages: await readOutbox(options.outboxDir), outboxDir: options.outboxDir, smtpConfigured: options.smtpConfigured });
+  });
 
   // ---- users
   router.get("/users", need("user.manage"), async (_req, res) => {

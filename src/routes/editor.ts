@@ -11,10 +11,12 @@ import { commentRoutes } from "./editor/comments.js";
 import { settingsRoutes } from "./editor/settings.js";
 import { scheduleRoutes } from "./editor/schedules.js";
 import { previewLinkRoutes } from "./editor/preview-links.js";
+import { notificationRoutes } from "./editor/notifications.js";
 
 export function editorRoutes(db: Db, options: { previewSecret: string }) {
   const router = Router();
   router.use(requireUser);
+  router.use(notificationRoutes(db));
   for (const screen of [dashboardRoutes, editRoutes, workspaceRoutes, revisionRoutes, commentRoutes, settingsRoutes, scheduleRoutes]) {
     router.use(screen(db));
   }

@@ -4,6 +4,7 @@ import type { RevisionState, User } from "../generated/prisma/client.js";
 import { can } from "../workflow/permissions.js";
 import { displayState } from "../workflow/states.js";
 import { dashboardSchedules } from "./schedules.js";
+import { openAssignments } from "./assignments.js";
 
 export interface DashboardFilter {
   state?: RevisionState;
@@ -26,6 +27,8 @@ export async function dashboardScreen(db: Db, user: User, filter: DashboardFilte
     rows: await listDashboard(db, user, filter),
     reviewsDue: await listReviewsDue(db),
     schedules: can(user, "workflow.publish") ? await dashboardSchedules(db) : null,
+    // Reviewers see their own assignments; editors and admins see every open one (overdue first matters to them).
+    assignments: can(user, "workflow.review") && !can(user, "review.assign") ? await openAssignments(db, { reviewerId: user.id }) : await openAssignments(db),
     filter: { state: filter.state, mine: filter.waitingForMe ? "1" : undefined },
     canCreate: can(user, "article.create"),
   };
@@ -36,7 +39,7 @@ export async function listDashboard(db: Db, user: User, filter: DashboardFilter)
     where: { currentRevision: filter.state ? { state: filter.state } : undefined },
     orderBy: { createdAt: "asc" },
     include: {
-      currentRevision: { select: { id: true, number: true, state: true, title: true, authorId: true, createdAt: true, stateChangedAt: true, author: { select: { name: true } } } },
+      currentRevision: { select: { id: true, number: true, state: true, title: true, authorId: true, createdAt: true, stateChangedAt: true, author: { select: { name: true } }, assignments: { where: { endedAt: null }, select: { reviewerId: true } } } },
       publishedRevision: { select: { number: true } },
     },
   });
@@ -45,11 +48,15 @@ export async function listDashboard(db: Db, user: User, filter: DashboardFilter)
     .filter((a) => a.currentRevision)
     .map((a) => {
       const rev = a.currentRevision!;
-      // Editors wait on their own drafts; reviewers on others' submissions.
+      // Editors wait on their own drafts; reviewers on others' submissions: the assigned ones
+      // when reviewers were assigned, otherwise the whole board.
       const live = rev.id === a.publishedRevisionId;
+      const assigned = rev.assignments.map((x) => x.reviewerId);
+      const inReview = rev.state === "SUBMITTED" || rev.state === "UNDER_REVIEW";
       const waiting =
         states.includes(rev.state) && !live &&
-        (rev.state === "DRAFT" || rev.state === "CHANGES_REQUESTED" ? rev.authorId === user.id || rev.authorId === null : rev.authorId !== user.id);
+        (rev.state === "DRAFT" || rev.state === "CHANGES_REQUESTED" ? rev.authorId === user.id || rev.authorId === null : rev.authorId !== user.id) &&
+        (!inReview || !can(user, "workflow.review") || assigned.length === 0 || assigned.includes(user.id));
       return { id: a.id, slug: a.slug, revision: rev, stateLabel: displayState(rev, a.publishedRevisionId), publishedNumber: a.publishedRevision?.number ?? null, nextReviewDue: a.nextReviewDue, waitingForMe: waiting };
     });
   return filter.waitingForMe ? rows.filter((r) => r.waitingForMe) : rows;

@@ -18,6 +18,8 @@ import { signatureMeanings, verifySignature } from "./signatures.js";
 import { workflowOptions } from "./workflow.js";
 import { articleSchedules } from "./schedules.js";
 import { articlePreviewLinks } from "./preview-links.js";
+import { activeAssignments } from "./assignments.js";
+import { listBoardMembers } from "./users.js";
 
 export async function revisionByNumber(db: Db, articleId: string, number: number): Promise<RevisionWithContent> {
   const row = await db.revision.findUnique({ where: { articleId_number: { articleId, number } }, select: { id: true } });
@@ -60,6 +62,10 @@ export async function workspaceScreen(db: Db, user: User, articleId: string) {
     canChangeSettings: can(user, "article.settings"),
     canSchedule: can(user, "workflow.publish"),
     schedules: await articleSchedules(db, articleId),
+    assignments: await activeAssignments(db, current.id),
+    canAssign: can(user, "review.assign"),
+    board: can(user, "review.assign") ? await listBoardMembers(db) : [],
+    today: new Date().toISOString().slice(0, 10),
     canPreviewLink: can(user, "preview.create"),
     previewLinks: can(user, "preview.create") ? await articlePreviewLinks(db, articleId) : [],
   };

@@ -16,6 +16,7 @@ import { enqueue, type ClaimedJob } from "../jobs/queue.js";
 import { guardFacts, lockRevision } from "./workflow.js";
 import { toContent } from "./revisions.js";
 import { uuid } from "../schemas.js";
+import { notify } from "./notifications.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -104,6 +105,10 @@ export async function runScheduleJob(tx: Tx, job: ClaimedJob) {
       action: "schedule.failed", entityType: "revision", entityId: schedule.revisionId, articleId: schedule.articleId, revisionId: schedule.revisionId,
       articleTitle: locked?.revision.title ?? null,
       payload: { scheduleId, scheduleAction: schedule.action, revisionNumber: locked?.revision.number ?? null, reason: failureReason },
+    });
+    await notify(tx, {
+      kind: "schedule.failed", userIds: [admin.id, locked?.revision.authorId], articleId: schedule.articleId, link: `/editor/articles/${schedule.articleId}#schedules`,
+      message: `The scheduled ${schedule.action === "PUBLISH" ? "publication" : "unpublication"} of r${locked?.revision.number ?? "?"}${locked ? ` of "${locked.revision.title}"` : ""} did not happen: ${failureReason}`,
     });
     return;
   }

@@ -20,6 +20,7 @@ import { passwordMatches } from "./users.js";
 import { LOGIN_WINDOW_MINUTES, MAX_FAILURES_PER_ACCOUNT, recentSignatureFailures } from "./auth.js";
 import { signatureMeanings, verifySignature } from "./signatures.js";
 import { uuid } from "../schemas.js";
+import { assignmentFields } from "./assignments.js";
 
 export { REVIEW_INTERVAL_MONTHS } from "../workflow/verbs/publish.js";
 
@@ -30,6 +31,7 @@ export const transitionInputSchema = z.object({
   password: z.string().max(200).optional().default(""),
   meaning: z.string().optional().default(""),
   overrideReason: z.string().trim().max(2000).optional().default(""),
+  ...assignmentFields,
 });
 export type TransitionRequest = z.infer<typeof transitionInputSchema>;
 

@@ -75,3 +75,53 @@ CREATE INDEX "preview_link_article_id_idx" ON "preview_link"("article_id");
 ALTER TABLE "preview_link" ADD CONSTRAINT "preview_link_article_id_fkey" FOREIGN KEY ("article_id") REFERENCES "article"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 ALTER TABLE "preview_link" ADD CONSTRAINT "preview_link_revision_id_fkey" FOREIGN KEY ("revision_id") REFERENCES "revision"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 ALTER TABLE "preview_link" ADD CONSTRAINT "preview_link_created_by_id_fkey" FOREIGN KEY ("created_by_id") REFERENCES "app_user"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- 5. Reviewers assigned to a revision, with a due date. Reassigning ends the active
+--    assignments (ended_at) and adds new ones; history stays.
+CREATE TABLE "review_assignment" (
+    "id" UUID NOT NULL,
+    "article_id" UUID NOT NULL,
+    "revision_id" UUID NOT NULL,
+    "reviewer_id" UUID NOT NULL,
+    "assigned_by_id" UUID NOT NULL,
+    "due_on" DATE NOT NULL,
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "ended_at" TIMESTAMPTZ(3),
+    "due_soon_notified_at" TIMESTAMPTZ(3),
+    "overdue_notified_at" TIMESTAMPTZ(3),
+
+    CONSTRAINT "review_assignment_pkey" PRIMARY KEY ("id")
+);
+CREATE INDEX "review_assignment_revision_id_idx" ON "review_assignment"("revision_id");
+CREATE INDEX "review_assignment_reviewer_id_ended_at_idx" ON "review_assignment"("reviewer_id", "ended_at");
+CREATE UNIQUE INDEX "review_assignment_one_active" ON "review_assignment" ("revision_id", "reviewer_id") WHERE "ended_at" IS NULL;
+ALTER TABLE "review_assignment" ADD CONSTRAINT "review_assignment_article_id_fkey" FOREIGN KEY ("article_id") REFERENCES "article"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "review_assignment" ADD CONSTRAINT "review_assignment_revision_id_fkey" FOREIGN KEY ("revision_id") REFERENCES "revision"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "review_assignment" ADD CONSTRAINT "review_assignment_reviewer_id_fkey" FOREIGN KEY ("reviewer_id") REFERENCES "app_user"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+ALTER TABLE "review_assignment" ADD CONSTRAINT "review_assignment_assigned_by_id_fkey" FOREIGN KEY ("assigned_by_id") REFERENCES "app_user"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- 6. In-app notifications, and each person's choice of which ones also come by e-mail
+--    (no row = e-mail on). E-mail is sent from the job queue after commit.
+CREATE TABLE "notification" (
+    "id" UUID NOT NULL,
+    "user_id" UUID NOT NULL,
+    "kind" TEXT NOT NULL,
+    "article_id" UUID,
+    "message" TEXT NOT NULL,
+    "link" TEXT,
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "read_at" TIMESTAMPTZ(3),
+
+    CONSTRAINT "notification_pkey" PRIMARY KEY ("id")
+);
+CREATE INDEX "notification_user_id_read_at_idx" ON "notification"("user_id", "read_at");
+ALTER TABLE "notification" ADD CONSTRAINT "notification_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "app_user"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+CREATE TABLE "notification_preference" (
+    "user_id" UUID NOT NULL,
+    "kind" TEXT NOT NULL,
+    "email" BOOLEAN NOT NULL,
+
+    CONSTRAINT "notification_preference_pkey" PRIMARY KEY ("user_id", "kind")
+);
+ALTER TABLE "notification_preference" ADD CONSTRAINT "notification_preference_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "app_user"("id") ON DELETE CASCADE ON UPDATE CASCADE;

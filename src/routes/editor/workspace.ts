@@ -5,6 +5,7 @@ import type { Db } from "../../db/database.js";
 import { AppError } from "../../errors.js";
 import { workspaceScreen } from "../../services/editor-screens.js";
 import { applyTransition, transitionInputSchema } from "../../services/workflow.js";
+import { reassignReviewers, reassignSchema } from "../../services/assignments.js";
 import { auditContext } from "../../web/context.js";
 import { parseInput } from "../../web/validate.js";
 import { takeNotice, withNotice } from "../../web/notice.js";
@@ -26,6 +27,14 @@ export function workspaceRoutes(db: Db) {
     const input = parseInput(transitionInputSchema, req.body);
     const result = await applyTransition(db, auditContext(req), req.user!, id, name.data, input);
     await withNotice(req, res, `/editor/articles/${id}`, `${result.label}: done for revision ${result.revisionNumber}.`);
+  });
+
+  // Reassigning the revision under review (an audited action of its own).
+  router.post("/articles/:id/assignments", async (req, res) => {
+    const { id } = params(idParams, req);
+    const input = parseInput(reassignSchema, req.body, "The assignment");
+    const { revisionNumber } = await reassignReviewers(db, auditContext(req), req.user!, id, input);
+    await withNotice(req, res, `/editor/articles/${id}#reviewers`, `Reviewers of revision ${revisionNumber} reassigned.`);
   });
 
   return router;

@@ -1,6 +1,7 @@
 // Submit for review: the editor hands the newest revision to the board. Submitting
 // a new revision answers the change requests made on earlier ones: their threads close.
 import { recordEvent } from "../../audit/audit-log.js";
+import { assignReviewers } from "../../services/assignments.js";
 import { transitions } from "../transitions.js";
 import { eventOf, moveTo, tableGuard, transitionPayload, type Verb } from "./verb.js";
 
@@ -23,5 +24,8 @@ export const submit: Verb = {
     for (const { id } of answered) {
       await recordEvent(tx, ctx, { ...eventOf(args), entityType: "comment", entityId: id, action: "comment.resolved", payload: { commentId: id, old: "open", new: "resolved" } });
     }
+    await assignReviewers(tx, ctx, facts.user, {
+      articleId: facts.article.id, revisionId: revision.id, revisionNumber: revision.number, title: revision.title, contributors: facts.contributors,
+    }, { reviewerIds: input.reviewerIds ?? [], reviewDue: input.reviewDue ?? null });
   },
 };

@@ -41,6 +41,9 @@ export interface TransitionInput {
   password: string;
   meaning: string;
   overrideReason: string;
+  /** Submit only: the board members asked to review, and by when. */
+  reviewerIds?: string[];
+  reviewDue?: string | null;
 }
 
 export interface ApplyArgs {
