@@ -11,7 +11,7 @@ import { can, permissionsOf } from "../workflow/permissions.js";
 import { states } from "../workflow/states.js";
 import { isoDate, uuid } from "../schemas.js";
 import { notify } from "./notifications.js";
-import { contributorsOf } from "./workflow.js";
+import { contributorsOf } from "./contributors.js";
 
 type Tx = Prisma.TransactionClient;
 

@@ -21,6 +21,7 @@ import { LOGIN_WINDOW_MINUTES, MAX_FAILURES_PER_ACCOUNT, recentSignatureFailures
 import { signatureMeanings, verifySignature } from "./signatures.js";
 import { uuid } from "../schemas.js";
 import { assignmentFields } from "./assignments.js";
+import { contributorsOf } from "./contributors.js";
 
 export { REVIEW_INTERVAL_MONTHS } from "../workflow/verbs/publish.js";
 
@@ -37,21 +38,7 @@ export type TransitionRequest = z.infer<typeof transitionInputSchema>;
 
 type Tx = Prisma.TransactionClient;
 
-/** Everyone who wrote or edited this revision: authors of it and of the unapproved drafts it grew from. */
-export async function contributorsOf(db: Db | Tx, revision: { articleId: string; number: number }): Promise<Set<string>> {
-  const earlier = await db.revision.findMany({
-    where: { articleId: revision.articleId, number: { lte: revision.number } },
-    orderBy: { number: "desc" },
-    select: { number: true, authorId: true, state: true, publishedAt: true },
-  });
-  const ids = new Set<string>();
-  for (const r of earlier) {
-    const approvedBefore = r.number < revision.number && (r.state === "APPROVED" || r.publishedAt !== null);
-    if (approvedBefore) break;
-    if (r.authorId) ids.add(r.authorId);
-  }
-  return ids;
-}
+export { contributorsOf };
 
 export type ArticleFacts = GuardFacts["article"];
 
