@@ -47,7 +47,7 @@ function listen(app: ReturnType<typeof createApp>, port: number, host: string): 
 function shutdownOn(server: Server, database: Database, jobs: { stop(): Promise<void> }) {
   const stop = () => {
     server.close(() => {
-      jobs.stop().finally(() => database.close().finally(() => process.exit(0)));
+      void jobs.stop().finally(() => database.close().finally(() => process.exit(0)));
     });
     setTimeout(() => process.exit(0), 5000).unref();
   };
