@@ -18,6 +18,8 @@ import { authRoutes } from "./routes/auth.js";
 import { editorRoutes } from "./routes/editor.js";
 import { adminRoutes } from "./routes/admin.js";
 import { previewRoutes } from "./routes/preview.js";
+import { createLogger, requestLogger } from "./web/logging.js";
+import type { Logger } from "pino";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -25,9 +27,11 @@ export interface AppDeps {
   config: Config;
   database: Database;
   log?: (message: string) => void;
+  /** Structured request logs; tests pass none and get a silent one. */
+  logger?: Logger;
 }
 
-export function createApp({ config, database, log = (m) => console.error(m) }: AppDeps) {
+export function createApp({ config, database, logger = createLogger({ level: config.env === "test" ? "silent" : undefined }), log = (m) => logger.error(m) }: AppDeps) {
   const db = database.prisma;
   const app = express();
   app.set("view engine", "ejs");
@@ -37,6 +41,7 @@ export function createApp({ config, database, log = (m) => console.error(m) }: A
   Object.assign(app.locals, format);
 
   app.use(assignRequestId);
+  app.use(requestLogger(logger));
   // Defaults every page (including error pages raised before sign-in is known) can rely on.
   app.use((_req, res, next) => {
     res.locals.currentUser = null;

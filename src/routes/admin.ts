@@ -1,7 +1,7 @@
 // Admin pages: users and the site-wide audit log with export.
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { Router, type Response } from "express";
+import { Router, type Request, type Response } from "express";
 import { z } from "zod";
 import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
@@ -20,7 +20,7 @@ const userParams = z.object({ id: uuid() });
 export function adminRoutes(db: Db, options: { outboxDir: string; smtpConfigured: boolean }) {
   const router = Router();
   router.use(requireUser);
-  const need = (permission: Permission) => (req: Express.Request, _res: unknown, next: (e?: unknown) => void) =>
+  const need = (permission: Permission) => (req: Request, _res: unknown, next: (e?: unknown) => void) =>
     next(can(req.user, permission) ? undefined : new AppError("FORBIDDEN", "Only administrators can open this page."));
 
   // ---- notification e-mail written to the outbox folder (when no SMTP_URL is set)
