@@ -96,6 +96,21 @@ describe("the workflow model", () => {
   });
 });
 
+describe("thin routes", () => {
+  it("no route reaches the database itself: routes parse, call one service, render", async () => {
+    const { readdir, readFile } = await import("node:fs/promises");
+    const root = path.resolve(import.meta.dirname, "../src/routes");
+    const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith(".ts"));
+    expect(files.length).toBeGreaterThan(8);
+    const offenders: string[] = [];
+    for (const file of files) {
+      const text = await readFile(path.join(root, file), "utf8");
+      for (const m of text.matchAll(/\b(?:db|prisma|tx)\.(?:\$\w+|[a-z]\w*\.(?:find|create|update|delete|upsert|count|aggregate)\w*)/g)) offenders.push(`${file}: ${m[0]}`);
+    }
+    expect(offenders).toEqual([]);
+  });
+});
+
 describe("publishing a named approved revision", () => {
   it("an approved safety correction goes live while a newer draft is in progress; page, workspace and history say which revision is live", async () => {
     const { article, revision: approved } = await approvedRevision();
@@ -123,6 +138,8 @@ describe("publishing a named approved revision", () => {
     expect(page.text).toContain(NEW_DOSING);
     expect(page.text).not.toContain("Work in progress.");
     expect(page.text).toMatch(new RegExp(`data-testid="live-revision">r${approved.number}<`));
+    const history = await agents.sam!.get(`/editor/articles/${article.id}/history`).expect(200);
+    expect(history.text).toContain(`Live revision: r${approved.number}`);
     const again = await agents.sam!.get(`/editor/articles/${article.id}`).expect(200);
     expect(again.text).toMatch(new RegExp(`Live: <strong data-testid="live-revision">r${approved.number}</strong>`));
   });
@@ -143,7 +160,8 @@ describe("publishing a named approved revision", () => {
   });
 });
 
-const inOneMinute = () => new Date(Date.now() + 60_000).toISOString().slice(0, 16);
+// Whole minutes only (the form has no seconds), so at least 4 minutes ahead.
+const inAFewMinutes = () => new Date(Date.now() + 5 * 60_000).toISOString().slice(0, 16);
 
 function schedule(agent: Agent, articleId: string, fields: Record<string, string>) {
   return agent.post(`/editor/articles/${articleId}/schedules`).type("form").send({ _csrf: agent.csrf, ...fields });
@@ -159,7 +177,7 @@ describe("scheduled publishing", () => {
   it("an admin schedules an approved revision; when due, it is published once, recorded as the admin's scheduled action", async () => {
     const { article, revision } = await approvedRevision();
     const since = await lastAuditId(database);
-    await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "PUBLISH", runAt: inOneMinute() }).expect(303);
+    await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "PUBLISH", runAt: inAFewMinutes() }).expect(303);
     await runDueJobs(database.prisma, jobHandlers);
     expect(await pendingScheduleJobs()).toBe(1); // not due yet
     const dashboard = await agents.sam!.get("/editor").expect(200);
@@ -180,7 +198,7 @@ describe("scheduled publishing", () => {
 
   it("a scheduled publish is refused when the revision's approval was voided by a later edit of its content: nothing is published and the schedule fails with the reason", async () => {
     const { article, revision } = await approvedRevision();
-    await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "PUBLISH", runAt: inOneMinute() }).expect(303);
+    await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "PUBLISH", runAt: inAFewMinutes() }).expect(303);
     // The signed text changes after approval (a direct edit of the stored revision): the signature no longer matches.
     await database.pool.query(`UPDATE section SET body = body || ' Edited after approval.' WHERE revision_id = $1 AND position = 0`, [revision.id]);
     await timeComes();
@@ -205,7 +223,7 @@ describe("scheduled publishing", () => {
 
   it("a cancelled schedule publishes nothing when its time comes", async () => {
     const { article, revision } = await approvedRevision();
-    await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "PUBLISH", runAt: inOneMinute() }).expect(303);
+    await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "PUBLISH", runAt: inAFewMinutes() }).expect(303);
     const row = await database.prisma.publicationSchedule.findFirstOrThrow();
     await agents.sam!.post(`/editor/articles/${article.id}/schedules/${row.id}/cancel`).type("form").send({ _csrf: agents.sam!.csrf }).expect(303);
     await agents.sam!.post(`/editor/articles/${article.id}/schedules/${row.id}/cancel`).type("form").send({ _csrf: agents.sam!.csrf }).expect(409);
@@ -219,13 +237,13 @@ describe("scheduled publishing", () => {
   it("an unapproved revision cannot be scheduled, nor by an editor, nor with a bad date; each refusal changes nothing", async () => {
     const { article, revision } = await currentRevision(database);
     const since = await lastAuditId(database);
-    const unapproved = await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "PUBLISH", runAt: inOneMinute() }).expect(409);
+    const unapproved = await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "PUBLISH", runAt: inAFewMinutes() }).expect(409);
     expect(unapproved.text).toContain("not possible while the revision is");
-    await schedule(agents.alice!, article.id, { revisionId: revision.id, action: "PUBLISH", runAt: inOneMinute() }).expect(403);
+    await schedule(agents.alice!, article.id, { revisionId: revision.id, action: "PUBLISH", runAt: inAFewMinutes() }).expect(403);
     const past = await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "PUBLISH", runAt: "2020-01-01T10:00" }).expect(400);
     expect(past.text).toContain("must be in the future");
     await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "PUBLISH", runAt: "tomorrow" }).expect(400);
-    await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "DELETE", runAt: inOneMinute() }).expect(400);
+    await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "DELETE", runAt: inAFewMinutes() }).expect(400);
     expect(await database.prisma.publicationSchedule.count()).toBe(0);
     expect(await database.prisma.job.count({ where: { kind: "publication.run" } })).toBe(0);
     expect((await auditEventsSince(database, since)).map((e) => e.action)).toEqual(["auth.forbidden"]);
@@ -234,8 +252,8 @@ describe("scheduled publishing", () => {
   it("a scheduled unpublication takes the live revision down when due, with its reason", async () => {
     const { article, revision } = await approvedRevision();
     await take(agents.sam!, "publish").expect(303);
-    await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "UNPUBLISH", runAt: inOneMinute() }).expect(400);
-    await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "UNPUBLISH", runAt: inOneMinute(), reason: "Guideline withdrawn" }).expect(303);
+    await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "UNPUBLISH", runAt: inAFewMinutes() }).expect(400);
+    await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "UNPUBLISH", runAt: inAFewMinutes(), reason: "Guideline withdrawn" }).expect(303);
     await timeComes();
     const since = await lastAuditId(database);
     await runDueJobs(database.prisma, jobHandlers);
@@ -247,7 +265,7 @@ describe("scheduled publishing", () => {
 
   it("a schedule that fell due while the app was stopped runs once when the job runner starts", async () => {
     const { article, revision } = await approvedRevision();
-    await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "PUBLISH", runAt: inOneMinute() }).expect(303);
+    await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "PUBLISH", runAt: inAFewMinutes() }).expect(303);
     await timeComes(); // the app was down when the time came
     const since = await lastAuditId(database);
     const first = startJobRunner(database.prisma, jobHandlers, { intervalMs: 3_600_000 });

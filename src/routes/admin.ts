@@ -11,7 +11,7 @@ import { uuid } from "../schemas.js";
 import { requireUser } from "../web/security.js";
 import { parseInput } from "../web/validate.js";
 import { can, type Permission } from "../workflow/permissions.js";
-import { createUser, newUserSchema, passwordSchema, resetPassword, roleLabels, roles, setUserActive, updateUser, userChangesSchema } from "../services/users.js";
+import { createUser, listUsers, newUserSchema, passwordSchema, resetPassword, roleLabels, roles, setUserActive, updateUser, userChangesSchema } from "../services/users.js";
 import { readOutbox } from "../jobs/mailer.js";
 import { auditFilterSchema, auditPage, auditRowsForExport, csvHeader, csvLine, jsonLine } from "../services/audit-queries.js";
 
@@ -30,7 +30,7 @@ export function adminRoutes(db: Db, options: { outboxDir: string; smtpConfigured
 
   // ---- users
   router.get("/users", need("user.manage"), async (_req, res) => {
-    const users = await db.user.findMany({ orderBy: [{ active: "desc" }, { name: "asc" }] });
+    const users = await listUsers(db);
     res.render("admin/users", { title: "Users", users, roles, roleLabels, fieldErrors: {}, values: {}, error: null });
   });
 
@@ -42,7 +42,7 @@ export function adminRoutes(db: Db, options: { outboxDir: string; smtpConfigured
       res.redirect(303, "/admin/users");
     } catch (error) {
       if (!(error instanceof AppError) || !["BAD_REQUEST", "CONFLICT"].includes(error.code)) throw error;
-      const users = await db.user.findMany({ orderBy: [{ active: "desc" }, { name: "asc" }] });
+      const users = await listUsers(db);
       res.status(error.code === "CONFLICT" ? 409 : 400).render("admin/users", { title: "Users", users, roles, roleLabels, fieldErrors: error.details.fieldErrors ?? {}, values, error: error.message });
     }
   });

@@ -61,6 +61,11 @@ export async function createUser(db: Db, ctx: RequestContext, input: NewUser): P
 }
 
 /** Reviewers (and admins with reviewer rights) for the advisory board page. */
+/** Every account, active ones first, for the users page. */
+export function listUsers(db: Db) {
+  return db.user.findMany({ orderBy: [{ active: "desc" }, { name: "asc" }] });
+}
+
 export function listBoardMembers(db: Db) {
   return db.user.findMany({
     where: { active: true, OR: [{ role: "REVIEWER" }, { role: "ADMIN", canReview: true }] },
