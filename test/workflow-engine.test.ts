@@ -221,6 +221,23 @@ describe("scheduled publishing", () => {
     expect(await runDueJobs(database.prisma, jobHandlers)).toBe(0);
   });
 
+  it("a scheduled publication never rolls back a newer revision that went live meanwhile", async () => {
+    const { article, revision: r2 } = await approvedRevision();
+    await schedule(agents.sam!, article.id, { revisionId: r2.id, action: "PUBLISH", runAt: inAFewMinutes() }).expect(303);
+    await save(agents.ben!, (c) => { c.summary = `${c.summary} Newer correction.`; }).expect(303);
+    await take(agents.ben!, "submit").expect(303);
+    await take(agents.priya!, "start_review").expect(303);
+    await approve(agents.priya!).expect(303);
+    await take(agents.sam!, "publish").expect(303);
+    const r3 = (await currentRevision(database)).revision;
+    await timeComes();
+    await runDueJobs(database.prisma, jobHandlers);
+    expect((await currentRevision(database)).article.publishedRevisionId).toBe(r3.id);
+    const row = await database.prisma.publicationSchedule.findFirstOrThrow();
+    expect(row).toMatchObject({ status: "FAILED" });
+    expect(row.failureReason).toContain(`A newer revision (r${r3.number}) went live`);
+  });
+
   it("a cancelled schedule publishes nothing when its time comes", async () => {
     const { article, revision } = await approvedRevision();
     await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "PUBLISH", runAt: inAFewMinutes() }).expect(303);

@@ -81,6 +81,18 @@ export async function cancelSchedule(db: Db, ctx: RequestContext, user: User, ar
 
 const jobPayload = z.object({ scheduleId: z.string(), reason: z.string().optional().default("") });
 
+/**
+ * A scheduled publication never rolls the article back: if a newer revision went live after
+ * it was scheduled, the schedule fails (an admin can still publish the older one by hand).
+ */
+async function newerLiveRefusal(tx: Tx, action: ScheduleAction, locked: { article: { publishedRevisionId: string | null }; revision: { number: number } }) {
+  if (action !== "PUBLISH" || !locked.article.publishedRevisionId) return null;
+  const live = await tx.revision.findUnique({ where: { id: locked.article.publishedRevisionId }, select: { number: true } });
+  return live && live.number > locked.revision.number
+    ? { code: "CONFLICT" as const, reason: `A newer revision (r${live.number}) went live after this was scheduled; publishing r${locked.revision.number} would roll it back.` }
+    : null;
+}
+
 /** The job: runs one schedule inside the worker's transaction (which also marks the job done). */
 export async function runScheduleJob(tx: Tx, job: ClaimedJob) {
   const { scheduleId, reason } = jobPayload.parse(job.payload);
@@ -97,7 +109,7 @@ export async function runScheduleJob(tx: Tx, job: ClaimedJob) {
   const verb = verbFor(schedule.action);
   const locked = await lockRevision(tx, schedule.articleId, schedule.revisionId);
   const facts = locked ? await guardFacts(tx, admin, locked.article, locked.revision) : null;
-  const refusal = facts ? verb.guard(facts) : { code: "NOT_FOUND" as const, reason: "The revision no longer exists." };
+  const refusal = facts ? (verb.guard(facts) ?? (await newerLiveRefusal(tx, schedule.action, locked!))) : { code: "NOT_FOUND" as const, reason: "The revision no longer exists." };
   if (refusal || !locked || !facts) {
     const failureReason = refusal?.reason ?? "The revision no longer exists.";
     await tx.publicationSchedule.update({ where: { id: scheduleId }, data: { status: "FAILED", failureReason, finishedAt: now } });
