@@ -237,6 +237,22 @@ describe("scheduled publishing", () => {
     expect(row.failureReason).toContain(`A newer revision (r${r3.number}) went live`);
   });
 
+  it("a schedule fails when the admin who made it may no longer publish when it runs", async () => {
+    const { article, revision } = await approvedRevision();
+    await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "PUBLISH", runAt: inAFewMinutes() }).expect(303);
+    await database.prisma.user.update({ where: { email: demo.sam }, data: { active: false } });
+    try {
+      await timeComes();
+      await runDueJobs(database.prisma, jobHandlers);
+      expect((await currentRevision(database)).article.publishedRevisionId).toBeNull();
+      const row = await database.prisma.publicationSchedule.findFirstOrThrow();
+      expect(row.status).toBe("FAILED");
+      expect(row.failureReason).toContain("does not allow");
+    } finally {
+      await database.prisma.user.update({ where: { email: demo.sam }, data: { active: true } });
+    }
+  });
+
   it("a cancelled schedule publishes nothing when its time comes", async () => {
     const { article, revision } = await approvedRevision();
     await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "PUBLISH", runAt: inAFewMinutes() }).expect(303);

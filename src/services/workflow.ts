@@ -23,7 +23,6 @@ import { uuid } from "../schemas.js";
 import { assignmentFields } from "./assignments.js";
 import { contributorsOf } from "./contributors.js";
 
-export { REVIEW_INTERVAL_MONTHS } from "../workflow/verbs/publish.js";
 
 export const transitionInputSchema = z.object({
   revisionId: uuid("unknown revision"),
@@ -37,8 +36,6 @@ export const transitionInputSchema = z.object({
 export type TransitionRequest = z.infer<typeof transitionInputSchema>;
 
 type Tx = Prisma.TransactionClient;
-
-export { contributorsOf };
 
 export type ArticleFacts = GuardFacts["article"];
 

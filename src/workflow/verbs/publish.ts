@@ -9,7 +9,7 @@ import { eventOf, tableGuard, transitionPayload, type GuardFacts, type Refusal, 
 
 const t = transitions.publish;
 
-export const REVIEW_INTERVAL_MONTHS = 12;
+const REVIEW_INTERVAL_MONTHS = 12;
 
 export function publishGuard(facts: GuardFacts): Refusal | null {
   const refusal = tableGuard(t, facts);
