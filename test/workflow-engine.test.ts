@@ -214,6 +214,8 @@ describe("scheduled publishing", () => {
     await request(app).get(`/articles/${SEEDED_SLUG}`).expect(404);
     const dashboard = await agents.sam!.get("/editor").expect(200);
     expect(dashboard.text).toContain("no longer match its content");
+    const workspace = await agents.sam!.get(`/editor/articles/${article.id}`).expect(200);
+    expect(workspace.text).toMatch(/class="schedule-failed">[\s\S]*?<strong>Failed<\/strong>: \d+ signature\(s\) on revision/);
     // The admin who scheduled it and the revision's editor are told.
     const told = await database.prisma.notification.findMany({ where: { kind: "schedule.failed" }, include: { user: { select: { email: true } } } });
     expect(told.map((n) => n.user.email).sort()).toEqual([demo.alice, demo.sam].sort());
@@ -415,6 +417,8 @@ describe("preview links", () => {
     await agents.alice!.post(`/editor/articles/${article.id}/preview-links/${link.id}/revoke`).type("form").send({ _csrf: agents.alice!.csrf }).expect(303);
     await request(app).get(path).expect(404);
     expect((await auditEventsSince(database, since)).map((e) => e.action)).toEqual(["preview.revoked"]);
+    const workspace = await agents.alice!.get(`/editor/articles/${article.id}`).expect(200);
+    expect(workspace.text).toMatch(/r1 · by [^<]+ · revoked/);
   });
 
   it("bad input or a role without the permission is refused and creates nothing", async () => {
