@@ -29,6 +29,7 @@ const envSchema = z.object({
   SEED_DEMO_USERS: booleanish.optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, "must be a URL like smtp://user:password@mail.example.org:587").optional(),
   OUTBOX_DIR: z.string().min(1).default("data/outbox"),
+  PUBLIC_URL: z.string().regex(/^https?:\/\/[^/\s]+\/?$/, "must be the site's address, like https://answers.example.org").optional(),
 });
 
 export type Config = {
@@ -46,6 +47,8 @@ export type Config = {
   /** Absent: notification e-mail is written to outboxDir and listed at /admin/outbox. */
   smtpUrl?: string;
   outboxDir: string;
+  /** The site's address, for links in e-mail. */
+  publicUrl: string;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -79,5 +82,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemoUsers: !production && (e.SEED_DEMO_USERS ?? !e.DATABASE_URL),
     smtpUrl: e.SMTP_URL,
     outboxDir: path.resolve(e.OUTBOX_DIR),
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
   };
 }

@@ -27,7 +27,7 @@ async function main() {
   await pruneExpiredSessions(database.prisma);
   setInterval(() => void pruneExpiredSessions(database.prisma).catch(() => {}), 3600_000).unref();
   // Scheduled publications and other queued work; anything that fell due while the app was stopped runs now.
-  const jobHandlers = createJobHandlers({ mailer: createMailer(config) });
+  const jobHandlers = createJobHandlers({ mailer: createMailer(config), publicUrl: config.publicUrl });
   const jobs = startJobRunner(database.prisma, jobHandlers, { periodic: [remindReviewers], onError: (error) => console.error(`A queued job could not run: ${(error as Error)?.message ?? error}`) });
   shutdownOn(server, database, jobs);
 }

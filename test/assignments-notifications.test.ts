@@ -163,12 +163,14 @@ describe("notifications", () => {
     await take(agents.alice!, "submit", { reviewerIds: [await userId(demo.minh), await userId(demo.priya)], reviewDue: inDays(5) }).expect(303);
     // Nothing is sent inside the request: only queued.
     expect(await readdir(outboxDir).catch(() => [])).toEqual([]);
-    expect(await runDueJobs(database.prisma, createJobHandlers({ mailer: outbox() }))).toBe(1);
+    expect(await runDueJobs(database.prisma, createJobHandlers({ mailer: outbox(), publicUrl: "https://answers.example.org" }))).toBe(1);
     const files = await readdir(outboxDir);
     expect(files).toHaveLength(1);
     const page = await agents.sam!.get("/admin/outbox").expect(200);
     expect(page.text).toContain(demo.minh);
     expect(page.text).toContain("You are assigned to review a revision");
+    const { article } = await currentRevision(database);
+    expect(page.text).toContain(`Open: https://answers.example.org/editor/articles/${article.id}`);
     expect(page.text).not.toContain(demo.priya);
     await agents.alice!.get("/admin/outbox").expect(403);
     // Priya still sees it in the app.

@@ -7,7 +7,7 @@ import { EMAIL_JOB, notificationKinds, type NotificationKind } from "../services
 
 const emailPayload = z.object({ notificationId: z.string() });
 
-export function createJobHandlers(deps: { mailer: Mailer }): JobHandlers {
+export function createJobHandlers(deps: { mailer: Mailer; /** The site's address, for links in e-mail. */ publicUrl?: string }): JobHandlers {
   return {
     [SCHEDULE_JOB]: runScheduleJob,
     // Sent while the job row is held; the row is marked done in the same transaction,
@@ -17,7 +17,8 @@ export function createJobHandlers(deps: { mailer: Mailer }): JobHandlers {
       const n = await tx.notification.findUnique({ where: { id: notificationId }, include: { user: { select: { email: true, active: true } } } });
       if (!n || !n.user.active) return;
       const subject = notificationKinds[n.kind as NotificationKind] ?? "Notification";
-      const text = `${n.message}\n\n${n.link ? `Open: ${n.link}\n\n` : ""}You can choose which notifications you receive by e-mail on your notifications page (/editor/notifications).\n`;
+      const base = deps.publicUrl ?? "";
+      const text = `${n.message}\n\n${n.link ? `Open: ${base}${n.link}\n\n` : ""}You can choose which notifications you receive by e-mail at ${base}/editor/notifications.\n`;
       await deps.mailer.send({ id: n.id, to: n.user.email, subject: `Clinical Answers: ${subject}`, text });
     },
   };
