@@ -174,7 +174,7 @@ async function benchDatabase(label: string, databaseUrl: string | undefined) {
     const pageBytes = Buffer.from(await (await fetch(app.url + ARTICLE, { headers: { "accept-encoding": "identity" } })).arrayBuffer());
     const etag = (await fetch(app.url + ARTICLE, { headers: { "accept-encoding": "identity" } })).headers.get("etag")!;
     const base = await baseline(pageBytes);
-    let results: Record<string, Load> = {};
+    const results: Record<string, Load> = {};
     try {
       results.baseline = await load(base.url + ARTICLE);
     } finally {

@@ -1,4 +1,4 @@
-// Seeds N synthetic articles (each published, every tenth with a newer draft) for load
+// Seeds N synthetic articles (each with an approved, live r1; every tenth with a newer draft) for load
 // tests and benchmarks of the public index, the dashboard and search at size. Every
 // title starts with "[Synthetic]" and every address with "synthetic-". Refused with
 // NODE_ENV=production: synthetic clinical content must never reach readers.
@@ -38,7 +38,7 @@ export async function seedSyntheticArticles(db: Db, count: number, onProgress?: 
   for (let done = 0; done < count; done += batchSize) {
     const rows: Row[] = [];
     for (let n = first + done; n < first + Math.min(done + batchSize, count); n++) {
-      const revisions = [{ id: randomUUID(), number: 1, state: "PUBLISHED", content: syntheticContent(n, 1) }];
+      const revisions = [{ id: randomUUID(), number: 1, state: "APPROVED", content: syntheticContent(n, 1) }];
       if (n % 10 === 0) revisions.push({ id: randomUUID(), number: 2, state: "DRAFT", content: syntheticContent(n, 2) });
       rows.push({ articleId: randomUUID(), slug: slugOf(n), revisions });
     }
@@ -51,11 +51,11 @@ export async function seedSyntheticArticles(db: Db, count: number, onProgress?: 
       });
       await tx.revision.createMany({
         data: revisions.map((v) => ({
-          id: v.id, articleId: v.articleId, number: v.number, state: v.state as "PUBLISHED" | "DRAFT",
+          id: v.id, articleId: v.articleId, number: v.number, state: v.state as "APPROVED" | "DRAFT",
           title: v.content.title, summaryHeading: v.content.summaryHeading, summary: v.content.summary,
           disclaimerHeading: v.content.disclaimerHeading, disclaimer: v.content.disclaimer,
           lastUpdated: new Date(`${v.content.lastUpdated}T00:00:00Z`), changeNote: "Synthetic", contentHash: contentHash(v.content),
-          publishedAt: v.state === "PUBLISHED" ? new Date() : null,
+          publishedAt: v.number === 1 ? new Date() : null,
         })),
       });
       await tx.section.createMany({ data: sections.map((s) => ({ revisionId: s.revisionId, key: s.key, position: s.position, depth: s.depth, heading: s.heading, body: s.body })) });

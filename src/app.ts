@@ -21,11 +21,16 @@ import { StaticExport } from "./public/static-export.js";
 import { authRoutes } from "./routes/auth.js";
 import { editorRoutes } from "./routes/editor.js";
 import { adminRoutes } from "./routes/admin.js";
+import { previewRoutes } from "./routes/preview.js";
+import { createLogger, requestLogger } from "./web/logging.js";
+import type { Logger } from "pino";
 
 export interface AppDeps {
   config: Config;
   database: Database;
   log?: (message: string) => void;
+  /** Structured request logs; tests pass none and get a silent one. */
+  logger?: Logger;
 }
 
 export const SESSION_COOKIE = "mecms.sid";
@@ -56,7 +61,7 @@ export function publicDeliveryOf(app: object): PublicDelivery {
   return delivery;
 }
 
-export function createApp({ config, database, log = (m) => console.error(m) }: AppDeps) {
+export function createApp({ config, database, logger = createLogger({ level: config.env === "test" ? "silent" : undefined }), log = (m) => logger.error(m) }: AppDeps) {
   const db = database.prisma;
   const app = viewEngine();
   app.set("trust proxy", config.trustProxy ? 1 : false);
@@ -91,6 +96,9 @@ export function createApp({ config, database, log = (m) => console.error(m) }: A
   );
   // Anonymous readers of public pages stop here: no session, no database, no template.
   app.use(servePublicPages(cache, SESSION_COOKIE));
+  // Cached public pages are not logged line by line: at thousands of reads a second that
+  // belongs to the proxy or CDN in front; everything past this point is.
+  app.use(requestLogger(logger));
   app.use("/static", express.static(publicAssetsDir, { maxAge: "1h" }));
   // Everything past this point is personal or changes state: never stored by a cache.
   app.use((_req, res, next) => {
@@ -121,8 +129,9 @@ export function createApp({ config, database, log = (m) => console.error(m) }: A
 
   app.use(publicRoutes(database, site));
   app.use(authRoutes(db));
-  app.use("/editor", editorRoutes(db));
-  app.use("/admin", adminRoutes(db));
+  app.use("/editor", editorRoutes(db, { previewSecret: config.sessionSecret }));
+  app.use(previewRoutes(db, config.sessionSecret));
+  app.use("/admin", adminRoutes(db, { outboxDir: config.outboxDir, smtpConfigured: !!config.smtpUrl }));
 
   app.use(notFound);
   app.use(

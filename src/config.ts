@@ -30,9 +30,11 @@ const envSchema = z.object({
   COOKIE_SECURE: z.enum(["true", "false", "auto"]).optional(),
   TRUST_PROXY: booleanish.default(false),
   SEED_DEMO_USERS: booleanish.optional(),
-  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/, message: "must be an http(s) URL like https://answers.example.org" }).optional(),
   PAGE_CACHE_MB: z.coerce.number().min(1).max(4096).default(64),
   STATIC_EXPORT_DIR: z.string().min(1).optional(),
+  SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, "must be a URL like smtp://user:password@mail.example.org:587").optional(),
+  OUTBOX_DIR: z.string().min(1).default("data/outbox"),
+  PUBLIC_URL: z.string().regex(/^https?:\/\/[^/\s]+\/?$/, "must be the site's address, like https://answers.example.org").optional(),
 });
 
 export type Config = {
@@ -53,12 +55,15 @@ export type Config = {
   cookieSecure: boolean | "auto";
   trustProxy: boolean;
   seedDemoUsers: boolean;
-  /** Absolute origin used in canonical links, JSON-LD, the sitemap and the feed. */
-  publicBaseUrl: string;
   /** Upper bound of the in-memory public page cache. */
   pageCacheBytes: number;
   /** When set, every change rewrites the affected static files here. */
   staticExportDir?: string;
+  /** Absent: notification e-mail is written to outboxDir and listed at /admin/outbox. */
+  smtpUrl?: string;
+  outboxDir: string;
+  /** The site's public address: canonical links, JSON-LD, sitemap, feed and links in e-mail. */
+  publicUrl: string;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -98,8 +103,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cookieSecure: e.COOKIE_SECURE === undefined ? (production ? true : "auto") : e.COOKIE_SECURE === "auto" ? "auto" : e.COOKIE_SECURE === "true",
     trustProxy: e.TRUST_PROXY,
     seedDemoUsers,
-    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
     pageCacheBytes: Math.round(e.PAGE_CACHE_MB * 1024 * 1024),
     staticExportDir: e.STATIC_EXPORT_DIR ? path.resolve(e.STATIC_EXPORT_DIR) : undefined,
+    smtpUrl: e.SMTP_URL,
+    outboxDir: path.resolve(e.OUTBOX_DIR),
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
   };
 }

@@ -12,6 +12,10 @@ import { pruneExpiredSessions } from "./web/session-store.js";
 import { demoUsers } from "../seed/demo-users.js";
 import { pruneSecurityLog } from "./services/security-log.js";
 import { pruneThrottle } from "./services/throttle.js";
+import { startJobRunner } from "./jobs/queue.js";
+import { createJobHandlers } from "./jobs/handlers.js";
+import { createMailer } from "./jobs/mailer.js";
+import { remindReviewers } from "./services/assignments.js";
 
 async function main() {
   const config = loadConfig();
@@ -39,7 +43,10 @@ async function main() {
   const prune = () => Promise.all([pruneExpiredSessions(database.prisma), pruneSecurityLog(database.prisma, config.securityLogRetentionDays), pruneThrottle(database.prisma)]);
   await prune();
   setInterval(() => void prune().catch(() => {}), 3600_000).unref();
-  shutdownOn(server, database);
+  // Scheduled publications and other queued work; anything that fell due while the app was stopped runs now.
+  const jobHandlers = createJobHandlers({ mailer: createMailer(config), publicUrl: config.publicUrl });
+  const jobs = startJobRunner(database.prisma, jobHandlers, { periodic: [remindReviewers], onError: (error) => console.error(`A queued job could not run: ${(error as Error)?.message ?? error}`) });
+  shutdownOn(server, database, jobs);
 }
 
 async function activeDemoAccounts(database: Database): Promise<string[]> {
@@ -59,10 +66,10 @@ function listen(app: ReturnType<typeof createApp>, port: number, host: string): 
   });
 }
 
-function shutdownOn(server: Server, database: Database) {
+function shutdownOn(server: Server, database: Database, jobs: { stop(): Promise<void> }) {
   const stop = () => {
     server.close(() => {
-      database.close().finally(() => process.exit(0));
+      void jobs.stop().finally(() => database.close().finally(() => process.exit(0)));
     });
     setTimeout(() => process.exit(0), 5000).unref();
   };

@@ -10,6 +10,12 @@ import { testConfig } from "./helpers/app.js";
 import { demo } from "./helpers/session.js";
 import { MISSING_SOURCES, NEW_DOSING, SEEDED_SLUG, currentRevision } from "./helpers/articles.js";
 import { DEMO_PASSWORD } from "../seed/demo-users.js";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createJobHandlers } from "../src/jobs/handlers.js";
+import { createMailer } from "../src/jobs/mailer.js";
+import { runDueJobs } from "../src/jobs/queue.js";
 import { chromiumPath, clickAndWait, launchChromium, longDateUtc, newPerson, serve, signIn, type BrowserLog, type RunningServer } from "./helpers/browser.js";
 
 const executablePath = chromiumPath();
@@ -49,6 +55,9 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
   const browserLog: BrowserLog = { messages: [] };
   const people: Record<string, { context: BrowserContext; page: Page }> = {};
   let articleId = "";
+  let outboxDir = "";
+  /** What the app's worker does on its next tick: run every due job (e-mail, schedules). */
+  const runWorker = () => runDueJobs(database!.prisma, createJobHandlers({ mailer: createMailer({ outboxDir }) }));
   /** Set when a step fails: the later steps build on it, so they are skipped rather than failing confusingly. */
   let broken = false;
 
@@ -67,7 +76,8 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     }
     database = await createTestDatabase();
     await seedDatabase(database.prisma, { demoUsers: true });
-    const app = createApp({ config: testConfig(), database, log: (m) => appLog.push(m) });
+    outboxDir = await mkdtemp(path.join(tmpdir(), "cms-browser-outbox-"));
+    const app = createApp({ config: testConfig({ OUTBOX_DIR: outboxDir }), database, log: (m) => appLog.push(m) });
     server = await serve(app);
     browser = await launchChromium(executablePath);
     for (const name of ["anonymous", "priya", "alice", "minh", "sam"]) {
@@ -83,6 +93,7 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     await browser?.close();
     await server?.close();
     await database?.close();
+    if (outboxDir) await rm(outboxDir, { recursive: true, force: true });
   }, 60_000);
 
   beforeEach((ctx) => {
@@ -108,7 +119,8 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
 
   async function openArticleFromDashboard(page: Page) {
     await page.goto("/editor");
-    await clickAndWait(page, page.getByRole("link", { name: ARTICLE_TITLE }));
+    // The first link is the article list (the assigned-reviews table may link it again).
+    await clickAndWait(page, page.getByRole("link", { name: ARTICLE_TITLE }).first());
     expect(page.url()).toMatch(new RegExp(`/editor/articles/${articleId}$`));
   }
 
@@ -208,7 +220,12 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     await page.goto(`/editor/articles/${articleId}`);
     const form = page.locator("form[data-transition='submit']");
     expect(await form.locator(".field-error").count(), "submission is not blocked by citation errors").toBe(0);
+    // She asks Minh to review it within a week.
+    await form.getByLabel("Dr. Minh Nguyen").check();
+    const due = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+    await form.getByLabel("Review due by").fill(due);
     await clickAndWait(page, form.getByRole("button", { name: "Submit for review" }));
+    expect(await page.getByTestId("assignments").innerText()).toContain("Dr. Minh Nguyen");
     expect(await page.getByRole("status").innerText()).toContain("Submit for review: done for revision 2");
     expect(await page.getByTestId("state").innerText()).toBe("Submitted");
     // Pending review again: the public sees it, under the caution banner.
@@ -217,9 +234,23 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     expect(await anon.locator(".caution-banner").innerText()).toContain("pending human review");
   });
 
+  step("3c. the assignment reaches Minh: in his bell, and as e-mail in the outbox that Sam can read", async () => {
+    expect(await runWorker()).toBeGreaterThanOrEqual(1);
+    const minh = person("minh");
+    await signIn(minh, demo.minh);
+    expect(await minh.getByTestId("bell").innerText()).toContain("1");
+    expect(await minh.getByTestId("assigned-reviews").innerText()).toContain(ARTICLE_TITLE);
+    const sam = person("sam");
+    await signIn(sam, demo.sam);
+    await sam.goto("/admin/outbox");
+    const message = sam.getByTestId("outbox-message").first();
+    expect(await message.innerText()).toContain(demo.minh);
+    expect(await message.innerText()).toContain("You are assigned to review a revision");
+  });
+
   step("6a. reviewer Minh signs in and starts the review", async () => {
     const page = person("minh");
-    await signIn(page, demo.minh);
+    await page.goto("/editor");
     await openArticleFromDashboard(page);
     await clickAndWait(page, page.locator("form[data-transition='start_review']").getByRole("button", { name: "Start review" }));
     expect(await page.getByTestId("state").innerText()).toBe("Under review");
@@ -263,7 +294,6 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
 
   step("7. admin Sam signs in and publishes", async () => {
     const page = person("sam");
-    await signIn(page, demo.sam);
     await openArticleFromDashboard(page);
     await clickAndWait(page, page.locator("form[data-transition='publish']").getByRole("button", { name: "Publish" }));
     expect(await page.getByRole("status").innerText()).toContain("Publish: done for revision 2");
@@ -298,5 +328,38 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     expect(references).not.toContain("Source details missing");
 
     await page.screenshot({ path: "/tmp/browser-final.png", fullPage: true });
+  });
+
+  step("9. Sam unpublishes with a reason, then schedules r2's publication; when its time comes the worker publishes it", async () => {
+    const page = person("sam");
+    await page.goto(`/editor/articles/${articleId}`);
+    const unpublish = page.locator("form[data-transition='unpublish']");
+    await unpublish.getByLabel("Reason (required)").fill("Checking the dosing table once more");
+    await clickAndWait(page, unpublish.getByRole("button", { name: "Unpublish" }));
+    expect((await person("anonymous").goto(PUBLIC_PATH))?.status()).toBe(404);
+
+    const form = page.getByTestId("schedule-form");
+    await form.getByLabel("Action").selectOption("PUBLISH");
+    await form.getByLabel("When (UTC)").fill(new Date(Date.now() + 60 * 60_000).toISOString().slice(0, 16));
+    await clickAndWait(page, form.getByRole("button", { name: "Schedule" }));
+    expect(await page.getByRole("status").innerText()).toContain("publication scheduled");
+    expect(await page.locator("#schedules").innerText()).toContain("Scheduled");
+    await page.goto("/editor");
+    expect(await page.getByTestId("schedules").innerText()).toContain(ARTICLE_TITLE);
+
+    // Not yet due: the worker leaves it alone.
+    await runWorker();
+    expect((await person("anonymous").goto(PUBLIC_PATH))?.status()).toBe(404);
+    // The hour passes (the schedule and its job are moved into the past), and the worker runs it.
+    await database!.pool.query(`UPDATE job SET run_at = now() - interval '1 second' WHERE done_at IS NULL`);
+    await database!.pool.query(`UPDATE publication_schedule SET run_at = now() - interval '1 second' WHERE status = 'SCHEDULED'`);
+    await runWorker();
+    await page.goto(`/editor/articles/${articleId}`);
+    expect(await page.getByTestId("state").innerText()).toBe("Published");
+    expect(await page.locator("#schedules").innerText()).toContain("Done");
+    const anon = person("anonymous");
+    expect((await anon.goto(PUBLIC_PATH))?.status()).toBe(200);
+    expect(await anon.locator("main").innerText()).toContain(NEW_DOSING);
+    expect(await anon.getByTestId("live-revision").innerText()).toBe("r2");
   });
 });

@@ -149,7 +149,7 @@ describe("public visibility", () => {
 
   it("shows the published revision, not a newer one in progress, and no caution banner", async () => {
     const { article, revision } = await createArticle(database.prisma, systemContext(), {
-      slug: "published-one", content: content({ summary: "Published words [@ref-a]." }), initialState: "PUBLISHED", authorId: null,
+      slug: "published-one", content: content({ summary: "Published words [@ref-a]." }), initialState: "APPROVED", authorId: null,
     });
     await database.prisma.article.update({ where: { id: article.id }, data: { publishedRevisionId: revision.id } });
     const { insertRevision } = await import("../src/services/revisions.js");

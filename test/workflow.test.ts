@@ -173,8 +173,10 @@ describe("transitions", () => {
     await take(agents.sam!, "publish").expect(303);
     page = await request(app).get(`/articles/${SEEDED_SLUG}`).expect(200);
     expect(page.text).toContain("Skeletal-muscle relaxants");
+    // Both stay what the board made them (approved); the article's pointer says which one is live.
     const states = await database.prisma.revision.findMany({ where: { id: { in: [published.id, draft.id] } }, select: { id: true, state: true } });
-    expect(Object.fromEntries(states.map((s) => [s.id, s.state]))).toEqual({ [published.id]: "APPROVED", [draft.id]: "PUBLISHED" });
+    expect(Object.fromEntries(states.map((s) => [s.id, s.state]))).toEqual({ [published.id]: "APPROVED", [draft.id]: "APPROVED" });
+    expect((await currentRevision(database)).article.publishedRevisionId).toBe(draft.id);
   });
 
   it("unpublishing needs a reason and takes the article off the public site", async () => {
@@ -196,7 +198,7 @@ describe("transitions", () => {
     const page = await agents.sam!.get(`/editor/articles/${article.id}`).expect(200);
     expect(page.text).toContain(`Unpublish (live revision r${live.number})`);
     const res = await agents.sam!.post(`/editor/articles/${article.id}/transitions/unpublish`).type("form")
-      .send({ _csrf: agents.sam!.csrf, revisionId: live.id, expectedState: "PUBLISHED", comment: "Safety concern raised" });
+      .send({ _csrf: agents.sam!.csrf, revisionId: live.id, expectedState: "APPROVED", comment: "Safety concern raised" });
     expect(res.status).toBe(303);
     await request(app).get(`/articles/${SEEDED_SLUG}`).expect(404);
     const after = await currentRevision(database);

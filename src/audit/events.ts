@@ -96,8 +96,23 @@ export const eventSchemas = {
   /** A reviewer signed; the revision still needs more signatures. */
   "workflow.signed": transition.extend({ signature, overriddenComments: z.number().int().optional() }),
   "workflow.approved": transition.extend({ signature, overriddenComments: z.number().int().optional() }),
+  /** Since the live pointer became the only record of what is live, `to: "PUBLISHED"` here means "became live". */
   "workflow.published": transition.extend({ previousPublishedNumber: z.number().int().nullable(), nextReviewDue: z.string().nullable() }),
   "workflow.unpublished": transition,
+
+  "review.assigned": z.object({ revisionNumber: z.number().int(), reviewers: z.array(z.string()), dueOn: z.string(), previous: z.array(z.string()) }),
+  /** The active assignments were ended and replaced. */
+  "review.reassigned": z.object({ revisionNumber: z.number().int(), reviewers: z.array(z.string()), dueOn: z.string(), previous: z.array(z.string()) }),
+
+  "schedule.created": z.object({ scheduleId: z.string(), scheduleAction: z.enum(["PUBLISH", "UNPUBLISH"]), revisionNumber: z.number().int(), runAt: z.string() }),
+  "schedule.cancelled": z.object({ scheduleId: z.string(), scheduleAction: z.enum(["PUBLISH", "UNPUBLISH"]), revisionNumber: z.number().int() }),
+  /** The schedule's time came, but a re-check refused it: nothing was published. */
+  "schedule.failed": z.object({ scheduleId: z.string(), scheduleAction: z.enum(["PUBLISH", "UNPUBLISH"]), revisionNumber: z.number().int().nullable(), reason: z.string() }),
+
+  "preview.created": z.object({ previewLinkId: z.string(), revisionNumber: z.number().int(), expiresAt: z.string() }),
+  "preview.revoked": z.object({ previewLinkId: z.string(), revisionNumber: z.number().int() }),
+  /** Someone opened a preview link (no account: the event records the address and browser). */
+  "preview.viewed": z.object({ previewLinkId: z.string(), revisionNumber: z.number().int() }),
 
   "comment.created": z.object({ commentId: z.string(), sectionKey: z.string().nullable(), quote: z.string().nullable(), body: z.string(), kind: z.string() }),
   "comment.replied": z.object({ commentId: z.string(), parentId: z.string(), body: z.string() }),

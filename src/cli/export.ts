@@ -21,7 +21,7 @@ runCli(async () => {
     const site = new PublicSite(viewEngine(), database.prisma, config);
     const started = Date.now();
     const { pages } = await new StaticExport(site, database.prisma, path.resolve(out.data)).writeAll();
-    console.log(`Exported ${pages} public pages to ${path.resolve(out.data)} in ${((Date.now() - started) / 1000).toFixed(1)} s (links use ${config.publicBaseUrl}; set PUBLIC_BASE_URL for your site's address).`);
+    console.log(`Exported ${pages} public pages to ${path.resolve(out.data)} in ${((Date.now() - started) / 1000).toFixed(1)} s (links use ${config.publicUrl}; set PUBLIC_URL for your site's address).`);
   } finally {
     await database.close();
   }

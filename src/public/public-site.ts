@@ -132,9 +132,9 @@ export class PublicSite {
   constructor(
     private readonly app: Express,
     private readonly db: Db,
-    config: Pick<Config, "publicBaseUrl">,
+    config: Pick<Config, "publicUrl">,
   ) {
-    this.site = { name: SITE_NAME, baseUrl: config.publicBaseUrl };
+    this.site = { name: SITE_NAME, baseUrl: config.publicUrl };
   }
 
   private view(name: string, locals: Record<string, unknown>, viewer: Viewer, path: string): Promise<string> {

@@ -1,30 +1,41 @@
 // Admin pages: users and the site-wide audit log with export.
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { Router, type Response } from "express";
+import { Router, type Request, type Response } from "express";
 import { z } from "zod";
 import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
 import { auditActions } from "../audit/events.js";
-import { auditContext, viewUserFields } from "../web/context.js";
+import { auditContext } from "../web/context.js";
 import { uuid } from "../schemas.js";
 import { requireUser } from "../web/security.js";
 import { parseInput, textValues } from "../web/validate.js";
 import { can, type Permission } from "../workflow/permissions.js";
-import { createUser, newUserSchema, passwordSchema, resetPassword, roleLabels, roles, setUserActive, updateUser, userChangesSchema } from "../services/users.js";
+import { createUser, listUsers, newUserSchema, passwordSchema, resetPassword, roleLabels, roles, setUserActive, updateUser, userChangesSchema } from "../services/users.js";
+import { readOutbox } from "../jobs/mailer.js";
+import { unreadCount } from "../services/notifications.js";
 import { auditFilterSchema, auditPage, auditRowsForExport, csvHeader, csvLine, jsonLine } from "../services/audit-queries.js";
 
 const userParams = z.object({ id: uuid() });
 
-export function adminRoutes(db: Db) {
+export function adminRoutes(db: Db, options: { outboxDir: string; smtpConfigured: boolean }) {
   const router = Router();
   router.use(requireUser);
-  const need = (permission: Permission) => (req: Express.Request, _res: unknown, next: (e?: unknown) => void) =>
+  router.use(async (req, res, next) => {
+    res.locals.unreadCount = await unreadCount(db, req.user!.id);
+    next();
+  });
+  const need = (permission: Permission) => (req: Request, _res: unknown, next: (e?: unknown) => void) =>
     next(can(req.user, permission) ? undefined : new AppError("FORBIDDEN", "Only administrators can open this page."));
+
+  // ---- notification e-mail written to the outbox folder (when no SMTP_URL is set)
+  router.get("/outbox", need("user.manage"), async (_req, res) => {
+    res.render("admin/outbox", { title: "Outbox", messages: await readOutbox(options.outboxDir), outboxDir: options.outboxDir, smtpConfigured: options.smtpConfigured });
+  });
 
   // ---- users
   router.get("/users", need("user.manage"), async (_req, res) => {
-    const users = await db.user.findMany({ orderBy: [{ active: "desc" }, { name: "asc" }], select: viewUserFields });
+    const users = await listUsers(db);
     res.render("admin/users", { title: "Users", users, roles, roleLabels, fieldErrors: {}, values: {}, error: null });
   });
 
@@ -36,7 +47,7 @@ export function adminRoutes(db: Db) {
       res.redirect(303, "/admin/users");
     } catch (error) {
       if (!(error instanceof AppError) || !["BAD_REQUEST", "CONFLICT"].includes(error.code)) throw error;
-      const users = await db.user.findMany({ orderBy: [{ active: "desc" }, { name: "asc" }], select: viewUserFields });
+      const users = await listUsers(db);
       res.status(error.code === "CONFLICT" ? 409 : 400).render("admin/users", { title: "Users", users, roles, roleLabels, fieldErrors: error.details.fieldErrors ?? {}, values, error: error.message });
     }
   });

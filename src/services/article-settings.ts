@@ -36,3 +36,15 @@ export async function updateArticleSettings(db: Db, ctx: RequestContext, article
     await recordEvent(tx, ctx, { action: "article.settings.changed", entityType: "article", entityId: articleId, articleId, articleTitle: article.currentRevision?.title ?? null, payload: { changes } });
   });
 }
+
+/** What an editor may change without the admin's review settings: the address. */
+export const addressChangeSchema = articleSettingsSchema.pick({ version: true, slug: true });
+
+export async function changeArticleAddress(db: Db, ctx: RequestContext, articleId: string, input: z.infer<typeof addressChangeSchema>) {
+  const article = await db.article.findUnique({ where: { id: articleId } });
+  if (!article) throw new AppError("NOT_FOUND", "That article does not exist.");
+  await updateArticleSettings(db, ctx, articleId, {
+    ...input, approvalsRequired: article.approvalsRequired, visibleWhilePending: article.visibleWhilePending,
+    nextReviewDue: article.nextReviewDue?.toISOString().slice(0, 10) ?? null,
+  });
+}

@@ -3,7 +3,9 @@ import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
 import { recordEvent, type RequestContext } from "../audit/audit-log.js";
 import type { RevisionContent } from "../content/revision-content.js";
-import type { Prisma, RevisionState } from "../generated/prisma/client.js";
+import type { Prisma, RevisionState, User } from "../generated/prisma/client.js";
+import { slugify } from "../content/revision-content.js";
+import { statesWhere } from "../workflow/states.js";
 import { contentChanges, findRevision, insertRevision, type RevisionWithContent } from "./revisions.js";
 
 export interface NewArticle {
@@ -43,8 +45,24 @@ export async function createArticle(db: Db, ctx: RequestContext, input: NewArtic
   });
 }
 
+/** A new article from the editor's "New article" form: a first draft with placeholder text. */
+export async function createNewArticle(db: Db, ctx: RequestContext, user: User, input: { title: string; slug: string }) {
+  const slug = input.slug || slugify(input.title);
+  if (!slug) throw new AppError("BAD_REQUEST", "Choose an address for the article.", { fieldErrors: { slug: "required" } });
+  return createArticle(db, ctx, {
+    slug,
+    authorId: user.id,
+    content: {
+      title: input.title, summaryHeading: "Summary", summary: "Write a short answer to the question here.",
+      lastUpdated: new Date().toISOString().slice(0, 10), disclaimerHeading: "Professional Medical Disclaimer",
+      disclaimer: "This information is intended for healthcare professionals. Any medical decision-making should rely on clinical judgment and independently verified information.",
+      sections: [], references: [],
+    },
+  });
+}
+
 /** Revision states the public may see (with a caution banner) while nothing is published. */
-const PENDING_VISIBLE: RevisionState[] = ["SUBMITTED", "UNDER_REVIEW"];
+const PENDING_VISIBLE: RevisionState[] = statesWhere("visibleWhilePending");
 
 export interface PublicArticle {
   article: { id: string; slug: string; nextReviewDue: Date | null; topic: string | null };
@@ -81,7 +99,7 @@ export async function findPublicArticle(db: Db, slug: string): Promise<PublicArt
   return {
     article: { id: article.id, slug: article.slug, nextReviewDue: article.nextReviewDue, topic: article.topic },
     revision,
-    pendingReview: revision.state !== "PUBLISHED",
+    pendingReview: revision.id !== article.publishedRevisionId,
     newestState: article.currentRevision.state,
   };
 }

@@ -10,6 +10,23 @@ import { recordEvent, type RequestContext } from "../audit/audit-log.js";
 import { can } from "../workflow/permissions.js";
 import { findRevision } from "./revisions.js";
 import { uuid } from "../schemas.js";
+import { notify } from "./notifications.js";
+
+type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
+
+/**
+ * Tells the staff a comment mentions. A mention is "@" and the part of a person's
+ * e-mail address before the "@" (e.g. @priya.reviewer), which is unique and has no spaces.
+ */
+async function notifyMentions(tx: Tx, author: User, articleId: string, title: string, body: string) {
+  const handles = [...new Set([...body.matchAll(/(?:^|[^\w.])@([a-z0-9][a-z0-9._-]{0,63})/gi)].map((m) => m[1]!.toLowerCase().replace(/\.+$/, "")))];
+  if (!handles.length) return;
+  const users = await tx.user.findMany({ where: { active: true, OR: handles.map((h) => ({ email: { startsWith: `${h}@`, mode: "insensitive" as const } })) }, select: { id: true } });
+  await notify(tx, {
+    kind: "comment.mention", userIds: users.map((u) => u.id), actorId: author.id, articleId, link: `/editor/articles/${articleId}#comments`,
+    message: `${author.name} mentioned you in a comment on "${title}": ${body.slice(0, 300)}`,
+  });
+}
 
 export const newCommentSchema = z.object({
   revisionId: uuid("unknown revision"),
@@ -56,6 +73,7 @@ export async function addComment(db: Db, ctx: RequestContext, user: User, articl
       action: "comment.created", entityType: "comment", entityId: comment.id, articleId, revisionId: revision.id, articleTitle: revision.title,
       payload: { commentId: comment.id, sectionKey: comment.sectionKey, quote: comment.quote, body: comment.body, kind: comment.kind },
     });
+    await notifyMentions(tx, user, articleId, revision.title, input.body);
     return comment;
   });
 }
@@ -78,6 +96,7 @@ export async function replyToComment(db: Db, ctx: RequestContext, user: User, ar
       action: "comment.replied", entityType: "comment", entityId: reply.id, articleId, revisionId: parent.revisionId, articleTitle: parent.revision.title,
       payload: { commentId: reply.id, parentId: parent.id, body },
     });
+    await notifyMentions(tx, user, articleId, parent.revision.title, body);
     return reply;
   });
 }

@@ -2,6 +2,9 @@
 import type { Db } from "../db/database.js";
 import type { Prisma, RevisionState, User } from "../generated/prisma/client.js";
 import { can } from "../workflow/permissions.js";
+import { displayState } from "../workflow/states.js";
+import { dashboardSchedules } from "./schedules.js";
+import { openAssignments } from "./assignments.js";
 
 export interface DashboardFilter {
   state?: RevisionState;
@@ -23,22 +26,44 @@ function waitingStates(user: User): RevisionState[] {
 
 const EDITING_STATES: RevisionState[] = ["DRAFT", "CHANGES_REQUESTED"];
 
-/** Editors wait on their own (or unattributed) drafts; reviewers and admins on others' work. */
-function waitingWhere(user: User): Prisma.RevisionWhereInput {
+const IN_REVIEW: RevisionState[] = ["SUBMITTED", "UNDER_REVIEW"];
+
+/**
+ * What waits for this user, as a database filter: editors wait on their own (or
+ * unattributed) drafts; reviewers on others' submissions (the assigned ones when reviewers
+ * were assigned, otherwise the whole board); admins on approved revisions not yet live.
+ */
+function waitingWhere(user: User): Prisma.ArticleWhereInput {
   const states = waitingStates(user);
   const editing = states.filter((s) => EDITING_STATES.includes(s));
   const others = states.filter((s) => !EDITING_STATES.includes(s));
-  return {
+  const revision: Prisma.RevisionWhereInput = {
     OR: [
       ...(editing.length ? [{ state: { in: editing }, OR: [{ authorId: user.id }, { authorId: null }] }] : []),
       ...(others.length ? [{ state: { in: others }, OR: [{ authorId: { not: user.id } }, { authorId: null }] }] : []),
     ],
+    ...(can(user, "workflow.review")
+      ? {
+          AND: [
+            {
+              OR: [
+                { state: { notIn: IN_REVIEW } },
+                { assignments: { none: { endedAt: null } } },
+                { assignments: { some: { endedAt: null, reviewerId: user.id } } },
+              ],
+            },
+          ],
+        }
+      : {}),
   };
+  // The live revision waits for nobody.
+  return { currentRevision: { is: { ...revision, publishedOf: { is: null } } } };
 }
 
-function isWaiting(user: User, states: RevisionState[], rev: { state: RevisionState; authorId: string | null }) {
-  if (!states.includes(rev.state)) return false;
-  return EDITING_STATES.includes(rev.state) ? rev.authorId === user.id || rev.authorId === null : rev.authorId !== user.id;
+function isWaiting(user: User, states: RevisionState[], rev: { state: RevisionState; authorId: string | null }, live: boolean, assigned: string[]) {
+  if (!states.includes(rev.state) || live) return false;
+  const ownWork = EDITING_STATES.includes(rev.state) ? rev.authorId === user.id || rev.authorId === null : rev.authorId !== user.id;
+  return ownWork && (!IN_REVIEW.includes(rev.state) || !can(user, "workflow.review") || assigned.length === 0 || assigned.includes(user.id));
 }
 
 /** A row's position in the dashboard's order (creation time, then id), as an opaque cursor. */
@@ -53,18 +78,34 @@ function parseCursor(cursor: string | undefined): Prisma.ArticleWhereInput | und
   return { OR: [{ createdAt: { gt: createdAt } }, { createdAt, id: { gt: match[2]! } }] };
 }
 
+/** The dashboard screen: articles, reviews due, upcoming and failed schedules. */
+export async function dashboardScreen(db: Db, user: User, filter: DashboardFilter) {
+  return {
+    title: "Dashboard",
+    ...(await listDashboard(db, user, filter)),
+    reviewsDue: await listReviewsDue(db),
+    schedules: can(user, "workflow.publish") ? await dashboardSchedules(db) : null,
+    // Reviewers see their own assignments; editors and admins see every open one (overdue first matters to them).
+    assignments: can(user, "workflow.review") && !can(user, "review.assign") ? await openAssignments(db, { reviewerId: user.id }) : await openAssignments(db),
+    filter: { state: filter.state, mine: filter.waitingForMe ? "1" : undefined, after: filter.after },
+    canCreate: can(user, "article.create"),
+  };
+}
+
 /** One page of the dashboard, filtered in the database (keyset paging: never loads every article). */
 export async function listDashboard(db: Db, user: User, filter: DashboardFilter) {
-  const revisionWhere: Prisma.RevisionWhereInput = {
-    ...(filter.state ? { state: filter.state } : {}),
-    ...(filter.waitingForMe ? waitingWhere(user) : {}),
-  };
   const articles = await db.article.findMany({
-    where: { AND: [{ currentRevision: { is: revisionWhere } }, parseCursor(filter.after) ?? {}] },
+    where: {
+      AND: [
+        { currentRevision: { is: filter.state ? { state: filter.state } : {} } },
+        filter.waitingForMe ? waitingWhere(user) : {},
+        parseCursor(filter.after) ?? {},
+      ],
+    },
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
     take: DASHBOARD_PAGE_SIZE + 1,
     include: {
-      currentRevision: { select: { id: true, number: true, state: true, title: true, authorId: true, createdAt: true, stateChangedAt: true, author: { select: { name: true } } } },
+      currentRevision: { select: { id: true, number: true, state: true, title: true, authorId: true, createdAt: true, stateChangedAt: true, author: { select: { name: true } }, assignments: { where: { endedAt: null }, select: { reviewerId: true } } } },
       publishedRevision: { select: { number: true } },
     },
   });
@@ -72,10 +113,16 @@ export async function listDashboard(db: Db, user: User, filter: DashboardFilter)
   const page = articles.slice(0, DASHBOARD_PAGE_SIZE);
   const rows = page.map((a) => {
     const rev = a.currentRevision!;
-    return { id: a.id, slug: a.slug, revision: rev, publishedNumber: a.publishedRevision?.number ?? null, nextReviewDue: a.nextReviewDue, waitingForMe: isWaiting(user, states, rev) };
+    const live = rev.id === a.publishedRevisionId;
+    const assigned = rev.assignments.map((x) => x.reviewerId);
+    return {
+      id: a.id, slug: a.slug, revision: rev, stateLabel: displayState(rev, a.publishedRevisionId), publishedNumber: a.publishedRevision?.number ?? null,
+      nextReviewDue: a.nextReviewDue, waitingForMe: isWaiting(user, states, rev, live, assigned),
+    };
   });
   const last = page[page.length - 1];
-  return { rows, nextAfter: articles.length > DASHBOARD_PAGE_SIZE && last ? dashboardCursor(last) : null };
+  // The database filter and isWaiting() apply the same rule; the second is a safety net.
+  return { rows: filter.waitingForMe ? rows.filter((r) => r.waitingForMe) : rows, nextAfter: articles.length > DASHBOARD_PAGE_SIZE && last ? dashboardCursor(last) : null };
 }
 
 /** Published articles whose scheduled review is overdue or due within `days`. */

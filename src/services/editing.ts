@@ -8,7 +8,7 @@ import { recordEvent, type RequestContext } from "../audit/audit-log.js";
 import type { RevisionContent } from "../content/revision-content.js";
 import { can } from "../workflow/permissions.js";
 import { IN_REVIEW } from "../workflow/transitions.js";
-import { stateLabels } from "../web/format.js";
+import { stateLabels } from "../workflow/states.js";
 import { contentChanges, findRevision, hasChanges, insertRevision, referencesChanged, toContent } from "./revisions.js";
 
 export interface SaveInput {
@@ -73,4 +73,11 @@ export async function restoreRevision(db: Db, ctx: RequestContext, user: User, a
   const from = await findRevision(db, fromRevisionId);
   if (!from || from.articleId !== articleId) throw new AppError("NOT_FOUND", "That revision does not exist.");
   return writeRevision(db, ctx, user, articleId, baseRevisionId, toContent(from), `Restored from revision ${from.number}`, from.number);
+}
+
+/** Restores revision `number` of the article as a new draft. */
+export async function restoreRevisionByNumber(db: Db, ctx: RequestContext, user: User, articleId: string, number: number, baseRevisionId: string) {
+  const from = await db.revision.findUnique({ where: { articleId_number: { articleId, number } }, select: { id: true } });
+  if (!from) throw new AppError("NOT_FOUND", "That revision does not exist.");
+  return restoreRevision(db, ctx, user, articleId, from.id, baseRevisionId);
 }

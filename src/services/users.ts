@@ -61,6 +61,15 @@ export async function createUser(db: Db, ctx: RequestContext, input: NewUser): P
 }
 
 /** Reviewers (and admins with reviewer rights) for the advisory board page. */
+/** Every account, active ones first, for the users page. */
+/** Everyone, for the users page: profile fields only (never the password hash). */
+export function listUsers(db: Db) {
+  return db.user.findMany({
+    orderBy: [{ active: "desc" }, { name: "asc" }],
+    select: { id: true, email: true, name: true, role: true, credentials: true, canReview: true, active: true },
+  });
+}
+
 export function listBoardMembers(db: Db) {
   return db.user.findMany({
     where: { active: true, OR: [{ role: "REVIEWER" }, { role: "ADMIN", canReview: true }] },

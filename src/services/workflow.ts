@@ -1,51 +1,55 @@
-// Takes a named transition on a revision: permission, state, separation of duties,
-// the change itself and its audit event, in one transaction. The revision row is
-// locked and its state re-checked inside the transaction, so two people acting at
-// once cannot both succeed; the loser gets CONFLICT.
+// Takes a named transition on a revision. The rules live in one module per verb
+// (src/workflow/verbs/): its guard() decides, both here under the row locks and on
+// the page that offers the buttons; its apply() makes the change and writes the
+// audit event in this transaction. The revision and article rows are locked and the
+// state the user saw is re-checked, so two people acting at once cannot both
+// succeed; the loser gets CONFLICT.
 import { z } from "zod";
 import type { Db } from "../db/database.js";
 import type { Prisma, RevisionState, User } from "../generated/prisma/client.js";
 import { AppError } from "../errors.js";
 import { recordEvent, type RequestContext } from "../audit/audit-log.js";
 import { can } from "../workflow/permissions.js";
-import { transitions, type Transition, type TransitionName } from "../workflow/transitions.js";
-import { stateLabels } from "../web/format.js";
-import { findRevision, toContent } from "./revisions.js";
+import { revisionStates, stateLabels } from "../workflow/states.js";
+import type { Transition, TransitionName } from "../workflow/transitions.js";
+import { verbs, type GuardFacts, type Refusal } from "../workflow/verbs/index.js";
+import { targetRefusal } from "../workflow/verbs/verb.js";
+import { findRevision, toContent, type RevisionWithContent } from "./revisions.js";
 import { citationErrors } from "./citation-checks.js";
 import { passwordMatches } from "./users.js";
 import { checkPasswordThrottled, signaturePassword, waitText } from "./throttle.js";
-import { signatureMeanings } from "./signatures.js";
-import { contentHash } from "../content/revision-content.js";
+import { signatureMeanings, verifySignature } from "./signatures.js";
 import { uuid } from "../schemas.js";
+import { assignmentFields } from "./assignments.js";
+import { contributorsOf } from "./contributors.js";
 
-export const REVIEW_INTERVAL_MONTHS = 12;
 
 export const transitionInputSchema = z.object({
   revisionId: uuid("unknown revision"),
-  expectedState: z.enum(["DRAFT", "SUBMITTED", "UNDER_REVIEW", "CHANGES_REQUESTED", "APPROVED", "PUBLISHED"], { message: "unknown state" }),
+  expectedState: z.enum(revisionStates as [RevisionState, ...RevisionState[]], { message: "unknown state" }),
   comment: z.string().trim().max(5000, "must be at most 5,000 characters").optional().default(""),
   password: z.string().max(200).optional().default(""),
   meaning: z.string().optional().default(""),
   overrideReason: z.string().trim().max(2000).optional().default(""),
+  ...assignmentFields,
 });
-export type TransitionInput = z.infer<typeof transitionInputSchema>;
+export type TransitionRequest = z.infer<typeof transitionInputSchema>;
 
 type Tx = Prisma.TransactionClient;
 
-/** Everyone who wrote or edited this revision: authors of it and of the unapproved drafts it grew from. */
-export async function contributorsOf(db: Db | Tx, revision: { articleId: string; number: number }): Promise<Set<string>> {
-  const earlier = await db.revision.findMany({
-    where: { articleId: revision.articleId, number: { lte: revision.number } },
-    orderBy: { number: "desc" },
-    select: { number: true, authorId: true, state: true, publishedAt: true },
-  });
-  const ids = new Set<string>();
-  for (const r of earlier) {
-    const approvedBefore = r.number < revision.number && (r.state === "APPROVED" || r.state === "PUBLISHED" || r.publishedAt !== null);
-    if (approvedBefore) break;
-    if (r.authorId) ids.add(r.authorId);
-  }
-  return ids;
+export type ArticleFacts = GuardFacts["article"];
+
+/** The facts a guard looks at, loaded the same way for the page and under the lock. */
+export async function guardFacts(db: Db | Tx, user: User, article: ArticleFacts, revision: RevisionWithContent): Promise<GuardFacts> {
+  return {
+    user,
+    article,
+    revision: { id: revision.id, number: revision.number, state: revision.state, authorId: revision.authorId },
+    contributors: await contributorsOf(db, revision),
+    citationErrors: citationErrors(toContent(revision)).map((e) => `${e.where}: ${e.message}`),
+    signerIds: revision.approvals.map((a) => a.reviewerId),
+    invalidSignatures: revision.approvals.filter((a) => !verifySignature(a, revision)).length,
+  };
 }
 
 export interface TransitionOffer {
@@ -58,41 +62,61 @@ export interface TransitionOffer {
   blockedBy: string | null;
 }
 
-/** The transitions this user may take from this revision's state, for the UI. */
-export function offeredTransitions(
-  user: User,
-  revision: { id: string; number: number; state: RevisionState; authorId: string | null },
-  context: { contributors: Set<string>; citationErrorCount: number; alreadySigned: boolean; published?: { id: string; number: number } | null },
-): TransitionOffer[] {
-  const offers: TransitionOffer[] = Object.values(transitions)
-    .filter((t) => t.from.includes(revision.state) && can(user, t.permission))
-    .filter((t) => !t.authorOnly || revision.authorId === null || revision.authorId === user.id)
-    .filter((t) => !t.notByContributors || !context.contributors.has(user.id))
-    .map((t) => ({
-      transition: t,
-      revisionId: revision.id,
-      expectedState: revision.state,
-      revisionNumber: revision.number,
-      blockedBy:
-        t.blockedByCitationErrors && context.citationErrorCount > 0
-          ? `${context.citationErrorCount} citation error(s) must be fixed first.`
-          : t.name === "approve" && context.alreadySigned
-            ? "You have already signed this revision."
-            : null,
-    }));
-  // The live revision can be taken down even while a newer one is being written.
-  const live = context.published;
-  if (live && live.id !== revision.id && can(user, transitions.unpublish.permission)) {
-    offers.push({ transition: transitions.unpublish, revisionId: live.id, expectedState: "PUBLISHED", revisionNumber: live.number, blockedBy: null });
-  }
-  return offers;
+export interface WorkflowOptions {
+  offers: TransitionOffer[];
+  /** Steps the user's role allows from this state but the guard refuses, with the reason. */
+  unavailable: { label: string; reason: string }[];
 }
 
-export async function applyTransition(db: Db, ctx: RequestContext, user: User, articleId: string, name: TransitionName, input: TransitionInput) {
-  const t = transitions[name];
-  if (!can(user, t.permission)) throw new AppError("FORBIDDEN", `Your role does not allow "${t.label}".`);
+/**
+ * What this user may do with the article now, from the same guards the POST uses:
+ * the verbs on the newest revision, Unpublish on the live one, and Publish on every
+ * approved revision that is not live (a named revision, not only the newest).
+ */
+export async function workflowOptions(db: Db, user: User, article: ArticleFacts & { revisions: { id: string; state: RevisionState }[] }): Promise<WorkflowOptions> {
+  const facts = new Map<string, GuardFacts>();
+  const factsOf = async (id: string) => {
+    if (!facts.has(id)) {
+      const revision = await findRevision(db, id);
+      if (!revision) throw new AppError("NOT_FOUND", "That revision does not exist.");
+      facts.set(id, await guardFacts(db, user, article, revision));
+    }
+    return facts.get(id)!;
+  };
+  const offers: TransitionOffer[] = [];
+  const unavailable: WorkflowOptions["unavailable"] = [];
+  const consider = (f: GuardFacts, name: TransitionName, explain: boolean) => {
+    const verb = verbs[name];
+    const refusal: Refusal | null = verb.guard(f);
+    if (!refusal || refusal.shownDisabled) {
+      offers.push({ transition: verb.transition, revisionId: f.revision.id, expectedState: f.revision.state, revisionNumber: f.revision.number, blockedBy: refusal ? shortReason(refusal, f) : null });
+    } else if (explain && verb.transition.from.includes(f.revision.state) && can(user, verb.transition.permission)) {
+      unavailable.push({ label: verb.transition.label, reason: refusal.reason });
+    }
+  };
+  if (article.currentRevisionId) {
+    const newest = await factsOf(article.currentRevisionId);
+    for (const verb of Object.values(verbs)) {
+      if (verb.transition.target !== "live") consider(newest, verb.transition.name, true);
+    }
+  }
+  if (article.publishedRevisionId) consider(await factsOf(article.publishedRevisionId), "unpublish", false);
+  for (const r of article.revisions) {
+    if (r.state === "APPROVED" && r.id !== article.currentRevisionId && r.id !== article.publishedRevisionId && can(user, "workflow.publish")) {
+      consider(await factsOf(r.id), "publish", true);
+    }
+  }
+  return { offers, unavailable };
+}
+
+function shortReason(refusal: Refusal, f: GuardFacts): string {
+  return f.citationErrors.length && refusal.reason.includes("citation error") ? `${f.citationErrors.length} citation error(s) must be fixed first.` : refusal.reason;
+}
+
+/** Checks what the user must give before any lock is taken: comment, reason, signature. */
+async function checkRequirements(db: Db, ctx: RequestContext, user: User, articleId: string, t: Transition, input: TransitionRequest) {
   if (t.requires === "comment" && !input.comment) throw new AppError("BAD_REQUEST", "A comment is required to request changes.", { fieldErrors: { comment: "explain what needs to change" } });
-  if (t.requires === "reason" && !input.comment) throw new AppError("BAD_REQUEST", "A reason is required to unpublish.", { fieldErrors: { comment: "give the reason" } });
+  if (t.requires === "reason" && !input.comment) throw new AppError("BAD_REQUEST", `A reason is required to ${t.label.toLowerCase()}.`, { fieldErrors: { comment: "give the reason" } });
   if (t.requires === "signature") {
     if (!(signatureMeanings as readonly string[]).includes(input.meaning)) {
       throw new AppError("BAD_REQUEST", "Choose the meaning of your signature.", { fieldErrors: { meaning: "choose one" } });
@@ -111,126 +135,42 @@ export async function applyTransition(db: Db, ctx: RequestContext, user: User, a
       throw new AppError("FORBIDDEN", "The password is not correct, so the revision was not signed.", { recorded: true });
     }
   }
+}
+
+/** Locks the revision and its article; returns what a guard needs, or null when the revision is not the article's. */
+export async function lockRevision(tx: Tx, articleId: string, revisionId: string) {
+  const locked = await tx.$queryRaw<{ id: string; current_revision_id: string | null; published_revision_id: string | null; approvals_required: number }[]>`
+    SELECT r.id, a.current_revision_id, a.published_revision_id, a.approvals_required
+    FROM revision r JOIN article a ON a.id = r.article_id
+    WHERE r.id = ${revisionId}::uuid AND r.article_id = ${articleId}::uuid
+    FOR UPDATE OF r, a`;
+  const row = locked[0];
+  if (!row) return null;
+  const revision = (await findRevision(tx, row.id))!;
+  const article: ArticleFacts = { id: articleId, currentRevisionId: row.current_revision_id, publishedRevisionId: row.published_revision_id, approvalsRequired: row.approvals_required };
+  return { revision, article };
+}
+
+export async function applyTransition(db: Db, ctx: RequestContext, user: User, articleId: string, name: TransitionName, input: TransitionRequest) {
+  const verb = verbs[name];
+  const t = verb.transition;
+  if (!can(user, t.permission)) throw new AppError("FORBIDDEN", `Your role does not allow "${t.label}".`);
+  await checkRequirements(db, ctx, user, articleId, t, input);
 
   return db.$transaction(async (tx) => {
-    const locked = await tx.$queryRaw<{ id: string; state: RevisionState; number: number; current_revision_id: string | null; published_revision_id: string | null }[]>`
-      SELECT r.id, r.state::text AS state, r.number, a.current_revision_id, a.published_revision_id
-      FROM revision r JOIN article a ON a.id = r.article_id
-      WHERE r.id = ${input.revisionId}::uuid AND r.article_id = ${articleId}::uuid
-      FOR UPDATE OF r, a`;
-    const row = locked[0];
-    if (!row) throw new AppError("NOT_FOUND", "That revision does not exist.");
-    // Transitions act on the newest revision; unpublishing acts on the live one, which may be older.
-    const target = t.name === "unpublish" ? row.published_revision_id : row.current_revision_id;
-    if (target !== row.id) {
-      throw new AppError("CONFLICT", `Revision ${row.number} is no longer the newest revision of this article; reload the page to see the current one.`);
+    const locked = await lockRevision(tx, articleId, input.revisionId);
+    if (!locked) throw new AppError("NOT_FOUND", "That revision does not exist.");
+    const { revision, article } = locked;
+    const facts = await guardFacts(tx, user, article, revision);
+    // Which revision, then whether it is still as the user saw it, then the verb's own rules.
+    const wrongTarget = targetRefusal(t, facts);
+    if (wrongTarget) throw new AppError(wrongTarget.code, wrongTarget.reason);
+    if (revision.state !== input.expectedState) {
+      throw new AppError("CONFLICT", `Someone else acted first: revision ${revision.number} is now "${stateLabels[revision.state]}", not "${stateLabels[input.expectedState]}". Reload the page to see what changed.`);
     }
-    if (row.state !== input.expectedState) {
-      throw new AppError("CONFLICT", `Someone else acted first: revision ${row.number} is now "${stateLabels[row.state]}", not "${stateLabels[input.expectedState]}". Reload the page to see what changed.`);
-    }
-    if (!t.from.includes(row.state)) {
-      throw new AppError("CONFLICT", `"${t.label}" is not possible while the revision is "${stateLabels[row.state]}".`);
-    }
-    const revision = (await findRevision(tx, row.id))!;
-    if (t.authorOnly && revision.authorId !== null && revision.authorId !== user.id) {
-      throw new AppError("FORBIDDEN", `Only the revision's author can "${t.label}".`);
-    }
-    if (t.notByContributors && (await contributorsOf(tx, revision)).has(user.id)) {
-      throw new AppError("FORBIDDEN", "You cannot approve a revision you wrote or edited (separation of duties).");
-    }
-    const content = toContent(revision);
-    if (t.blockedByCitationErrors) {
-      const errors = citationErrors(content);
-      if (errors.length) {
-        throw new AppError("CONFLICT", `"${t.label}" is blocked by ${errors.length} citation error(s): ${errors.map((e) => `${e.where}: ${e.message}`).join(" ")}`);
-      }
-    }
-    const article = await tx.article.findUniqueOrThrow({ where: { id: articleId } });
-    const base = { transition: t.name, revisionNumber: revision.number, from: row.state };
-    const eventBase = { entityType: "revision" as const, entityId: revision.id, articleId, revisionId: revision.id, articleTitle: revision.title };
-    const now = new Date();
-
-    const moveTo = async (to: RevisionState, extra: Prisma.RevisionUpdateManyMutationInput = {}) => {
-      const updated = await tx.revision.updateMany({ where: { id: revision.id, state: row.state }, data: { state: to, stateChangedAt: now, ...extra } });
-      if (updated.count !== 1) throw new AppError("CONFLICT", "Someone else changed this revision at the same moment; reload and try again.");
-    };
-
-    switch (t.name) {
-      case "approve": {
-        const openComments = await tx.comment.count({ where: { articleId, parentId: null, resolvedAt: null } });
-        if (openComments > 0 && !input.overrideReason) {
-          throw new AppError("CONFLICT", `${openComments} review comment(s) are unresolved. Resolve them, or approve with an override reason.`, { fieldErrors: { overrideReason: "required while comments are open" } });
-        }
-        if (revision.approvals.some((a) => a.reviewerId === user.id)) throw new AppError("CONFLICT", "You have already signed this revision.");
-        const hash = contentHash(content);
-        await tx.approval.create({
-          data: { revisionId: revision.id, reviewerId: user.id, signerName: user.name, signerCredentials: user.credentials, meaning: input.meaning, contentHash: hash },
-        });
-        const count = revision.approvals.length + 1;
-        const signature = { signerName: user.name, signerCredentials: user.credentials, meaning: input.meaning, contentHash: hash, signaturesCount: count, signaturesRequired: article.approvalsRequired };
-        const overriding = openComments > 0 && input.overrideReason !== "";
-        const comment = overriding ? `Signed with ${openComments} open comment(s): ${input.overrideReason}` : input.comment || null;
-        const override = overriding ? { overriddenComments: openComments } : {};
-        if (count >= article.approvalsRequired) {
-          await moveTo("APPROVED");
-          await recordEvent(tx, ctx, { ...eventBase, action: "workflow.approved", comment, payload: { ...base, to: "APPROVED", signature, ...override } });
-        } else {
-          await recordEvent(tx, ctx, { ...eventBase, action: "workflow.signed", comment, payload: { ...base, to: row.state, signature, ...override } });
-        }
-        break;
-      }
-      case "publish": {
-        const previous = article.publishedRevisionId ? await tx.revision.findUnique({ where: { id: article.publishedRevisionId } }) : null;
-        if (previous && previous.id !== revision.id) {
-          await tx.revision.update({ where: { id: previous.id }, data: { state: "APPROVED", stateChangedAt: now } });
-        }
-        await moveTo("PUBLISHED", { publishedAt: now });
-        const due = new Date(now);
-        due.setUTCMonth(due.getUTCMonth() + REVIEW_INTERVAL_MONTHS);
-        const nextReviewDue = due.toISOString().slice(0, 10);
-        await tx.article.update({ where: { id: articleId }, data: { publishedRevisionId: revision.id, nextReviewDue: new Date(nextReviewDue), version: { increment: 1 } } });
-        await recordEvent(tx, ctx, { ...eventBase, action: "workflow.published", payload: { ...base, to: "PUBLISHED", previousPublishedNumber: previous?.number ?? null, nextReviewDue } });
-        break;
-      }
-      case "unpublish": {
-        await moveTo("APPROVED");
-        await tx.article.update({ where: { id: articleId }, data: { publishedRevisionId: null, version: { increment: 1 } } });
-        await recordEvent(tx, ctx, { ...eventBase, action: "workflow.unpublished", comment: input.comment, payload: { ...base, to: "APPROVED" } });
-        break;
-      }
-      case "request_changes": {
-        await moveTo("CHANGES_REQUESTED");
-        const note = await tx.comment.create({
-          data: { articleId, revisionId: revision.id, kind: "CHANGE_REQUEST", authorId: user.id, body: input.comment },
-        });
-        await recordEvent(tx, ctx, { ...eventBase, action: "workflow.changes_requested", comment: input.comment, payload: { ...base, to: "CHANGES_REQUESTED" } });
-        await recordEvent(tx, ctx, {
-          ...eventBase, entityType: "comment", entityId: note.id, action: "comment.created",
-          payload: { commentId: note.id, sectionKey: null, quote: null, body: input.comment, kind: "CHANGE_REQUEST" },
-        });
-        break;
-      }
-      case "submit": {
-        await moveTo("SUBMITTED");
-        // Submitting a new revision answers the change requests made on earlier ones: their threads
-        // close, recorded as such. Resubmitting the very revision that was sent back answers nothing.
-        // (Rows are locked before the chain lock, the same order as everywhere else.)
-        const answered = await tx.comment.findMany({
-          where: { articleId, kind: "CHANGE_REQUEST", parentId: null, resolvedAt: null, revisionId: { not: revision.id } },
-          select: { id: true },
-        });
-        await tx.comment.updateMany({ where: { id: { in: answered.map((c) => c.id) } }, data: { resolvedAt: now, resolvedById: user.id } });
-        await recordEvent(tx, ctx, { ...eventBase, action: t.event, comment: input.comment || null, payload: { ...base, to: t.to } });
-        for (const { id } of answered) {
-          await recordEvent(tx, ctx, { ...eventBase, entityType: "comment", entityId: id, action: "comment.resolved", payload: { commentId: id, old: "open", new: "resolved" } });
-        }
-        break;
-      }
-      default: {
-        await moveTo(t.to);
-        await recordEvent(tx, ctx, { ...eventBase, action: t.event, comment: input.comment || null, payload: { ...base, to: t.to } });
-      }
-    }
+    const refusal = verb.guard(facts);
+    if (refusal) throw new AppError(refusal.code, refusal.reason);
+    await verb.apply({ tx, ctx, facts, revision, content: toContent(revision), input, now: new Date() });
     return { revisionNumber: revision.number, label: t.label };
   });
 }

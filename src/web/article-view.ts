@@ -5,7 +5,7 @@ import type { PublicArticle } from "../services/articles.js";
 import { toContent, type RevisionWithContent } from "../services/revisions.js";
 import { verifySignature } from "../services/signatures.js";
 
-export function articleView(revision: RevisionWithContent, options: { pendingReview: boolean; newestState: string; nextReviewDue: Date | null }) {
+export function articleView(revision: RevisionWithContent, options: { pendingReview: boolean; newestState: string; nextReviewDue: Date | null; liveNumber?: number | null }) {
   const rendered = renderRevision(toContent(revision));
   const reviewedBy = revision.approvals.map((a) => ({
     id: a.reviewerId,
@@ -20,6 +20,8 @@ export function articleView(revision: RevisionWithContent, options: { pendingRev
   return {
     rendered,
     pendingReview: options.pendingReview,
+    /** The live revision's number when this page shows it (the public page and the live preview). */
+    liveNumber: options.liveNumber ?? null,
     newestState: options.newestState,
     publishedAt: revision.publishedAt,
     reviewedBy,
@@ -30,5 +32,8 @@ export function articleView(revision: RevisionWithContent, options: { pendingRev
 }
 
 export function publicArticleView(found: PublicArticle) {
-  return articleView(found.revision, { pendingReview: found.pendingReview, newestState: found.newestState, nextReviewDue: found.article.nextReviewDue });
+  return articleView(found.revision, {
+    pendingReview: found.pendingReview, newestState: found.newestState, nextReviewDue: found.article.nextReviewDue,
+    liveNumber: found.pendingReview ? null : found.revision.number,
+  });
 }

@@ -8,8 +8,8 @@ import type { User } from "../generated/prisma/client.js";
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
+    // `id` (the request id) is declared on IncomingMessage by pino-http; assignRequestId sets it.
     interface Request {
-      id: string;
       user?: User;
     }
   }
@@ -36,6 +36,6 @@ export function auditContext(req: Request): RequestContext {
     actor: user ? { id: user.id, name: user.name, email: user.email, role: user.role } : null,
     ip: req.ip ?? null,
     userAgent: req.get("user-agent")?.slice(0, 500) ?? null,
-    requestId: req.id,
+    requestId: String(req.id),
   };
 }

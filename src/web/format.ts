@@ -15,30 +15,12 @@ export function formatDateTime(value: Date | string | null | undefined): string 
   return dateTimeFormat.format(typeof value === "string" ? new Date(value) : value);
 }
 
-export const revisionStates = ["DRAFT", "SUBMITTED", "UNDER_REVIEW", "CHANGES_REQUESTED", "APPROVED", "PUBLISHED"] as const;
+// State facts come from the workflow's state table; templates read them through these names.
+export { revisionStates, stateLabels, trackerSteps, displayState, states } from "../workflow/states.js";
+export { scheduleStatusLabels } from "../services/schedules.js";
+import { states, isRevisionState } from "../workflow/states.js";
 
-export const stateLabels: Record<string, string> = {
-  DRAFT: "Draft",
-  SUBMITTED: "Submitted",
-  UNDER_REVIEW: "Under review",
-  CHANGES_REQUESTED: "Changes requested",
-  APPROVED: "Approved",
-  PUBLISHED: "Published",
-};
-
-/** The public tracker's three steps and which one a revision state reaches. */
-export const trackerSteps = ["Submitted", "Under Review", "Approved"] as const;
+/** The public tracker's step for a revision state (-1: not on the tracker). */
 export function trackerStep(state: string): number {
-  switch (state) {
-    case "SUBMITTED":
-      return 0;
-    case "UNDER_REVIEW":
-    case "CHANGES_REQUESTED":
-      return 1;
-    case "APPROVED":
-    case "PUBLISHED":
-      return 2;
-    default:
-      return -1;
-  }
+  return isRevisionState(state) ? (states[state].trackerStep ?? -1) : -1;
 }

@@ -10,12 +10,14 @@ export type Permission =
   | "workflow.review"
   | "workflow.approve"
   | "workflow.publish"
+  | "preview.create"
+  | "review.assign"
   | "comment.write"
   | "history.view"
   | "audit.view"
   | "user.manage";
 
-const editorial: Permission[] = ["article.create", "article.edit", "workflow.submit", "workflow.withdraw", "comment.write", "history.view"];
+const editorial: Permission[] = ["article.create", "article.edit", "workflow.submit", "workflow.withdraw", "review.assign", "preview.create", "comment.write", "history.view"];
 const review: Permission[] = ["workflow.review", "workflow.approve", "comment.write", "history.view"];
 
 const byRole: Record<Role, Permission[]> = {

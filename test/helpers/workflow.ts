@@ -20,7 +20,7 @@ export function pending(response: Promise<request.Response>) {
 /** Helpers bound to a test file's database (read lazily: it is opened in beforeAll). */
 export function workflowActions(database: () => Database) {
   /** Takes a transition on the seeded article's newest revision, as the user saw it. */
-  const take = (agent: Agent, transition: string, fields: Record<string, string> = {}) =>
+  const take = (agent: Agent, transition: string, fields: Record<string, string | string[]> = {}) =>
     pending(
       currentRevision(database()).then(({ article, revision }) =>
         agent

@@ -1,0 +1,38 @@
+// Review comments: new threads, replies, resolve and reopen.
+import { Router } from "express";
+import type { Db } from "../../db/database.js";
+import { addComment, newCommentSchema, replySchema, replyToComment, setCommentResolved } from "../../services/comments.js";
+import { auditContext } from "../../web/context.js";
+import { parseInput } from "../../web/validate.js";
+import { uuid } from "../../schemas.js";
+import { idParams, params } from "./shared.js";
+
+const commentParams = idParams.extend({ commentId: uuid() });
+
+export function commentRoutes(db: Db) {
+  const router = Router();
+
+  router.post("/articles/:id/comments", async (req, res) => {
+    const { id } = params(idParams, req);
+    const input = parseInput(newCommentSchema, req.body, "The comment");
+    await addComment(db, auditContext(req), req.user!, id, input);
+    res.redirect(303, `/editor/articles/${id}#comments`);
+  });
+
+  router.post("/articles/:id/comments/:commentId/replies", async (req, res) => {
+    const { id, commentId } = params(commentParams, req);
+    const { body } = parseInput(replySchema, req.body, "The reply");
+    await replyToComment(db, auditContext(req), req.user!, id, commentId, body);
+    res.redirect(303, `/editor/articles/${id}#comment-${commentId}`);
+  });
+
+  for (const action of ["resolve", "reopen"] as const) {
+    router.post(`/articles/:id/comments/:commentId/${action}`, async (req, res) => {
+      const { id, commentId } = params(commentParams, req);
+      await setCommentResolved(db, auditContext(req), req.user!, id, commentId, action === "resolve");
+      res.redirect(303, `/editor/articles/${id}#comment-${commentId}`);
+    });
+  }
+
+  return router;
+}

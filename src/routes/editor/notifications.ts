@@ -1,0 +1,33 @@
+// The notifications page (the bell), and each person's e-mail choices.
+import { Router } from "express";
+import type { Db } from "../../db/database.js";
+import { emailPreferencesSchema, markAllRead, notificationsScreen, saveEmailPreferences, unreadCount } from "../../services/notifications.js";
+import { parseInput } from "../../web/validate.js";
+import { takeNotice, withNotice } from "../../web/notice.js";
+
+export function notificationRoutes(db: Db) {
+  const router = Router();
+
+  // The bell's unread count, on every staff page.
+  router.use(async (req, res, next) => {
+    res.locals.unreadCount = await unreadCount(db, req.user!.id);
+    next();
+  });
+
+  router.get("/notifications", async (req, res) => {
+    res.render("editor/notifications", { ...(await notificationsScreen(db, req.user!.id)), notice: takeNotice(req) });
+  });
+
+  router.post("/notifications/read", async (req, res) => {
+    await markAllRead(db, req.user!.id);
+    await withNotice(req, res, "/editor/notifications", "All notifications marked as read.");
+  });
+
+  router.post("/notifications/preferences", async (req, res) => {
+    const input = parseInput(emailPreferencesSchema, req.body, "The e-mail choices");
+    await saveEmailPreferences(db, req.user!.id, input);
+    await withNotice(req, res, "/editor/notifications", "E-mail choices saved.");
+  });
+
+  return router;
+}

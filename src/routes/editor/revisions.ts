@@ -1,0 +1,44 @@
+// Revisions of one article: preview, restore, compare, and the article's history.
+import { Router } from "express";
+import { z } from "zod";
+import type { Db } from "../../db/database.js";
+import { AppError } from "../../errors.js";
+import { restoreRevisionByNumber } from "../../services/editing.js";
+import { compareScreen, historyScreen, revisionScreen } from "../../services/editor-screens.js";
+import { auditContext } from "../../web/context.js";
+import { withNotice } from "../../web/notice.js";
+import { positiveInt, uuid } from "../../schemas.js";
+import { idParams, params, requirePermission, revisionParams } from "./shared.js";
+
+export function revisionRoutes(db: Db) {
+  const router = Router();
+
+  router.get("/articles/:id/revisions/:number", async (req, res) => {
+    const { id, number } = params(revisionParams, req);
+    res.render("editor/revision", await revisionScreen(db, req.user, id, number));
+  });
+
+  router.post("/articles/:id/revisions/:number/restore", async (req, res) => {
+    const { id, number } = params(revisionParams, req);
+    const user = requirePermission(req.user, "article.edit", "restoring revisions");
+    const base = z.object({ baseRevisionId: uuid() }).safeParse(req.body);
+    if (!base.success) throw new AppError("BAD_REQUEST", "The form is missing the revision it was opened on; reload and try again.");
+    const revision = await restoreRevisionByNumber(db, auditContext(req), user, id, number, base.data.baseRevisionId);
+    await withNotice(req, res, `/editor/articles/${id}`, `Revision ${number} restored as revision ${revision.number} (a draft).`);
+  });
+
+  router.get("/articles/:id/compare", async (req, res) => {
+    const { id } = params(idParams, req);
+    const query = z.object({ from: positiveInt(), to: positiveInt() }).safeParse(req.query);
+    if (!query.success) throw new AppError("BAD_REQUEST", "Choose two revision numbers to compare.");
+    res.render("editor/compare", await compareScreen(db, id, query.data.from, query.data.to));
+  });
+
+  router.get("/articles/:id/history", async (req, res) => {
+    const { id } = params(idParams, req);
+    requirePermission(req.user, "history.view", "viewing history");
+    res.render("editor/history", await historyScreen(db, id));
+  });
+
+  return router;
+}

@@ -1,0 +1,30 @@
+// Scheduling and cancelling the publication of a named revision.
+import { Router } from "express";
+import type { Db } from "../../db/database.js";
+import { cancelSchedule, createSchedule, newScheduleSchema } from "../../services/schedules.js";
+import { auditContext } from "../../web/context.js";
+import { parseInput } from "../../web/validate.js";
+import { withNotice } from "../../web/notice.js";
+import { uuid } from "../../schemas.js";
+import { formatDateTime } from "../../web/format.js";
+import { idParams, params } from "./shared.js";
+
+export function scheduleRoutes(db: Db) {
+  const router = Router();
+
+  router.post("/articles/:id/schedules", async (req, res) => {
+    const { id } = params(idParams, req);
+    const input = parseInput(newScheduleSchema, req.body, "The schedule");
+    const { schedule, revisionNumber } = await createSchedule(db, auditContext(req), req.user!, id, input);
+    const what = schedule.action === "PUBLISH" ? "publication" : "unpublication";
+    await withNotice(req, res, `/editor/articles/${id}#schedules`, `Revision ${revisionNumber}: ${what} scheduled for ${formatDateTime(schedule.runAt)}.`);
+  });
+
+  router.post("/articles/:id/schedules/:scheduleId/cancel", async (req, res) => {
+    const { id, scheduleId } = params(idParams.extend({ scheduleId: uuid() }), req);
+    await cancelSchedule(db, auditContext(req), req.user!, id, scheduleId);
+    await withNotice(req, res, `/editor/articles/${id}#schedules`, "Schedule cancelled.");
+  });
+
+  return router;
+}

@@ -1,0 +1,146 @@
+// Scheduled publishing of one named revision. Scheduling checks what publishing
+// checks; when the time comes, the job checks everything again in the publishing
+// transaction (still approved, every signature still valid for its content, the
+// schedule not cancelled, the person who scheduled it still allowed to publish).
+// If anything fails, nothing is published and the schedule is marked failed with
+// the reason. The job runs exactly once: see src/jobs/queue.ts.
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type { Db } from "../db/database.js";
+import type { Prisma, ScheduleAction, ScheduleStatus, User } from "../generated/prisma/client.js";
+import { AppError } from "../errors.js";
+import { recordEvent, type RequestContext } from "../audit/audit-log.js";
+import { can } from "../workflow/permissions.js";
+import { verbs } from "../workflow/verbs/index.js";
+import { enqueue, type ClaimedJob } from "../jobs/queue.js";
+import { guardFacts, lockRevision } from "./workflow.js";
+import { toContent } from "./revisions.js";
+import { uuid } from "../schemas.js";
+import { notify } from "./notifications.js";
+
+type Tx = Prisma.TransactionClient;
+
+export const SCHEDULE_JOB = "publication.run";
+
+export const scheduleStatusLabels: Record<ScheduleStatus, string> = { SCHEDULED: "Scheduled", DONE: "Done", FAILED: "Failed", CANCELLED: "Cancelled" };
+
+/** A date and time from a datetime-local field, read as UTC (the page says so). */
+const utcDateTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, "give a date and time (yyyy-mm-ddThh:mm)")
+  .transform((v) => new Date(`${v.length === 16 ? `${v}:00` : v}Z`))
+  .refine((d) => !Number.isNaN(d.getTime()) && d.getUTCFullYear() < 3000, "not a real date and time");
+
+export const newScheduleSchema = z.object({
+  revisionId: uuid("unknown revision"),
+  action: z.enum(["PUBLISH", "UNPUBLISH"], { message: "choose publish or unpublish" }),
+  runAt: utcDateTime.refine((d) => d.getTime() > Date.now(), "must be in the future"),
+  reason: z.string().trim().max(2000, "must be at most 2,000 characters").optional().default(""),
+});
+export type NewSchedule = z.infer<typeof newScheduleSchema>;
+
+const verbFor = (action: ScheduleAction) => (action === "PUBLISH" ? verbs.publish : verbs.unpublish);
+
+export async function createSchedule(db: Db, ctx: RequestContext, user: User, articleId: string, input: NewSchedule) {
+  if (!can(user, "workflow.publish")) throw new AppError("FORBIDDEN", "Your role does not allow scheduling publications.");
+  if (input.action === "UNPUBLISH" && !input.reason) throw new AppError("BAD_REQUEST", "A reason is required to schedule an unpublication.", { fieldErrors: { reason: "give the reason" } });
+  return db.$transaction(async (tx) => {
+    const locked = await lockRevision(tx, articleId, input.revisionId);
+    if (!locked) throw new AppError("NOT_FOUND", "That revision does not exist.");
+    const { revision, article } = locked;
+    // What would refuse the step now refuses the schedule (an unapproved revision is never scheduled).
+    // Unpublishing is checked against the revision that is live now.
+    const refusal = verbFor(input.action).guard(await guardFacts(tx, user, article, revision));
+    if (refusal) throw new AppError(refusal.code, refusal.reason);
+    const schedule = await tx.publicationSchedule.create({
+      data: { articleId, revisionId: revision.id, action: input.action, runAt: input.runAt, createdById: user.id, failureReason: null },
+    });
+    await enqueue(tx, SCHEDULE_JOB, { scheduleId: schedule.id, reason: input.reason }, input.runAt);
+    await recordEvent(tx, ctx, {
+      action: "schedule.created", entityType: "revision", entityId: revision.id, articleId, revisionId: revision.id, articleTitle: revision.title,
+      comment: input.reason || null,
+      payload: { scheduleId: schedule.id, scheduleAction: input.action, revisionNumber: revision.number, runAt: input.runAt.toISOString() },
+    });
+    return { schedule, revisionNumber: revision.number };
+  });
+}
+
+export async function cancelSchedule(db: Db, ctx: RequestContext, user: User, articleId: string, scheduleId: string) {
+  if (!can(user, "workflow.publish")) throw new AppError("FORBIDDEN", "Your role does not allow cancelling scheduled publications.");
+  return db.$transaction(async (tx) => {
+    const schedule = await tx.publicationSchedule.findFirst({ where: { id: scheduleId, articleId }, include: { revision: { select: { number: true, title: true } } } });
+    if (!schedule) throw new AppError("NOT_FOUND", "That schedule does not exist.");
+    const updated = await tx.publicationSchedule.updateMany({ where: { id: scheduleId, status: "SCHEDULED" }, data: { status: "CANCELLED", finishedAt: new Date() } });
+    if (updated.count !== 1) throw new AppError("CONFLICT", `This schedule is already ${scheduleStatusLabels[schedule.status].toLowerCase()}; it can no longer be cancelled.`);
+    await recordEvent(tx, ctx, {
+      action: "schedule.cancelled", entityType: "revision", entityId: schedule.revisionId, articleId, revisionId: schedule.revisionId, articleTitle: schedule.revision.title,
+      payload: { scheduleId, scheduleAction: schedule.action, revisionNumber: schedule.revision.number },
+    });
+  });
+}
+
+const jobPayload = z.object({ scheduleId: z.string(), reason: z.string().optional().default("") });
+
+/**
+ * A scheduled publication never rolls the article back: if a newer revision went live after
+ * it was scheduled, the schedule fails (an admin can still publish the older one by hand).
+ */
+async function newerLiveRefusal(tx: Tx, action: ScheduleAction, locked: { article: { publishedRevisionId: string | null }; revision: { number: number } }) {
+  if (action !== "PUBLISH" || !locked.article.publishedRevisionId) return null;
+  const live = await tx.revision.findUnique({ where: { id: locked.article.publishedRevisionId }, select: { number: true } });
+  return live && live.number > locked.revision.number
+    ? { code: "CONFLICT" as const, reason: `A newer revision (r${live.number}) went live after this was scheduled; publishing r${locked.revision.number} would roll it back.` }
+    : null;
+}
+
+/** The job: runs one schedule inside the worker's transaction (which also marks the job done). */
+export async function runScheduleJob(tx: Tx, job: ClaimedJob) {
+  const { scheduleId, reason } = jobPayload.parse(job.payload);
+  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM publication_schedule WHERE id = ${scheduleId}::uuid FOR UPDATE`;
+  if (!rows[0]) return;
+  const schedule = await tx.publicationSchedule.findUniqueOrThrow({ where: { id: scheduleId }, include: { createdBy: true } });
+  if (schedule.status !== "SCHEDULED") return; // cancelled (or already run): nothing to do
+  const admin = schedule.createdBy;
+  const ctx: RequestContext = {
+    actor: { id: admin.id, name: admin.name, email: admin.email, role: admin.role },
+    ip: null, userAgent: "scheduled publication", requestId: randomUUID(),
+  };
+  const now = new Date();
+  const verb = verbFor(schedule.action);
+  const locked = await lockRevision(tx, schedule.articleId, schedule.revisionId);
+  const facts = locked ? await guardFacts(tx, admin, locked.article, locked.revision) : null;
+  const refusal = facts ? (verb.guard(facts) ?? (await newerLiveRefusal(tx, schedule.action, locked!))) : { code: "NOT_FOUND" as const, reason: "The revision no longer exists." };
+  if (refusal || !locked || !facts) {
+    const failureReason = refusal?.reason ?? "The revision no longer exists.";
+    await tx.publicationSchedule.update({ where: { id: scheduleId }, data: { status: "FAILED", failureReason, finishedAt: now } });
+    await recordEvent(tx, ctx, {
+      action: "schedule.failed", entityType: "revision", entityId: schedule.revisionId, articleId: schedule.articleId, revisionId: schedule.revisionId,
+      articleTitle: locked?.revision.title ?? null,
+      payload: { scheduleId, scheduleAction: schedule.action, revisionNumber: locked?.revision.number ?? null, reason: failureReason },
+    });
+    await notify(tx, {
+      kind: "schedule.failed", userIds: [admin.id, locked?.revision.authorId], articleId: schedule.articleId, link: `/editor/articles/${schedule.articleId}#schedules`,
+      message: `The scheduled ${schedule.action === "PUBLISH" ? "publication" : "unpublication"} of r${locked?.revision.number ?? "?"}${locked ? ` of "${locked.revision.title}"` : ""} did not happen: ${failureReason}`,
+    });
+    return;
+  }
+  const comment = schedule.action === "PUBLISH" ? `Scheduled publication${reason ? `: ${reason}` : ""}` : reason || "Scheduled unpublication";
+  await verb.apply({ tx, ctx, facts, revision: locked.revision, content: toContent(locked.revision), input: { comment, password: "", meaning: "", overrideReason: "" }, now });
+  await tx.publicationSchedule.update({ where: { id: scheduleId }, data: { status: "DONE", finishedAt: now } });
+}
+
+const scheduleInclude = { revision: { select: { number: true, title: true } }, createdBy: { select: { name: true } } } as const;
+
+export async function articleSchedules(db: Db, articleId: string) {
+  return db.publicationSchedule.findMany({ where: { articleId }, orderBy: [{ runAt: "desc" }], take: 20, include: scheduleInclude });
+}
+
+/** Upcoming schedules and failures of the last 30 days, for the dashboard. */
+export async function dashboardSchedules(db: Db) {
+  const since = new Date(Date.now() - 30 * 86_400_000);
+  const [upcoming, failed] = await Promise.all([
+    db.publicationSchedule.findMany({ where: { status: "SCHEDULED" }, orderBy: { runAt: "asc" }, take: 50, include: scheduleInclude }),
+    db.publicationSchedule.findMany({ where: { status: "FAILED", finishedAt: { gte: since } }, orderBy: { finishedAt: "desc" }, take: 50, include: scheduleInclude }),
+  ]);
+  return { upcoming, failed };
+}
