@@ -13,8 +13,11 @@ export const CHANNEL = "public_pages";
 const changeSchema = z.object({ action: z.string(), articleId: z.string().nullable(), slug: z.string().nullable().optional() });
 export type Change = z.infer<typeof changeSchema>;
 
-/** Actions that never change what the public sees. */
-const PRIVATE_ACTIONS = /^(auth|comment)\./;
+/**
+ * Actions that never change what the public sees: sign-ins, comments, reviewer assignments,
+ * schedules (their publication is a workflow.published event) and preview links.
+ */
+const PRIVATE_ACTIONS = /^(auth|comment|review|schedule|preview)\./;
 
 export function tagsForChange(change: Change): string[] {
   if (PRIVATE_ACTIONS.test(change.action)) return [];
