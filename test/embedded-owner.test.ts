@@ -6,7 +6,9 @@ import os from "node:os";
 import path from "node:path";
 import request from "supertest";
 import { afterAll, describe, expect, it } from "vitest";
+import net from "node:net";
 import { openDatabase } from "../src/db/database.js";
+import { claimDataDir, controlAddress } from "../src/db/data-dir-owner.js";
 import { verifyAuditChain } from "../src/audit/verify.js";
 import { csrfFrom } from "./helpers/session.js";
 import { runCommand, startApp, type RunningApp } from "./helpers/processes.js";
@@ -89,5 +91,25 @@ describe("the embedded data folder", () => {
     // Released on close: the folder can be opened again.
     const again = await openDatabase({ dataDir, migrate: false });
     await again.close();
+  });
+
+  it("asks commands to wait while the owner is still starting, and answers garbage on its control socket with an error", async () => {
+    const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), "cms-owner-")), "pglite");
+    const claim = await claimDataDir(dataDir);
+    if (!("claimed" in claim)) throw new Error("the fresh folder should have been claimed");
+    try {
+      await expect(openDatabase({ dataDir, ifOwned: "connect" })).rejects.toThrow(`is in use by process ${process.pid} (the running app or a command); it is still starting, so try again in a moment.`);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(controlAddress(dataDir));
+        let text = "";
+        socket.on("connect", () => socket.write("not json\n"));
+        socket.on("data", (d) => (text += d));
+        socket.on("end", () => resolve(text));
+        socket.on("error", reject);
+      });
+      expect(JSON.parse(answer)).toEqual({ error: "unreadable request" });
+    } finally {
+      await claim.claimed.release();
+    }
   });
 });
