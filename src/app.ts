@@ -17,6 +17,7 @@ import { publicRoutes } from "./routes/public.js";
 import { authRoutes } from "./routes/auth.js";
 import { editorRoutes } from "./routes/editor.js";
 import { adminRoutes } from "./routes/admin.js";
+import { apiErrors, apiRouter } from "./api/index.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -59,6 +60,9 @@ export function createApp({ config, database, log = (m) => console.error(m) }: A
   app.use(express.urlencoded({ extended: true, limit: "2mb", parameterLimit: 20_000 }));
   app.use(express.json({ limit: "2mb" }));
   app.use(rejectUnstorableText);
+  // The JSON API authenticates with bearer tokens only, so it sits before sessions and CSRF.
+  app.use("/api", apiRouter(db, { rateLimitPerMinute: config.apiRateLimitPerMinute }));
+  app.use("/api", apiErrors(db, log));
   app.use(
     session({
       name: "mecms.sid",

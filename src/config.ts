@@ -27,6 +27,7 @@ const envSchema = z.object({
   COOKIE_SECURE: z.enum(["true", "false", "auto"]).optional(),
   TRUST_PROXY: booleanish.default(false),
   SEED_DEMO_USERS: booleanish.optional(),
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
 });
 
 export type Config = {
@@ -41,6 +42,8 @@ export type Config = {
   cookieSecure: boolean | "auto";
   trustProxy: boolean;
   seedDemoUsers: boolean;
+  /** Requests per minute per API token (or per address without one). */
+  apiRateLimitPerMinute: number;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -72,5 +75,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     // Demo accounts only on the embedded default, never in production.
     seedDemoUsers: !production && (e.SEED_DEMO_USERS ?? !e.DATABASE_URL),
+    apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
   };
 }

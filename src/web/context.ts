@@ -11,6 +11,8 @@ declare global {
     interface Request {
       id: string;
       user?: User;
+      /** Set when the request authenticated with an API token (src/api/auth.ts). */
+      apiToken?: { id: string; name: string; scopes: string[] };
     }
   }
 }
@@ -28,5 +30,6 @@ export function auditContext(req: Request): RequestContext {
     ip: req.ip ?? null,
     userAgent: req.get("user-agent")?.slice(0, 500) ?? null,
     requestId: req.id,
+    apiTokenId: req.apiToken?.id ?? null,
   };
 }
