@@ -18,6 +18,7 @@ import { authRoutes } from "./routes/auth.js";
 import { editorRoutes } from "./routes/editor.js";
 import { adminRoutes } from "./routes/admin.js";
 import { apiErrors, apiRouter } from "./api/index.js";
+import { tokenRoutes } from "./routes/tokens.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -86,6 +87,7 @@ export function createApp({ config, database, log = (m) => console.error(m) }: A
   app.use(authRoutes(db));
   app.use("/editor", editorRoutes(db));
   app.use("/admin", adminRoutes(db));
+  app.use("/account/tokens", tokenRoutes(db));
 
   app.use(notFound);
   app.use(
