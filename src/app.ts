@@ -19,6 +19,7 @@ import { editorRoutes } from "./routes/editor.js";
 import { adminRoutes } from "./routes/admin.js";
 import { apiErrors, apiRouter } from "./api/index.js";
 import { tokenRoutes } from "./routes/tokens.js";
+import { searchRoutes } from "./routes/search.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -84,6 +85,7 @@ export function createApp({ config, database, log = (m) => console.error(m) }: A
   });
 
   app.use(publicRoutes(database));
+  app.use(searchRoutes(db));
   app.use(authRoutes(db));
   app.use("/editor", editorRoutes(db));
   app.use("/admin", adminRoutes(db));

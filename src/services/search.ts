@@ -35,7 +35,7 @@ function escapeHtml(text: string): string {
 
 export function snippetParts(headline: string): { snippet: string; snippetHtml: string } {
   // Markdown emphasis and link syntax would only be noise in a snippet.
-  const cleaned = headline.replace(/[*_`#>]+/g, "").replace(/\s+/g, " ").trim();
+  const cleaned = headline.replace(/[*`#]+/g, "").replace(/\s+/g, " ").trim();
   return {
     snippet: cleaned.replaceAll(START, "").replaceAll(STOP, ""),
     snippetHtml: escapeHtml(cleaned).replaceAll(START, "<mark>").replaceAll(STOP, "</mark>"),
