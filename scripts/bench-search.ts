@@ -36,15 +36,18 @@ const clinical = (
 ).split(" ");
 const syllables = ["ba", "ce", "di", "fo", "gu", "ha", "ke", "li", "mo", "nu", "pa", "re", "si", "to", "vu", "xa", "ze", "lo", "mi", "ra"];
 const rare = Array.from({ length: 4000 }, (_, i) => syllables[i % 20]! + syllables[Math.floor(i / 20) % 20]! + syllables[Math.floor(i / 400) % 20]! + "n");
-// Zipf-like: common clinical words often, the long tail rarely.
+// Each article is about a topic (a handful of clinical words it repeats) and draws the rest
+// from a long tail, Zipf-like, so a clinical word is common but not in every article.
+let topic: string[] = [];
 function word(): string {
-  return random() < 0.35 ? clinical[Math.floor(random() ** 2 * clinical.length)]! : rare[Math.floor(random() ** 3 * rare.length)]!;
+  return random() < 0.3 ? topic[Math.floor(random() * topic.length)]! : rare[Math.floor(random() ** 3 * rare.length)]!;
 }
 function words(n: number): string {
   return Array.from({ length: n }, word).join(" ");
 }
 
 function syntheticArticle(i: number) {
+  topic = Array.from({ length: 6 }, () => clinical[Math.floor(random() * clinical.length)]!);
   return {
     articleId: randomUUID(),
     revisionId: randomUUID(),

@@ -39,7 +39,7 @@ export const listQuery = z.object({
 });
 export const searchQuery = z.object({
   q: z.string().trim().min(1, "type something to search for").max(200, "must be at most 200 characters"),
-  limit: z.coerce.number().int().min(1, "must be at least 1").max(50, "must be at most 50").default(20),
+  limit: z.coerce.number().int().min(1, "must be at least 1").max(50, "must be at most 50").default(10),
 });
 
 // ---- public read API

@@ -29,6 +29,10 @@ const START = "\u0002";
 const STOP = "\u0003";
 const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "`;
 
+// ts_headline re-reads the text it highlights; reading only the opening of long
+// articles keeps a results page fast (matches further in still rank, see decision 0018).
+const SNIPPET_SOURCE_CHARS = 4000;
+
 function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }
@@ -64,7 +68,7 @@ function toHit(row: Row): SearchHit {
 const query = (q: string) => Prisma.sql`websearch_to_tsquery('english', ${q})`;
 
 /** Published content only. Ranked first, then ts_headline on the page's rows alone (it reads the whole text). */
-export async function searchPublished(db: Db, q: string, limit = 20): Promise<SearchHit[]> {
+export async function searchPublished(db: Db, q: string, limit = 10): Promise<SearchHit[]> {
   const rows = await db.$queryRaw<Row[]>`
     WITH hits AS (
       SELECT a.id AS article_id, a.slug, s.revision_id, ts_rank_cd(s.document, q, 1) AS rank
@@ -76,7 +80,7 @@ export async function searchPublished(db: Db, q: string, limit = 20): Promise<Se
       LIMIT ${limit}
     )
     SELECT h.article_id::text, h.slug, r.title, r.number, r.state::text AS state, h.rank::float8 AS rank,
-           ts_headline('english', s.body, ${query(q)}, ${HEADLINE_OPTIONS}) AS headline, NULL AS matched_reference
+           ts_headline('english', left(s.body, ${SNIPPET_SOURCE_CHARS}), ${query(q)}, ${HEADLINE_OPTIONS}) AS headline, NULL AS matched_reference
     FROM hits h JOIN revision r ON r.id = h.revision_id JOIN revision_search s ON s.revision_id = h.revision_id
     ORDER BY h.rank DESC, h.slug`;
   return rows.map(toHit);
@@ -86,7 +90,7 @@ const DOI = /^(?:doi:\s*|https?:\/\/(?:dx\.)?doi\.org\/)?(10\.\d{4,9}\/\S+)$/i;
 const PMID = /^(?:pmid:\s*)?(\d{1,10})$/i;
 
 /** Every revision staff may see (all of them), one result per article at its best revision; DOI/PMID look-ups first. */
-export async function searchAllRevisions(db: Db, q: string, limit = 20): Promise<SearchHit[]> {
+export async function searchAllRevisions(db: Db, q: string, limit = 10): Promise<SearchHit[]> {
   const doi = DOI.exec(q.trim())?.[1];
   const pmid = PMID.exec(q.trim())?.[1];
   const byReference: Row[] = doi || pmid
@@ -99,6 +103,8 @@ export async function searchAllRevisions(db: Db, q: string, limit = 20): Promise
         ORDER BY a.id, r.number DESC
         LIMIT ${limit}`
     : [];
+  // A DOI or PMID is an identifier, not words: answer it from the reference index alone.
+  if (doi || pmid) return byReference.map(toHit);
   const byText = await db.$queryRaw<Row[]>`
     WITH ranked AS (
       SELECT DISTINCT ON (r.article_id) r.article_id, s.revision_id, ts_rank_cd(s.document, q, 1) AS rank
@@ -109,9 +115,8 @@ export async function searchAllRevisions(db: Db, q: string, limit = 20): Promise
       SELECT * FROM ranked ORDER BY rank DESC, article_id LIMIT ${limit}
     )
     SELECT a.id::text AS article_id, a.slug, r.title, r.number, r.state::text AS state, h.rank::float8 AS rank,
-           ts_headline('english', s.body, ${query(q)}, ${HEADLINE_OPTIONS}) AS headline, NULL AS matched_reference
+           ts_headline('english', left(s.body, ${SNIPPET_SOURCE_CHARS}), ${query(q)}, ${HEADLINE_OPTIONS}) AS headline, NULL AS matched_reference
     FROM hits h JOIN revision r ON r.id = h.revision_id JOIN article a ON a.id = h.article_id JOIN revision_search s ON s.revision_id = h.revision_id
     ORDER BY h.rank DESC, a.slug`;
-  const seen = new Set(byReference.map((r) => r.article_id));
-  return [...byReference, ...byText.filter((r) => !seen.has(r.article_id))].slice(0, limit).map(toHit);
+  return byText.map(toHit);
 }
