@@ -193,6 +193,34 @@ describe("editorial API", () => {
     await reviewer.get("/api/v1/editorial/articles/00000000-0000-4000-8000-000000000000").expect(404);
   });
 
+  it("lets only admins publish and only reviewers approve, as on the pages", async () => {
+    const { article } = await currentRevision(database);
+    const step = (api: ReturnType<typeof bearer>, name: string, expectedState: string, revisionId: string, extra: object = {}) =>
+      api.post(`/api/v1/editorial/articles/${article.id}/transitions/${name}`, { revisionId, expectedState, ...extra });
+    const alice = bearer(app, (await tokenFor(database, demo.alice)).token);
+    const ben = bearer(app, (await tokenFor(database, demo.ben)).token);
+    const priya = bearer(app, (await tokenFor(database, demo.priya)).token);
+    const sam = bearer(app, (await tokenFor(database, demo.sam)).token);
+    await step(alice, "withdraw", "SUBMITTED", (await currentRevision(database)).revision.id).expect(200);
+    const { revision, content } = await currentRevision(database);
+    supplyMissingSources(content);
+    const saved = (await alice.post(`/api/v1/editorial/articles/${article.id}/revisions`, { baseRevisionId: revision.id, content }).expect(201)).body;
+    // Any editor may submit; withdrawing is the revision author's own step.
+    await step(ben, "submit", "DRAFT", saved.id).expect(200);
+    await step(ben, "withdraw", "SUBMITTED", saved.id).expect(403);
+    await step(priya, "start_review", "SUBMITTED", saved.id).expect(200);
+    const signature = { password: DEMO_PASSWORD, meaning: "Approved: medical accuracy" };
+    await step(alice, "approve", "UNDER_REVIEW", saved.id, signature).expect(403);
+    await step(sam, "approve", "UNDER_REVIEW", saved.id, signature).expect(403);
+    await step(priya, "approve", "UNDER_REVIEW", saved.id, signature).expect(200);
+    await step(alice, "publish", "APPROVED", saved.id).expect(403);
+    await step(priya, "publish", "APPROVED", saved.id).expect(403);
+    await step(sam, "publish", "APPROVED", saved.id).expect(200);
+    await step(alice, "unpublish", "PUBLISHED", saved.id, { comment: "why" }).expect(403);
+    await step(sam, "unpublish", "PUBLISHED", saved.id).expect(400);
+    await step(sam, "unpublish", "PUBLISHED", saved.id, { comment: "Urgent correction" }).expect(200);
+  });
+
   it("approves only with the signer's password, under the same electronic-signature rules as the page", async () => {
     const alice = bearer(app, (await tokenFor(database, demo.alice)).token);
     const priya = bearer(app, (await tokenFor(database, demo.priya)).token);

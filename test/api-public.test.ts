@@ -130,6 +130,19 @@ describe("problem details", () => {
       expect(problem.status).toBe(400);
       expect(problem.detail.length).toBeGreaterThan(10);
     }
+    const hostileBodies: [string, string][] = [
+      ["NUL character", '{"format": "a\\u0000b"}'],
+      ["oversized body", JSON.stringify({ format: "x".repeat(3 * 1024 * 1024) })],
+      ["deep nesting", "[".repeat(5000) + "]".repeat(5000)],
+      ["prototype keys", '{"__proto__": {"admin": true}, "constructor": {"prototype": {}}}'],
+      ["not JSON at all", "<xml/>"],
+    ];
+    for (const [label, raw] of hostileBodies) {
+      const res = await request(app).post("/api/v1/editorial/imports").set("Content-Type", "application/json").send(raw);
+      // No token: refused before anything is read (401), or the body itself is refused (400); never a 500.
+      expect([400, 401], `${label}: ${res.status}`).toContain(res.status);
+      expect(problemSchema.parse(res.body).status).toBe(res.status);
+    }
     const limit = problemSchema.parse((await request(app).get("/api/v1/articles?limit=100000")).body);
     expect(limit.errors).toEqual([{ field: "limit", message: "must be at most 100" }]);
   });
