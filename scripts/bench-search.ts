@@ -84,15 +84,22 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function measure(label: string, fn: (i: number) => Promise<unknown>, baselineP50?: number) {
+async function measure(label: string, fn: (i: number) => Promise<unknown>, baselineP50?: number, nameOf?: (i: number) => string) {
   for (let i = 0; i < 20; i++) await fn(i); // warm-up
   const times: number[] = [];
+  const slowest = new Map<string, number>();
   for (let i = 0; i < queryCount; i++) {
     const t0 = performance.now();
     await fn(i);
-    times.push(performance.now() - t0);
+    const ms = performance.now() - t0;
+    times.push(ms);
+    if (nameOf) slowest.set(nameOf(i), Math.max(ms, slowest.get(nameOf(i)) ?? 0));
   }
   times.sort((a, b) => a - b);
+  if (nameOf) {
+    const worst = [...slowest].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([q, ms]) => `${q} ${ms.toFixed(0)} ms`);
+    console.log(`  slowest queries: ${worst.join(", ")}`);
+  }
   const [p50, p95, p99] = [50, 95, 99].map((p) => percentile(times, p)) as [number, number, number];
   const ratio = baselineP50 ? ` (${(p50 / baselineP50).toFixed(1)}× baseline p50)` : "";
   console.log(`${label.padEnd(44)} p50 ${p50.toFixed(1).padStart(6)} ms  p95 ${p95.toFixed(1).padStart(6)} ms  p99 ${p99.toFixed(1).padStart(6)} ms${ratio}`);
@@ -131,7 +138,7 @@ try {
 
   const baseline = await measure("baseline: one article by slug", (i) => database.prisma.article.findUnique({ where: { slug: slugs[i % slugs.length]! } }));
   const results = [
-    await measure("public search (service)", (i) => searchPublished(database.prisma, queries[i % queries.length]!), baseline.p50),
+    await measure("public search (service)", (i) => searchPublished(database.prisma, queries[i % queries.length]!), baseline.p50, (i) => queries[i % queries.length]!),
     await measure("staff search, all revisions (service)", (i) => searchAllRevisions(database.prisma, queries[i % queries.length]!), baseline.p50),
     await measure("staff DOI / PMID look-up (service)", (i) => searchAllRevisions(database.prisma, lookups[i % lookups.length]!), baseline.p50),
   ];

@@ -57,7 +57,17 @@ ALTER TABLE "revision_search" ADD COLUMN "document" tsvector GENERATED ALWAYS AS
   setweight(to_tsvector('english', "reference_text"), 'D')
 ) STORED;
 
-CREATE INDEX "revision_search_document_idx" ON "revision_search" USING GIN ("document");
+-- Title and headings alone: small enough to stay in the row (no TOAST read), so a query that
+-- matches most articles can pick its candidates cheaply before ranking them (src/services/search.ts).
+ALTER TABLE "revision_search" ADD COLUMN "heading_document" tsvector GENERATED ALWAYS AS (
+  setweight(to_tsvector('english', "title"), 'A') ||
+  setweight(to_tsvector('english', "headings"), 'B')
+) STORED;
+
+-- fastupdate off: without it, new rows wait in the index's pending list until a vacuum, and
+-- the planner (rightly) falls back to reading every document. Revisions are written a few at a
+-- time, so updating the index at once costs little and keeps searches fast at all times.
+CREATE INDEX "revision_search_document_idx" ON "revision_search" USING GIN ("document") WITH (fastupdate = off);
 
 -- Staff look references up by DOI (case-insensitive) or PMID.
 CREATE INDEX "reference_doi_lower_idx" ON "reference" (lower("doi"));
