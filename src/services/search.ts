@@ -68,28 +68,42 @@ function toHit(row: Row): SearchHit {
 const query = (q: string) => Prisma.sql`websearch_to_tsquery('english', ${q})`;
 
 /**
- * How many matching revisions are ranked in full. A word found in most articles would
- * otherwise make every query read and rank every document; beyond this many matches,
- * those matching in their title or headings are ranked first (they outrank body-only
- * matches anyway), chosen with the small heading_document that needs no TOAST read.
+ * How many matching revisions are ranked in full. Without a cap, a word found in most
+ * articles would make every query read and rank every document. Candidates are those
+ * matching in their title or headings first (they outrank body-only matches anyway;
+ * heading_document is small and stays in the row), then body-only matches. Each part
+ * stops at the cap, so a common word reads a few hundred documents, not all of them.
  */
 const MAX_RANKED = 400;
+
+function candidates(q: string, publishedOnly: boolean) {
+  const visible = publishedOnly
+    ? Prisma.sql`AND EXISTS (SELECT 1 FROM article a WHERE a.published_revision_id = s.revision_id)`
+    : Prisma.empty;
+  return Prisma.sql`
+    head AS (
+      SELECT s.revision_id FROM revision_search s, ${query(q)} q
+      WHERE s.heading_document @@ q ${visible}
+      LIMIT ${MAX_RANKED}
+    ), body AS (
+      SELECT s.revision_id FROM revision_search s, ${query(q)} q
+      WHERE s.document @@ q AND NOT (s.heading_document @@ q) ${visible}
+      LIMIT ${MAX_RANKED}
+    ), candidates AS (
+      SELECT revision_id FROM head
+      UNION ALL
+      (SELECT revision_id FROM body LIMIT greatest(0, ${MAX_RANKED} - (SELECT count(*) FROM head)))
+    )`;
+}
 
 /** Published content only. Ranked first, then ts_headline on the page's rows alone (it reads the whole text). */
 export async function searchPublished(db: Db, q: string, limit = 10): Promise<SearchHit[]> {
   const rows = await db.$queryRaw<Row[]>`
-    WITH candidates AS (
-      SELECT a.id AS article_id, a.slug, s.revision_id
-      FROM revision_search s
-      JOIN article a ON a.published_revision_id = s.revision_id,
-      ${query(q)} q
-      WHERE s.document @@ q
-      ORDER BY s.heading_document @@ q DESC
-      LIMIT ${MAX_RANKED}
-    ), hits AS (
-      SELECT c.*, ts_rank_cd(s.document, q, 1) AS rank
-      FROM candidates c JOIN revision_search s ON s.revision_id = c.revision_id, ${query(q)} q
-      ORDER BY rank DESC, c.slug
+    WITH ${candidates(q, true)}, hits AS (
+      SELECT a.id AS article_id, a.slug, s.revision_id, ts_rank_cd(s.document, q, 1) AS rank
+      FROM candidates c JOIN revision_search s ON s.revision_id = c.revision_id
+      JOIN article a ON a.published_revision_id = s.revision_id, ${query(q)} q
+      ORDER BY rank DESC, a.slug
       LIMIT ${limit}
     )
     SELECT h.article_id::text, h.slug, r.title, r.number, r.state::text AS state, h.rank::float8 AS rank,
@@ -119,13 +133,7 @@ export async function searchAllRevisions(db: Db, q: string, limit = 10): Promise
   // A DOI or PMID is an identifier, not words: answer it from the reference index alone.
   if (doi || pmid) return byReference.map(toHit);
   const byText = await db.$queryRaw<Row[]>`
-    WITH candidates AS (
-      SELECT s.revision_id
-      FROM revision_search s, ${query(q)} q
-      WHERE s.document @@ q
-      ORDER BY s.heading_document @@ q DESC
-      LIMIT ${MAX_RANKED}
-    ), ranked AS (
+    WITH ${candidates(q, false)}, ranked AS (
       SELECT DISTINCT ON (r.article_id) r.article_id, s.revision_id, ts_rank_cd(s.document, q, 1) AS rank
       FROM candidates c JOIN revision_search s ON s.revision_id = c.revision_id JOIN revision r ON r.id = s.revision_id, ${query(q)} q
       ORDER BY r.article_id, rank DESC, r.number DESC

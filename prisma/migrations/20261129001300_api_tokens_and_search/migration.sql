@@ -68,6 +68,7 @@ ALTER TABLE "revision_search" ADD COLUMN "heading_document" tsvector GENERATED A
 -- the planner (rightly) falls back to reading every document. Revisions are written a few at a
 -- time, so updating the index at once costs little and keeps searches fast at all times.
 CREATE INDEX "revision_search_document_idx" ON "revision_search" USING GIN ("document") WITH (fastupdate = off);
+CREATE INDEX "revision_search_heading_document_idx" ON "revision_search" USING GIN ("heading_document") WITH (fastupdate = off);
 
 -- Staff look references up by DOI (case-insensitive) or PMID.
 CREATE INDEX "reference_doi_lower_idx" ON "reference" (lower("doi"));
