@@ -2,7 +2,7 @@ import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSeededDatabase, reseedContent, type TestDatabase } from "./helpers/database.js";
 import { createTestApp } from "./helpers/app.js";
-import { publishSeeded } from "./helpers/api.js";
+import { bearer, publishSeeded, tokenFor } from "./helpers/api.js";
 import { currentRevision, SEEDED_SLUG } from "./helpers/articles.js";
 import { articleDetailSchema, articleListSchema, problemSchema } from "../src/api/schemas.js";
 
@@ -158,5 +158,15 @@ describe("problem details", () => {
     const res = await request(limited).get("/api/v1/articles").expect(429);
     expect(Number(res.headers["retry-after"])).toBeGreaterThan(0);
     expect(problemSchema.parse(res.body).status).toBe(429);
+    // Each token has its own allowance.
+    const perToken = createTestApp(database, { API_RATE_LIMIT_PER_MINUTE: "2" }).app;
+    const [first, second] = [await tokenFor(database, "alice.editor@demo.test", ["read"]), await tokenFor(database, "ben.editor@demo.test", ["read"])];
+    for (let i = 0; i < 2; i++) await bearer(perToken, first.token).get("/api/v1/articles").expect(200);
+    await bearer(perToken, first.token).get("/api/v1/articles").expect(429);
+    await bearer(perToken, second.token).get("/api/v1/articles").expect(200);
+    // Made-up tokens are throttled per address as well.
+    const guesses = createTestApp(database, { API_RATE_LIMIT_PER_MINUTE: "2" }).app;
+    for (let i = 0; i < 2; i++) await request(guesses).get("/api/v1/articles").set("Authorization", `Bearer cat_guess${i}`).expect(401);
+    await request(guesses).get("/api/v1/articles").set("Authorization", "Bearer cat_guess3").expect(429);
   });
 });

@@ -89,14 +89,24 @@ export function mountRoutes(routes: ApiRoute[], options: MountOptions): Router {
       if (!presented && (route.access === "read" || route.access === "write")) {
         throw new AppError("UNAUTHENTICATED", "This endpoint needs an API token: send \"Authorization: Bearer <token>\". Create one on your account's API tokens page.");
       }
-      const identity = presented ? await authenticateApiToken(options.db, presented) : undefined;
-      try {
-        await limiter.consume(identity ? `token:${identity.token.id}` : `ip:${req.ip}`);
-      } catch (rejection) {
-        if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-        throw new AppError("TOO_MANY_REQUESTS", `Too many requests. Wait ${retryAfterSeconds} seconds and try again.`, { retryAfterSeconds });
+      const consume = async (key: string) => {
+        try {
+          await limiter.consume(key);
+        } catch (rejection) {
+          if (!(rejection instanceof RateLimiterRes)) throw rejection;
+          const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+          throw new AppError("TOO_MANY_REQUESTS", `Too many requests. Wait ${retryAfterSeconds} seconds and try again.`, { retryAfterSeconds });
+        }
+      };
+      let identity: Awaited<ReturnType<typeof authenticateApiToken>> | undefined;
+      if (presented) {
+        // A refused token counts against the address, so a flood of made-up tokens is throttled too.
+        identity = await authenticateApiToken(options.db, presented).catch(async (error: unknown) => {
+          await consume(`ip:${req.ip}`);
+          throw error;
+        });
       }
+      await consume(identity ? `token:${identity.token.id}` : `ip:${req.ip}`);
       if (identity) {
         req.user = identity.user;
         req.apiToken = identity.token;
