@@ -18,7 +18,9 @@ let source: TestDatabase;
 let target: TestDatabase;
 
 beforeAll(async () => {
-  [source, target] = await Promise.all([createSeededDatabase(), createSeededDatabase()]);
+  // One after the other: two embedded databases starting at once in one process can time out.
+  source = await createSeededDatabase();
+  target = await createSeededDatabase();
   await publishSeeded(source);
 });
 afterAll(async () => {

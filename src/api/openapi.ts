@@ -107,5 +107,3 @@ export function buildOpenApiDocument(routes: ApiRoute[], info: { version: string
     "x-problem-types": Object.fromEntries(Object.entries(problemTypes).map(([code, t]) => [problemType(code as keyof typeof problemTypes), t])),
   };
 }
-
-export type OpenApiDocument = ReturnType<typeof buildOpenApiDocument>;

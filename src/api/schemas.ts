@@ -6,7 +6,6 @@ import { referenceTypes, revisionContentSchema } from "../content/revision-conte
 import { revisionStates } from "../web/format.js";
 import { transitionNames } from "../workflow/transitions.js";
 import { positiveInt, uuid } from "../schemas.js";
-import { tokenScopes } from "../services/api-tokens.js";
 import { transitionInputSchema } from "../services/workflow.js";
 import { exportDocumentSchema } from "../services/article-transfer.js";
 
@@ -31,7 +30,6 @@ export const slugParams = z.object({ slug: z.string().regex(/^[a-z0-9-]{1,120}$/
 export const articleIdParams = z.object({ id: uuid("not a valid article id") });
 export const revisionParams = articleIdParams.extend({ number: positiveInt() });
 export const transitionParams = articleIdParams.extend({ name: z.enum(transitionNames as [string, ...string[]], { message: "unknown transition" }) });
-export const tokenParams = z.object({ tokenId: uuid("not a valid token id") });
 
 export const listQuery = z.object({
   limit: z.coerce.number().int().min(1, "must be at least 1").max(100, "must be at most 100").default(20),
@@ -222,5 +220,4 @@ export const importResultSchema = z
   .object({ articleId: z.string(), slug: z.string(), revisionNumber: z.number().int(), newArticle: z.boolean(), contentHash: z.string() })
   .meta({ id: "ImportResult" });
 
-export const tokenScopesSchema = z.array(z.enum(tokenScopes));
 export { exportDocumentSchema };

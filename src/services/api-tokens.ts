@@ -28,7 +28,7 @@ export const newTokenSchema = z.object({
 
 export const tokenIdSchema = z.object({ tokenId: uuid("unknown token") });
 
-export function hashToken(token: string): string {
+function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 

@@ -9,7 +9,7 @@ export interface Cursor {
   articleId: string;
 }
 
-export function encodeCursor(cursor: Cursor): string {
+function encodeCursor(cursor: Cursor): string {
   return Buffer.from(`${cursor.publishedAt.toISOString()}|${cursor.articleId}`).toString("base64url");
 }
 
