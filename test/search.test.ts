@@ -124,6 +124,24 @@ describe("search", () => {
     await request(app).get("/search").expect(200);
   });
 
+  it("still ranks a title match first when the word is in the bodies of hundreds of articles", async () => {
+    // 450 published articles mentioning the word once in their body, more than the ranking cap.
+    await database.pool.query(`
+      BEGIN;
+      INSERT INTO article (id, slug, visible_while_pending, approvals_required, version)
+        SELECT md5('a' || i)::uuid, 'body-' || i, false, 1, 0 FROM generate_series(1, 450) i;
+      INSERT INTO revision (id, article_id, number, state, title, summary_heading, summary, disclaimer_heading, disclaimer, last_updated, content_hash, published_at)
+        SELECT md5('r' || i)::uuid, md5('a' || i)::uuid, 1, 'PUBLISHED', 'Question ' || i || '?', 'Summary', 'Some text about methocarbamol and other things.',
+               'Disclaimer', 'For professionals.', current_date, 'x', now() FROM generate_series(1, 450) i;
+      UPDATE article SET current_revision_id = md5('r' || substr(slug, 6))::uuid, published_revision_id = md5('r' || substr(slug, 6))::uuid WHERE slug LIKE 'body-%';
+      COMMIT;`);
+    await published("in-title", content({ title: "When is methocarbamol the right choice?" }));
+    const hits = await searchPublished(database.prisma, "methocarbamol");
+    expect(hits).toHaveLength(10);
+    expect(hits[0]!.slug).toBe("in-title");
+    expect(hits.slice(1).every((h) => h.slug.startsWith("body-"))).toBe(true);
+  });
+
   it("works on the embedded database too", async () => {
     const embedded = await openScratchDatabase(undefined);
     try {
