@@ -24,6 +24,9 @@ import { adminRoutes } from "./routes/admin.js";
 import { previewRoutes } from "./routes/preview.js";
 import { createLogger, requestLogger } from "./web/logging.js";
 import type { Logger } from "pino";
+import { apiErrors, apiRouter } from "./api/index.js";
+import { tokenRoutes } from "./routes/tokens.js";
+import { searchRoutes } from "./routes/search.js";
 
 export interface AppDeps {
   config: Config;
@@ -108,6 +111,9 @@ export function createApp({ config, database, logger = createLogger({ level: con
   app.use(express.urlencoded({ extended: true, limit: "2mb", parameterLimit: 20_000 }));
   app.use(express.json({ limit: "2mb" }));
   app.use(rejectUnstorableText);
+  // The JSON API authenticates with bearer tokens only, so it sits before sessions and CSRF.
+  app.use("/api", apiRouter(db, { rateLimitPerMinute: config.apiRateLimitPerMinute }));
+  app.use("/api", apiErrors(db, log));
   app.use(
     session({
       name: SESSION_COOKIE,
@@ -128,10 +134,12 @@ export function createApp({ config, database, logger = createLogger({ level: con
   });
 
   app.use(publicRoutes(database, site));
+  app.use(searchRoutes(db));
   app.use(authRoutes(db));
   app.use("/editor", editorRoutes(db, { previewSecret: config.sessionSecret }));
   app.use(previewRoutes(db, config.sessionSecret));
   app.use("/admin", adminRoutes(db, { outboxDir: config.outboxDir, smtpConfigured: !!config.smtpUrl }));
+  app.use("/account/tokens", tokenRoutes(db));
 
   app.use(notFound);
   app.use(

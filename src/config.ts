@@ -35,6 +35,7 @@ const envSchema = z.object({
   SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, "must be a URL like smtp://user:password@mail.example.org:587").optional(),
   OUTBOX_DIR: z.string().min(1).default("data/outbox"),
   PUBLIC_URL: z.string().regex(/^https?:\/\/[^/\s]+\/?$/, "must be the site's address, like https://answers.example.org").optional(),
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
 });
 
 export type Config = {
@@ -64,6 +65,8 @@ export type Config = {
   outboxDir: string;
   /** The site's public address: canonical links, JSON-LD, sitemap, feed and links in e-mail. */
   publicUrl: string;
+  /** Requests per minute per API token (or per address without one). */
+  apiRateLimitPerMinute: number;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -108,5 +111,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: e.SMTP_URL,
     outboxDir: path.resolve(e.OUTBOX_DIR),
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
+    apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
   };
 }

@@ -23,6 +23,8 @@ export interface RequestContext {
   userAgent: string | null;
   /** Shared by every event one request caused. */
   requestId: string;
+  /** The API token the actor used, when the request came through the API. */
+  apiTokenId?: string | null;
 }
 
 export function systemContext(label = "system"): RequestContext {
@@ -32,7 +34,7 @@ export function systemContext(label = "system"): RequestContext {
 export interface AuditEventInput<A extends AuditAction> {
   action: A;
   payload: AuditPayload<A>;
-  entityType: "user" | "article" | "revision" | "comment" | "session" | "system";
+  entityType: "user" | "article" | "revision" | "comment" | "session" | "system" | "api_token";
   entityId?: string | null;
   articleId?: string | null;
   revisionId?: string | null;
@@ -76,15 +78,16 @@ export async function recordEvent<A extends AuditAction>(tx: Tx, ctx: RequestCon
     payload: JSON.parse(canonicalJson(payload)),
     comment: input.comment ?? null,
     createdAt: slot!.ts,
+    ...(ctx.apiTokenId ? { apiTokenId: ctx.apiTokenId.toLowerCase() } : {}),
   };
   const hash = eventHash(prevHash, fields);
   await tx.$executeRaw`
     INSERT INTO audit_event (id, action, actor_id, actor_name, actor_email, actor_role, ip, user_agent, request_id,
-      entity_type, entity_id, article_id, revision_id, article_title, payload, comment, created_at, prev_hash, hash)
+      entity_type, entity_id, article_id, revision_id, article_title, payload, comment, created_at, prev_hash, hash, api_token_id)
     VALUES (${BigInt(fields.id)}, ${fields.action}, ${fields.actorId}::uuid, ${fields.actorName}, ${fields.actorEmail}, ${fields.actorRole},
       ${fields.ip}, ${fields.userAgent}, ${fields.requestId}, ${fields.entityType}, ${fields.entityId}, ${fields.articleId}::uuid,
       ${fields.revisionId}::uuid, ${fields.articleTitle}, ${canonicalJson(fields.payload)}::jsonb, ${fields.comment},
-      ${fields.createdAt}::timestamptz, ${prevHash}, ${hash})`;
+      ${fields.createdAt}::timestamptz, ${prevHash}, ${hash}, ${fields.apiTokenId ?? null}::uuid)`;
   for (const listener of recordedListeners) listener({ action: fields.action, articleId: fields.articleId, slug: slugOf(fields.payload) });
   return fields.id;
 }

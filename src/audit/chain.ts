@@ -25,6 +25,8 @@ export interface ChainedFields {
   comment: string | null;
   /** ISO-8601 UTC with microseconds, exactly as stored. */
   createdAt: string;
+  /** The API token used, if any. Left out (not null) when absent, so events written before tokens existed keep their hashes. */
+  apiTokenId?: string | null;
 }
 
 export function eventHash(prevHash: string, event: ChainedFields): string {

@@ -119,6 +119,10 @@ export const eventSchemas = {
   "comment.resolved": z.object({ commentId: z.string(), old: z.literal("open"), new: z.literal("resolved") }),
   "comment.reopened": z.object({ commentId: z.string(), old: z.literal("resolved"), new: z.literal("open") }),
 
+  /** A personal API token was created or revoked; the token itself is never recorded. */
+  "api_token.created": z.object({ tokenId: z.string(), name: z.string(), prefix: z.string(), scopes: z.array(z.string()) }),
+  "api_token.revoked": z.object({ tokenId: z.string(), name: z.string(), prefix: z.string() }),
+
   "system.seeded": z.object({ articles: z.array(z.string()), demoUsers: z.array(z.string()) }),
   "system.synthetic_articles_seeded": z.object({ count: z.number().int(), firstSlug: z.string(), lastSlug: z.string() }),
 } as const;

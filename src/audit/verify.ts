@@ -26,7 +26,7 @@ export async function readChainRows(pool: pg.Pool, afterId: string, limit: numbe
             ip, user_agent AS "userAgent", request_id AS "requestId", entity_type AS "entityType", entity_id AS "entityId",
             article_id AS "articleId", revision_id AS "revisionId", article_title AS "articleTitle", payload, comment,
             to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdAt",
-            prev_hash AS "prevHash", hash
+            prev_hash AS "prevHash", hash, api_token_id AS "apiTokenId"
      FROM audit_event WHERE audit_event.id > $1 ORDER BY audit_event.id LIMIT $2`,
     [afterId, limit],
   );
@@ -44,7 +44,9 @@ export async function verifyAuditChain(pool: pg.Pool, options: { batchSize?: num
       if (row.prevHash !== previousHash) {
         return { ok: false, checked, lastHash: previousHash, lastId, firstBroken: { id: row.id, reason: "its link to the previous event is broken (an event before it was deleted, inserted or reordered)" } };
       }
-      const { prevHash, hash, ...fields } = row;
+      const { prevHash, hash, apiTokenId, ...rest } = row;
+      // Only events made with an API token carry the field (see ChainedFields).
+      const fields = apiTokenId ? { ...rest, apiTokenId } : rest;
       if (eventHash(prevHash, fields) !== hash) {
         return { ok: false, checked, lastHash: previousHash, lastId, firstBroken: { id: row.id, reason: "its content does not match its hash (the event was altered)" } };
       }

@@ -54,7 +54,7 @@ async function whereClause(db: Db, filter: AuditFilter): Promise<Prisma.Sql> {
 
 const columns = Prisma.sql`id, action, actor_id AS "actorId", actor_name AS "actorName", actor_email AS "actorEmail", actor_role AS "actorRole",
   ip, user_agent AS "userAgent", request_id AS "requestId", entity_type AS "entityType", entity_id AS "entityId",
-  article_id AS "articleId", revision_id AS "revisionId", article_title AS "articleTitle", payload, comment, created_at AS "createdAt", hash`;
+  article_id AS "articleId", revision_id AS "revisionId", article_title AS "articleTitle", payload, comment, created_at AS "createdAt", hash, api_token_id AS "apiTokenId"`;
 
 /** One page of the site-wide log, newest first, by keyset on id (fast at any depth). */
 export async function auditPage(db: Db, filter: AuditFilter) {
@@ -81,7 +81,7 @@ export async function* auditRowsForExport(db: Db, filter: AuditFilter, batchSize
 
 export const exportColumns = [
   "id", "createdAt", "action", "actorName", "actorEmail", "actorRole", "actorId", "ip", "userAgent", "requestId",
-  "entityType", "entityId", "articleId", "articleTitle", "revisionId", "comment", "payload", "hash",
+  "entityType", "entityId", "articleId", "articleTitle", "revisionId", "comment", "payload", "hash", "apiTokenId",
 ] as const;
 
 function csvCell(value: unknown): string {

@@ -11,6 +11,8 @@ declare global {
     // `id` (the request id) is declared on IncomingMessage by pino-http; assignRequestId sets it.
     interface Request {
       user?: User;
+      /** Set when the request authenticated with an API token (src/api/auth.ts). */
+      apiToken?: { id: string; name: string; scopes: string[] };
     }
   }
 }
@@ -37,5 +39,6 @@ export function auditContext(req: Request): RequestContext {
     ip: req.ip ?? null,
     userAgent: req.get("user-agent")?.slice(0, 500) ?? null,
     requestId: String(req.id),
+    apiTokenId: req.apiToken?.id ?? null,
   };
 }
