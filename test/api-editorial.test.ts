@@ -216,9 +216,9 @@ describe("editorial API", () => {
     await step(alice, "publish", "APPROVED", saved.id).expect(403);
     await step(priya, "publish", "APPROVED", saved.id).expect(403);
     await step(sam, "publish", "APPROVED", saved.id).expect(200);
-    await step(alice, "unpublish", "PUBLISHED", saved.id, { comment: "why" }).expect(403);
-    await step(sam, "unpublish", "PUBLISHED", saved.id).expect(400);
-    await step(sam, "unpublish", "PUBLISHED", saved.id, { comment: "Urgent correction" }).expect(200);
+    await step(alice, "unpublish", "APPROVED", saved.id, { comment: "why" }).expect(403);
+    await step(sam, "unpublish", "APPROVED", saved.id).expect(400);
+    await step(sam, "unpublish", "APPROVED", saved.id, { comment: "Urgent correction" }).expect(200);
   });
 
   it("approves only with the signer's password, under the same electronic-signature rules as the page", async () => {

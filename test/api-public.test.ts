@@ -53,7 +53,7 @@ describe("public read API", () => {
 
   it("never shows a newer draft's words: the published revision stays what the API serves", async () => {
     const { article, revision, content } = await currentRevision(database);
-    expect(revision.state).toBe("PUBLISHED");
+    expect(article.publishedRevisionId).toBe(revision.id);
     const { saveRevision } = await import("../src/services/editing.js");
     const { contextOf, userByEmail } = await import("./helpers/api.js");
     const alice = await userByEmail(database, "alice.editor@demo.test");

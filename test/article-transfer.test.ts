@@ -31,7 +31,7 @@ describe("article export and import", () => {
   it("round-trips: export, import into a fresh database, identical content hash, no approvals carried over", async () => {
     await resetContent(target);
     const exported = await exportArticle(source.prisma, { slug: SEEDED_SLUG });
-    expect(exported.history.map((h) => h.state)).toEqual(["DRAFT", "PUBLISHED"]);
+    expect(exported.history.map((h) => h.state)).toEqual(["DRAFT", "APPROVED"]);
     expect(exported.history[1]!.approvals).toEqual([expect.objectContaining({ signerName: "Dr. Priya Patel" })]);
     // Through a file, as a person would move it.
     const file = JSON.parse(JSON.stringify(exported));

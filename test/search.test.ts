@@ -131,7 +131,7 @@ describe("search", () => {
       INSERT INTO article (id, slug, visible_while_pending, approvals_required, version)
         SELECT md5('a' || i)::uuid, 'body-' || i, false, 1, 0 FROM generate_series(1, 450) i;
       INSERT INTO revision (id, article_id, number, state, title, summary_heading, summary, disclaimer_heading, disclaimer, last_updated, content_hash, published_at)
-        SELECT md5('r' || i)::uuid, md5('a' || i)::uuid, 1, 'PUBLISHED', 'Question ' || i || '?', 'Summary', 'Some text about methocarbamol and other things.',
+        SELECT md5('r' || i)::uuid, md5('a' || i)::uuid, 1, 'APPROVED', 'Question ' || i || '?', 'Summary', 'Some text about methocarbamol and other things.',
                'Disclaimer', 'For professionals.', current_date, 'x', now() FROM generate_series(1, 450) i;
       UPDATE article SET current_revision_id = md5('r' || substr(slug, 6))::uuid, published_revision_id = md5('r' || substr(slug, 6))::uuid WHERE slug LIKE 'body-%';
       COMMIT;`);

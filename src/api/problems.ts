@@ -40,7 +40,8 @@ export function apiErrorHandler(log: (message: string) => void, onForbidden?: (r
   return async (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
     if (error instanceof AppError) {
-      if (error.code === "FORBIDDEN" && onForbidden) {
+      // A refusal the service already recorded (a wrong signature password) is not recorded twice.
+      if (error.code === "FORBIDDEN" && onForbidden && !error.details.recorded) {
         await onForbidden(req, error).catch((e) => log(`[${req.id}] could not record forbidden attempt: ${(e as Error).message}`));
       }
       if (error.code === "UNAUTHENTICATED") res.set("WWW-Authenticate", 'Bearer realm="api"');

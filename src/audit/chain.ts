@@ -30,5 +30,8 @@ export interface ChainedFields {
 }
 
 export function eventHash(prevHash: string, event: ChainedFields): string {
-  return createHash("sha256").update(prevHash).update(canonicalJson(event)).digest("hex");
+  // A null token is the same as none: events without a token hash as they always did.
+  const { apiTokenId, ...rest } = event;
+  const hashed = apiTokenId ? { ...rest, apiTokenId } : rest;
+  return createHash("sha256").update(prevHash).update(canonicalJson(hashed)).digest("hex");
 }

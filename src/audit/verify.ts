@@ -44,9 +44,8 @@ export async function verifyAuditChain(pool: pg.Pool, options: { batchSize?: num
       if (row.prevHash !== previousHash) {
         return { ok: false, checked, lastHash: previousHash, lastId, firstBroken: { id: row.id, reason: "its link to the previous event is broken (an event before it was deleted, inserted or reordered)" } };
       }
-      const { prevHash, hash, apiTokenId, ...rest } = row;
+      const { prevHash, hash, ...fields } = row;
       // Only events made with an API token carry the field (see ChainedFields).
-      const fields = apiTokenId ? { ...rest, apiTokenId } : rest;
       if (eventHash(prevHash, fields) !== hash) {
         return { ok: false, checked, lastHash: previousHash, lastId, firstBroken: { id: row.id, reason: "its content does not match its hash (the event was altered)" } };
       }
