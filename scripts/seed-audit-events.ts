@@ -84,9 +84,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(1);
   }
   const { loadConfig } = await import("../src/config.js");
-  const { openDatabase } = await import("../src/db/database.js");
-  const config = loadConfig();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const { openForCommand } = await import("../src/cli/run.js");
+  const database = await openForCommand(loadConfig());
   const t0 = Date.now();
   await seedAuditEvents(database.pool, count, (done) => {
     if (done % 50_000 < 2000) process.stderr.write(`appended ${done.toLocaleString("en-US")} of ${count.toLocaleString("en-US")} events\n`);

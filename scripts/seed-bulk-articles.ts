@@ -89,9 +89,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(1);
   }
   const { loadConfig } = await import("../src/config.js");
-  const { openDatabase } = await import("../src/db/database.js");
-  const config = loadConfig();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const { openForCommand } = await import("../src/cli/run.js");
+  const database = await openForCommand(loadConfig());
   const t0 = Date.now();
   await seedSyntheticArticles(database.prisma, count, (done) => process.stderr.write(`seeded ${done} of ${count} synthetic articles\n`));
   console.log(`Seeded ${count} synthetic articles (titles start with "[Synthetic]") in ${((Date.now() - t0) / 1000).toFixed(1)} s.`);

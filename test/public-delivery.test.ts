@@ -13,7 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createSeededDatabase, reseedContent, serverUrl, type TestDatabase } from "./helpers/database.js";
 import { createTestApp } from "./helpers/app.js";
 import { demo, signedInAgent, type Agent } from "./helpers/session.js";
-import { changeDosingLine, currentRevision, NEW_DOSING, SEEDED_SLUG, supplyMissingSources } from "./helpers/articles.js";
+import { currentRevision, NEW_DOSING, SEEDED_SLUG } from "./helpers/articles.js";
 import { workflowActions } from "./helpers/workflow.js";
 import { publicDeliveryOf } from "../src/app.js";
 import { compressPage, PageCache, type RenderedPage } from "../src/public/page-cache.js";
@@ -26,7 +26,7 @@ import { systemContext } from "../src/audit/audit-log.js";
 let database: TestDatabase;
 let app: ReturnType<typeof createTestApp>["app"];
 const agents: Record<string, Agent> = {};
-const { take, save, approve } = workflowActions(() => database);
+const { take, approve, editedAndUnderReview } = workflowActions(() => database);
 const ARTICLE = `/articles/${SEEDED_SLUG}`;
 
 beforeAll(async () => {
@@ -65,11 +65,7 @@ function rawGet(path: string, headers: Record<string, string> = {}): Promise<{ s
 
 /** Takes the seeded article through review, approval and publication with the new dosing line. */
 async function publishEditedArticle() {
-  await take(agents.priya!, "start_review").expect(303);
-  await take(agents.priya!, "request_changes", { comment: "Please check the dosing." }).expect(303);
-  await save(agents.alice!, (c) => { changeDosingLine(c); supplyMissingSources(c); }, { changeNote: "Dosing updated" }).expect(303);
-  await take(agents.alice!, "submit").expect(303);
-  await take(agents.minh!, "start_review").expect(303);
+  await editedAndUnderReview(agents);
   await approve(agents.minh!).expect(303);
   await take(agents.sam!, "publish").expect(303);
 }
@@ -235,11 +231,7 @@ describe("exact invalidation", () => {
   });
 
   it("an approval of content visible while pending replaces the page: approved text waits for publication", async () => {
-    await take(agents.priya!, "start_review").expect(303);
-    await take(agents.priya!, "request_changes", { comment: "Please check the dosing." }).expect(303);
-    await save(agents.alice!, (c) => { changeDosingLine(c); supplyMissingSources(c); }, { changeNote: "Dosing updated" }).expect(303);
-    await take(agents.alice!, "submit").expect(303);
-    await take(agents.minh!, "start_review").expect(303);
+    await editedAndUnderReview(agents);
     const before = await request(app).get(ARTICLE).expect(200);
     expect(before.text).toMatch(/<li class="current" aria-current="step">\s*Under Review/);
     await approve(agents.minh!).expect(303);
@@ -489,11 +481,7 @@ describe.skipIf(!serverUrl)("two app processes on one PostgreSQL", () => {
     // Publish through process a, signed in there.
     const remote = Object.fromEntries(await Promise.all(Object.entries(demo).map(async ([k, email]) => [k, await signedInAgent(a as never, email)]))) as Record<string, Agent>;
     const remoteActions = workflowActions(() => database);
-    await remoteActions.take(remote.priya!, "start_review").expect(303);
-    await remoteActions.take(remote.priya!, "request_changes", { comment: "Dosing?" }).expect(303);
-    await remoteActions.save(remote.alice!, (c) => { changeDosingLine(c); supplyMissingSources(c); }).expect(303);
-    await remoteActions.take(remote.alice!, "submit").expect(303);
-    await remoteActions.take(remote.minh!, "start_review").expect(303);
+    await remoteActions.editedAndUnderReview(remote);
     await remoteActions.approve(remote.minh!).expect(303);
     await remoteActions.take(remote.sam!, "publish").expect(303);
     const publishedAt = Date.now();

@@ -42,15 +42,11 @@ beforeEach(async () => {
   for (const [name, email] of Object.entries(demo)) agents[name] = await signedInAgent(app, email);
 });
 
-const { take, save, approve } = workflowActions(() => database);
+const { take, save, approve, editedAndUnderReview } = workflowActions(() => database);
 
 /** The seeded article edited, resubmitted and approved: r2 is Approved, nothing is live. */
 async function approvedRevision() {
-  await take(agents.priya!, "start_review").expect(303);
-  await take(agents.priya!, "request_changes", { comment: "Please check the tizanidine dosing." }).expect(303);
-  await save(agents.alice!, (c) => { changeDosingLine(c); supplyMissingSources(c); }, { changeNote: "Dosing updated" }).expect(303);
-  await take(agents.alice!, "submit").expect(303);
-  await take(agents.minh!, "start_review").expect(303);
+  await editedAndUnderReview(agents);
   await approve(agents.minh!).expect(303);
   return currentRevision(database);
 }

@@ -25,17 +25,11 @@ beforeEach(async () => {
   for (const [name, email] of Object.entries(demo)) agents[name] = await signedInAgent(app, email);
 });
 
-const { take, save, approve: sign } = workflowActions(() => database);
+const { take, save, approve: sign, editedAndUnderReview: reviewRound } = workflowActions(() => database);
 const approve = (agent: Agent, password = DEMO_PASSWORD) => sign(agent, { password });
 
 /** Fixes the seeded article's citation errors and takes it back to Under Review. */
-async function editedAndUnderReview() {
-  await take(agents.priya!, "start_review").expect(303);
-  await take(agents.priya!, "request_changes", { comment: "Please check the tizanidine dosing." }).expect(303);
-  await save(agents.alice!, (c) => { changeDosingLine(c); supplyMissingSources(c); }, { changeNote: "Dosing updated" }).expect(303);
-  await take(agents.alice!, "submit").expect(303);
-  await take(agents.minh!, "start_review").expect(303);
-}
+const editedAndUnderReview = () => reviewRound(agents);
 
 async function snapshot() {
   const revisions = await database.prisma.revision.findMany({ orderBy: [{ articleId: "asc" }, { number: "asc" }], select: { id: true, state: true } });

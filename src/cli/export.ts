@@ -4,19 +4,18 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { loadConfig } from "../config.js";
-import { openDatabase } from "../db/database.js";
 import { viewEngine } from "../app.js";
 import { PublicSite } from "../public/public-site.js";
 import { StaticExport } from "../public/static-export.js";
 import { ConfigError } from "../errors.js";
-import { runCli } from "./run.js";
+import { openForCommand, runCli } from "./run.js";
 
 runCli(async () => {
   const { values } = parseArgs({ options: { out: { type: "string" } } });
   const out = z.string().min(1).safeParse(values.out);
   if (!out.success) throw new ConfigError("Say where to write the site: npm run export -- --out DIR");
   const config = loadConfig();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false });
+  const database = await openForCommand(config, { migrate: false });
   try {
     const site = new PublicSite(viewEngine(), database.prisma, config);
     const started = Date.now();

@@ -3,7 +3,7 @@ import type request from "supertest";
 import { expect } from "vitest";
 import type { Database } from "../../src/db/database.js";
 import { DEMO_PASSWORD } from "../../seed/demo-users.js";
-import { currentRevision, editForm } from "./articles.js";
+import { changeDosingLine, currentRevision, editForm, supplyMissingSources } from "./articles.js";
 import { formBody, type Agent } from "./session.js";
 
 /** A pending response that can also be awaited with an expected status (the page text explains a mismatch). */
@@ -41,5 +41,17 @@ export function workflowActions(database: () => Database) {
   const approve = (agent: Agent, fields: Record<string, string> = {}) =>
     take(agent, "approve", { password: DEMO_PASSWORD, meaning: "Approved: medical accuracy", ...fields });
 
-  return { take, save, approve };
+  /**
+   * The seeded article's usual round: Priya requests changes, Alice fixes the dosing and supplies
+   * the missing sources, resubmits, and Minh starts the review.
+   */
+  const editedAndUnderReview = async (agents: Record<string, Agent | undefined>) => {
+    await take(agents.priya!, "start_review").expect(303);
+    await take(agents.priya!, "request_changes", { comment: "Please check the tizanidine dosing." }).expect(303);
+    await save(agents.alice!, (c) => { changeDosingLine(c); supplyMissingSources(c); }, { changeNote: "Dosing updated" }).expect(303);
+    await take(agents.alice!, "submit").expect(303);
+    await take(agents.minh!, "start_review").expect(303);
+  };
+
+  return { take, save, approve, editedAndUnderReview };
 }
