@@ -32,7 +32,7 @@ export function systemContext(label = "system"): RequestContext {
 export interface AuditEventInput<A extends AuditAction> {
   action: A;
   payload: AuditPayload<A>;
-  entityType: "user" | "article" | "revision" | "comment" | "session" | "system";
+  entityType: "user" | "article" | "revision" | "comment" | "session" | "system" | "audience";
   entityId?: string | null;
   articleId?: string | null;
   revisionId?: string | null;

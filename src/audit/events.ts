@@ -11,6 +11,7 @@ const change = z.object({ old: value, new: value });
 const fieldChanges = z.record(z.string(), change);
 
 const sectionSnapshot = z.object({ key: z.string(), depth: z.number(), heading: z.string(), body: z.string() });
+const variantSnapshot = z.object({ audience: z.string(), sectionKey: z.string().nullable(), body: z.string() });
 const referenceSnapshot = z.object({ key: z.string() }).catchall(value);
 
 /** What changed between two revisions: enough to rebuild each from the one before. */
@@ -28,6 +29,14 @@ export const contentChangesSchema = z.object({
     changed: z.array(z.object({ key: z.string(), old: referenceSnapshot, new: referenceSnapshot })),
     order: z.object({ old: z.array(z.string()), new: z.array(z.string()) }).nullable(),
   }),
+  /** Audience versions of the summary (sectionKey null) or a section; absent in events written before they existed. */
+  variants: z
+    .object({
+      added: z.array(variantSnapshot),
+      removed: z.array(variantSnapshot),
+      changed: z.array(z.object({ audience: z.string(), sectionKey: z.string().nullable(), old: z.string(), new: z.string() })),
+    })
+    .optional(),
 });
 export type ContentChanges = z.infer<typeof contentChangesSchema>;
 
@@ -118,6 +127,9 @@ export const eventSchemas = {
   "comment.replied": z.object({ commentId: z.string(), parentId: z.string(), body: z.string() }),
   "comment.resolved": z.object({ commentId: z.string(), old: z.literal("open"), new: z.literal("resolved") }),
   "comment.reopened": z.object({ commentId: z.string(), old: z.literal("resolved"), new: z.literal("open") }),
+
+  "audience.created": z.object({ slug: z.string(), name: z.string(), schemaAudienceType: z.string(), maxGrade: z.number().nullable() }),
+  "audience.changed": z.object({ slug: z.string(), changes: fieldChanges }),
 
   "system.seeded": z.object({ articles: z.array(z.string()), demoUsers: z.array(z.string()) }),
   "system.synthetic_articles_seeded": z.object({ count: z.number().int(), firstSlug: z.string(), lastSlug: z.string() }),
