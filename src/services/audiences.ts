@@ -8,6 +8,7 @@ import { AppError } from "../errors.js";
 import { recordEvent, type RequestContext } from "../audit/audit-log.js";
 import { audienceSlugPattern, type RevisionContent } from "../content/revision-content.js";
 import { can } from "../workflow/permissions.js";
+import { readability } from "../content/readability.js";
 
 type Client = Db | Prisma.TransactionClient;
 
@@ -89,4 +90,36 @@ export async function updateAudience(db: Db, ctx: RequestContext, user: User, id
     await recordEvent(tx, ctx, { action: "audience.changed", entityType: "audience", entityId: id, payload: { slug: audience.slug, changes } });
     return audience;
   });
+}
+
+export interface ReadabilityFigure {
+  grade: number;
+  ease: number;
+  /** Above the audience's maximum grade. */
+  tooHard: boolean;
+  maxGrade: number | null;
+}
+
+/** The readability of one text for one audience (null: nothing to measure). */
+export function readabilityFigure(markdown: string | undefined, audience: Pick<Audience, "maxGrade"> | null): ReadabilityFigure | null {
+  const figures = markdown ? readability(markdown) : null;
+  if (!figures) return null;
+  const maxGrade = audience?.maxGrade ?? null;
+  return { grade: figures.grade, ease: figures.ease, tooHard: maxGrade !== null && figures.grade > maxGrade, maxGrade };
+}
+
+/** Figures for the summary and every section of `content`, as written and per audience version. */
+export function revisionReadability(content: RevisionContent, audiences: Audience[]) {
+  const others = audiences.filter((a) => !a.isDefault);
+  const variantOf = (slug: string, sectionKey: string | null) => content.variants.find((v) => v.audience === slug && v.sectionKey === sectionKey)?.body;
+  const parts = [
+    { label: content.summaryHeading, sectionKey: null as string | null, body: content.summary },
+    ...content.sections.map((s) => ({ label: s.heading, sectionKey: s.key as string | null, body: s.body })),
+  ];
+  return parts.map((part) => ({
+    label: part.label,
+    sectionKey: part.sectionKey,
+    asWritten: readabilityFigure(part.body, null),
+    versions: others.map((a) => ({ audience: a.name, slug: a.slug, figure: readabilityFigure(variantOf(a.slug, part.sectionKey), a) })),
+  }));
 }

@@ -20,6 +20,7 @@ import { articleSchedules } from "./schedules.js";
 import { articlePreviewLinks } from "./preview-links.js";
 import { activeAssignments } from "./assignments.js";
 import { listBoardMembers } from "./users.js";
+import { audienceList, readabilityFigure, revisionReadability } from "./audiences.js";
 
 export async function revisionByNumber(db: Db, articleId: string, number: number): Promise<RevisionWithContent> {
   const row = await db.revision.findUnique({ where: { articleId_number: { articleId, number } }, select: { id: true } });
@@ -52,6 +53,7 @@ export async function workspaceScreen(db: Db, user: User, articleId: string) {
     stateLabel: displayState(current, article.publishedRevisionId),
     liveNumber: live?.number ?? null,
     issues: checkCitations(content),
+    readability: revisionReadability(content, (await audienceList(db)).all),
     threads: await listThreads(db, articleId, current),
     signatures: current.approvals.map((a) => ({ ...a, valid: verifySignature(a, current) })),
     meanings: signatureMeanings,
@@ -83,8 +85,16 @@ export async function openEditorScreen(db: Db, articleId: string) {
 /** The editor showing `form` (the user's own text after a refused save). */
 export async function editorScreen(db: Db, articleId: string, form: ArticleForm, extra: Record<string, unknown> = {}) {
   const { article, current } = await newestRevisionOf(db, articleId);
+  const { defaultAudience, others } = await audienceList(db);
+  // Figures for the text on screen (the user's own after a refused save), as written and per audience.
+  const figuresOf = (asWritten: string, variants: Record<string, string>) => ({
+    asWritten: readabilityFigure(asWritten, null),
+    ...Object.fromEntries(others.map((a) => [a.slug, readabilityFigure(variants[a.slug], a)])),
+  });
   return {
     title: `Edit: ${current.title}`, article, current, form: withBlankRows(form),
+    defaultAudience, audiences: others,
+    readability: { summary: figuresOf(form.summary, form.summaryVariants), sections: form.sections.map((s) => figuresOf(s.body, s.variants)) },
     referenceTypes, referenceTypeLabels, fieldErrors: {}, error: null, conflict: null,
     issues: checkCitations(toContent(current)), ...extra,
   };
