@@ -24,7 +24,9 @@ export function readableText(markdown: string): string {
     .map((line) => line.replace(/^\s*(?:[-*+]|\d+[.)]|#{1,6})\s+/, "").replace(/[*_`>#]/g, "").trim())
     .filter(Boolean)
     .map((line) => (/[.!?:;]$/.test(line) ? line : `${line}.`))
-    .join(" ");
+    .join(" ")
+    // Abbreviations do not end a sentence.
+    .replace(/\b(e\.g|i\.e|etc|vs|approx|cf)\./gi, (m) => m.replace(/\./g, ""));
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;

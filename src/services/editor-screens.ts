@@ -91,10 +91,11 @@ export async function editorScreen(db: Db, articleId: string, form: ArticleForm,
     asWritten: readabilityFigure(asWritten, null),
     ...Object.fromEntries(others.map((a) => [a.slug, readabilityFigure(variants[a.slug], a)])),
   });
+  const shown = withBlankRows(form);
   return {
-    title: `Edit: ${current.title}`, article, current, form: withBlankRows(form),
+    title: `Edit: ${current.title}`, article, current, form: shown,
     defaultAudience, audiences: others,
-    readability: { summary: figuresOf(form.summary, form.summaryVariants), sections: form.sections.map((s) => figuresOf(s.body, s.variants)) },
+    readability: { summary: figuresOf(shown.summary, shown.summaryVariants), sections: shown.sections.map((s) => figuresOf(s.body, s.variants)) },
     referenceTypes, referenceTypeLabels, fieldErrors: {}, error: null, conflict: null,
     issues: checkCitations(toContent(current)), ...extra,
   };
