@@ -169,3 +169,23 @@ export function slugify(text: string): string {
     .slice(0, 80)
     .replace(/-+$/, "");
 }
+
+/**
+ * The content one audience reads: its variants in place of the summary and sections
+ * they rewrite. `asWritten` lists the parts shown as written for professionals
+ * (section keys; null for the summary), which the page marks as such.
+ */
+export function contentForAudience(content: RevisionContent, audience: string | null): { content: RevisionContent; asWritten: (string | null)[] } {
+  if (audience === null) return { content, asWritten: [] };
+  const variantOf = (sectionKey: string | null) => content.variants.find((v) => v.audience === audience && v.sectionKey === sectionKey)?.body;
+  const asWritten: (string | null)[] = [];
+  const summary = variantOf(null);
+  if (summary === undefined) asWritten.push(null);
+  const sections = content.sections.map((s) => {
+    const body = variantOf(s.key);
+    // An empty section (a heading over subsections) has nothing to rewrite.
+    if (body === undefined && s.body.trim() !== "") asWritten.push(s.key);
+    return body === undefined ? s : { ...s, body };
+  });
+  return { content: { ...content, summary: summary ?? content.summary, sections }, asWritten };
+}

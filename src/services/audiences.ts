@@ -123,3 +123,16 @@ export function revisionReadability(content: RevisionContent, audiences: Audienc
     versions: others.map((a) => ({ audience: a.name, slug: a.slug, figure: readabilityFigure(variantOf(a.slug, part.sectionKey), a) })),
   }));
 }
+
+export const readerChoiceSchema = z.object({
+  article: z.string({ message: "choose an article" }).regex(/^[a-z0-9-]{1,120}$/, "is not an article address"),
+  for: z.string({ message: "choose who you are" }).regex(audienceSlugPattern, "is not one of the choices"),
+});
+
+/** A reader's choice of audience: the audience and the address of that version of the article. */
+export async function readerChoice(db: Client, input: z.output<typeof readerChoiceSchema>) {
+  const audience = await db.audience.findUnique({ where: { slug: input.for } });
+  if (!audience) throw new AppError("BAD_REQUEST", "That is not one of the choices: pick one of the versions listed on the article.");
+  const path = audience.isDefault ? `/articles/${input.article}` : `/articles/${input.article}?for=${audience.slug}`;
+  return { audience, path };
+}
