@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId, reseedContent } from "./helpers/database.js";
 import { createTestApp } from "./helpers/app.js";
 import { demo, formBody, signedInAgent, type Agent } from "./helpers/session.js";
-import { currentRevision, editForm, SEEDED_SLUG, supplyMissingSources } from "./helpers/articles.js";
+import { currentRevision, editForm, supplyMissingSources } from "./helpers/articles.js";
 import { pending, workflowActions } from "./helpers/workflow.js";
 import { visibleText } from "./helpers/html.js";
 import { contentHash, type RevisionContent } from "../src/content/revision-content.js";
