@@ -231,3 +231,60 @@ describe("readability figures", () => {
     expect(page).toContain("above grade 8, the limit for this audience");
   });
 });
+
+describe("audiences, managed by admins", () => {
+  beforeEach(freshArticleAndSessions);
+
+  it("the seed has the two audiences: Healthcare professional (default) and Patient or caregiver (grade 8)", async () => {
+    const audiences = await database.prisma.audience.findMany({ orderBy: { position: "asc" } });
+    expect(audiences.map((a) => [a.slug, a.name, a.isDefault, a.schemaAudienceType, a.maxGrade])).toEqual([
+      ["professionals", "Healthcare professional", true, "Clinician", null],
+      ["patients", "Patient or caregiver", false, "Patient", 8],
+    ]);
+  });
+
+  it("an admin changes the patient grade limit: recorded in the audit trail, and the editor's flag follows it", async () => {
+    await openForEditing();
+    const hard = "Muscle relaxants reduce spasticity but frequently cause drowsiness and weakness.";
+    await save(agents.alice!, withPatientVersion(hard)).expect(303);
+    const { article } = await currentRevision(database);
+    const edit = async () => visibleText((await agents.alice!.get(`/editor/articles/${article.id}/edit`).expect(200)).text);
+    expect(await edit()).toContain("above grade 8, the limit for this audience");
+    expect(readability(hard)!.grade).toBeGreaterThan(8);
+    expect(readability(hard)!.grade).toBeLessThan(30);
+    const patients = await database.prisma.audience.findUniqueOrThrow({ where: { slug: "patients" } });
+    const since = await lastAuditId(database);
+    await pending(agents.sam!.post(`/admin/audiences/${patients.id}`).type("form").send({
+      _csrf: agents.sam!.csrf, name: patients.name, description: patients.description, schemaAudienceType: "Patient", maxGrade: "30",
+    })).expect(303);
+    const events = await auditEventsSince(database, since);
+    expect(events.map((e) => e.action)).toEqual(["audience.changed"]);
+    expect(events[0]!.payload).toEqual({ slug: "patients", changes: { maxGrade: { old: 8, new: 30 } } });
+    expect(await edit()).not.toContain("the limit for this audience");
+  });
+
+  it("an admin adds an audience; the editor then offers a version for it", async () => {
+    await pending(agents.sam!.post("/admin/audiences").type("form").send({
+      _csrf: agents.sam!.csrf, slug: "carers", name: "Carer", description: "People who look after someone.", schemaAudienceType: "Patient", maxGrade: "6",
+    })).expect(303);
+    const list = visibleText((await agents.sam!.get("/admin/audiences").expect(200)).text);
+    expect(list).toContain("?for=carers");
+    await openForEditing();
+    const { article } = await currentRevision(database);
+    expect((await agents.alice!.get(`/editor/articles/${article.id}/edit`).expect(200)).text).toContain('name="summaryVariants[carers]"');
+  });
+
+  it("bad audience input, a taken address or an editor is refused, and nothing changes", async () => {
+    const before = { audiences: await database.prisma.audience.count(), audit: await lastAuditId(database) };
+    const post = (agent: Agent, fields: Record<string, string>) =>
+      pending(agent.post("/admin/audiences").type("form").send({ _csrf: agent.csrf, name: "Name", description: "Description", schemaAudienceType: "Patient", maxGrade: "", ...fields }));
+    const bad = await post(agents.sam!, { slug: "Not A Slug" }).expect(400);
+    expect(visibleText(bad.text)).toContain("use lowercase letters, digits and hyphens");
+    expect(visibleText((await post(agents.sam!, { slug: "x-grade", maxGrade: "hard" }).expect(400)).text)).toContain("must be a number");
+    await post(agents.sam!, { slug: "x-type", schemaAudienceType: "Martians" }).expect(400);
+    expect(visibleText((await post(agents.sam!, { slug: "patients" }).expect(409)).text)).toContain("already exists");
+    await post(agents.alice!, { slug: "by-editor" }).expect(403);
+    expect(await database.prisma.audience.count()).toBe(before.audiences);
+    expect((await auditEventsSince(database, before.audit)).filter((e) => e.action.startsWith("audience."))).toEqual([]);
+  });
+});

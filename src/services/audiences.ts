@@ -16,10 +16,11 @@ type Client = Db | Prisma.TransactionClient;
 export const schemaAudienceTypes = ["Clinician", "Patient", "MedicalResearcher"] as const;
 
 const maxGrade = z
-  .string()
+  .string({ message: "must be a number" })
   .trim()
+  .default("")
   .transform((v) => (v === "" ? null : Number(v)))
-  .pipe(z.number({ message: "must be a number" }).min(1, "must be between 1 and 20").max(20, "must be between 1 and 20").nullable());
+  .pipe(z.number({ message: "must be a number" }).min(1, "must be between 1 and 30").max(30, "must be between 1 and 30").nullable());
 
 const audienceFields = {
   name: z.string().trim().min(2, "a name is required").max(80, "must be at most 80 characters"),
