@@ -288,3 +288,43 @@ describe("audiences, managed by admins", () => {
     expect((await auditEventsSince(database, before.audit)).filter((e) => e.action.startsWith("audience."))).toEqual([]);
   });
 });
+
+describe("comments on a variant", () => {
+  beforeEach(freshArticleAndSessions);
+
+  it("a reviewer comments on the patient version of a section, quoting it; the thread says which version, and the audit event too", async () => {
+    await openForEditing();
+    await save(agents.alice!, withPatientVersion()).expect(303);
+    const { article, revision } = await currentRevision(database);
+    const since = await lastAuditId(database);
+    await pending(agents.priya!.post(`/editor/articles/${article.id}/comments`).type("form").send({
+      _csrf: agents.priya!.csrf, revisionId: revision.id, sectionKey: SECTION, audience: "patients", quote: "relax tight muscles", body: "Say which muscles.",
+    })).expect(303);
+    const comment = await database.prisma.comment.findFirstOrThrow({ where: { body: "Say which muscles." } });
+    expect(comment.audienceSlug).toBe("patients");
+    const [event] = await auditEventsSince(database, since);
+    expect(event!.payload).toMatchObject({ sectionKey: SECTION, audience: "patients", quote: "relax tight muscles" });
+    const page = visibleText((await agents.priya!.get(`/editor/articles/${article.id}`).expect(200)).text);
+    expect(page).toContain("version for “patients”");
+    // Changing only the professional text does not mark the version's comment as changed; changing the version does.
+    await save(agents.alice!, (c) => { c.sections.find((s) => s.key === SECTION)!.body += "\n\nMore."; }).expect(303);
+    expect(visibleText((await agents.priya!.get(`/editor/articles/${article.id}`).expect(200)).text)).not.toContain("Section changed since");
+    await save(agents.alice!, withPatientVersion("Different words [@tizanidine-update-2008].")).expect(303);
+    expect(visibleText((await agents.priya!.get(`/editor/articles/${article.id}`).expect(200)).text)).toContain("Section changed since");
+  });
+
+  it("a comment on a version that does not exist, or quoting text not in the version, is refused and changes nothing", async () => {
+    await openForEditing();
+    await save(agents.alice!, withPatientVersion()).expect(303);
+    const { article, revision } = await currentRevision(database);
+    const before = { comments: await database.prisma.comment.count(), audit: await lastAuditId(database) };
+    const post = (fields: Record<string, string>) =>
+      pending(agents.priya!.post(`/editor/articles/${article.id}/comments`).type("form").send({ _csrf: agents.priya!.csrf, revisionId: revision.id, body: "Hm.", ...fields }));
+    expect(visibleText((await post({ sectionKey: SECTION, audience: "carers" }).expect(400)).text)).toContain('has no version for the audience "carers"');
+    await post({ audience: "patients" }).expect(400); // the summary has no patient version
+    await post({ sectionKey: SECTION, audience: "patients", quote: "not in the version" }).expect(400);
+    await post({ sectionKey: SECTION, audience: "Bad Slug" }).expect(400);
+    expect(await database.prisma.comment.count()).toBe(before.comments);
+    expect(await lastAuditId(database)).toBe(before.audit);
+  });
+});

@@ -123,7 +123,11 @@ export const eventSchemas = {
   /** Someone opened a preview link (no account: the event records the address and browser). */
   "preview.viewed": z.object({ previewLinkId: z.string(), revisionNumber: z.number().int() }),
 
-  "comment.created": z.object({ commentId: z.string(), sectionKey: z.string().nullable(), quote: z.string().nullable(), body: z.string(), kind: z.string() }),
+  "comment.created": z.object({
+    commentId: z.string(), sectionKey: z.string().nullable(), quote: z.string().nullable(), body: z.string(), kind: z.string(),
+    /** The audience whose version the comment is about (absent: the text as written). */
+    audience: z.string().optional(),
+  }),
   "comment.replied": z.object({ commentId: z.string(), parentId: z.string(), body: z.string() }),
   "comment.resolved": z.object({ commentId: z.string(), old: z.literal("open"), new: z.literal("resolved") }),
   "comment.reopened": z.object({ commentId: z.string(), old: z.literal("resolved"), new: z.literal("open") }),

@@ -54,6 +54,7 @@ export async function workspaceScreen(db: Db, user: User, articleId: string) {
     liveNumber: live?.number ?? null,
     issues: checkCitations(content),
     readability: revisionReadability(content, (await audienceList(db)).all),
+    audiences: (await audienceList(db)).others,
     threads: await listThreads(db, articleId, current),
     signatures: current.approvals.map((a) => ({ ...a, valid: verifySignature(a, current) })),
     meanings: signatureMeanings,

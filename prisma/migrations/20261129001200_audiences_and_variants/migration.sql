@@ -33,3 +33,6 @@ CREATE INDEX content_variant_revision_idx ON content_variant (revision_id);
 INSERT INTO audience (id, slug, name, description, schema_audience_type, max_grade, is_default, position) VALUES
   ('8e0b6a52-7a4c-4c1e-9a55-1d1f3c2a0001', 'professionals', 'Healthcare professional', 'The article as written for clinicians, pharmacists and other health professionals.', 'Clinician', NULL, true, 1),
   ('8e0b6a52-7a4c-4c1e-9a55-1d1f3c2a0002', 'patients', 'Patient or caregiver', 'Plain language for people living with the condition and those who care for them.', 'Patient', 8, false, 2);
+
+-- A review comment may be about one audience's version of a section (or of the summary).
+ALTER TABLE comment ADD COLUMN audience_slug TEXT;
