@@ -93,9 +93,11 @@ describe("cache keys per audience", () => {
     await request(app).get(ARTICLE).expect(404);
   });
 
-  it("an unknown audience is a 404 with a message, not a server error", async () => {
-    const res = await request(app).get(`${ARTICLE}?for=astronauts`).expect(404);
+  it("an unknown audience is a 404 with a message, not a server error, and a cookie naming it is forgotten", async () => {
+    const res = await request(app).get(`${ARTICLE}?for=astronauts`).set("Cookie", "reader_audience=astronauts").expect(404);
     expect(visibleText(res.text)).toContain("There is no published article at this address");
+    expect(res.headers["set-cookie"]![0]).toMatch(/^reader_audience=; .*Expires=Thu, 01 Jan 1970/);
+    await request(app).get(`${ARTICLE}?for=patients&for=professionals`).expect(404);
   });
 });
 

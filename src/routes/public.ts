@@ -29,7 +29,12 @@ export function publicRoutes(database: Database, site: PublicSite, options: { co
     const key = publicPageKey(req.path, req.query as Record<string, unknown>);
     if (!key && req.path === "/articles") throw new AppError("BAD_REQUEST", "This list address is not valid: use the links on the article list.");
     const page = key ? await site.render(key, { currentUser: res.locals.currentUser, csrfToken: res.locals.csrfToken }) : null;
-    if (!page) throw new AppError("NOT_FOUND", "There is no published article at this address.");
+    if (!page) {
+      // A remembered audience that no longer exists (or a forged cookie) must not keep
+      // sending the reader to a missing page: forget it.
+      if (req.query.for !== undefined) res.clearCookie(AUDIENCE_COOKIE, { path: "/", sameSite: "lax", httpOnly: true, secure: options.cookieSecure });
+      throw new AppError("NOT_FOUND", "There is no published article at this address.");
+    }
     if (page.robots) res.setHeader("X-Robots-Tag", page.robots);
     res.type(page.contentType).send(page.body);
   });
