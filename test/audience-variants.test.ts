@@ -82,6 +82,20 @@ describe("variants in the content model", () => {
     expect(visibleText(page)).toContain(`Reading grade ${figure.grade.toFixed(1)} · reading ease ${figure.ease.toFixed(1)}`);
   });
 
+  it("staff preview a revision as each audience reads it; an unknown version is a 404", async () => {
+    await openForEditing();
+    await save(agents.alice!, withPatientVersion()).expect(303);
+    const { article } = await currentRevision(database);
+    const asWritten = visibleText((await agents.priya!.get(`/editor/articles/${article.id}/revisions/2`).expect(200)).text);
+    expect(asWritten).not.toContain("These medicines relax tight muscles.");
+    expect(asWritten).toContain("Read as: Healthcare professional Patient or caregiver");
+    const forPatients = visibleText((await agents.priya!.get(`/editor/articles/${article.id}/revisions/2?for=patients`).expect(200)).text);
+    expect(forPatients).toContain("These medicines relax tight muscles.");
+    expect(forPatients).toContain("Written for healthcare professionals");
+    await agents.priya!.get(`/editor/articles/${article.id}/revisions/2?for=astronauts`).expect(404);
+    await agents.priya!.get(`/editor/articles/${article.id}/revisions/2?for=Bad%20Slug`).expect(404);
+  });
+
   it("editing only a variant changes the content hash, so a signature on the previous text no longer verifies", async () => {
     await openForEditing();
     await save(agents.alice!, withPatientVersion()).expect(303);

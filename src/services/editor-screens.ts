@@ -110,14 +110,21 @@ export async function staleSaveConflict(db: Db, baseRevisionId: string, currentR
 }
 
 /** One revision exactly as the public would see it. */
-export async function revisionScreen(db: Db, user: User | undefined, articleId: string, number: number) {
+export async function revisionScreen(db: Db, user: User | undefined, articleId: string, number: number, audienceSlug: string | null = null) {
   const revision = await revisionByNumber(db, articleId, number);
   const article = await db.article.findUniqueOrThrow({ where: { id: articleId }, include: { currentRevision: { select: { state: true } } } });
+  const audiences = await audienceList(db);
+  const audience = audienceSlug === null ? audiences.defaultAudience : audiences.all.find((a) => a.slug === audienceSlug);
+  if (!audience) throw new AppError("NOT_FOUND", "There is no such version of this revision.");
   const view = articleView(revision, {
+    audience: audience.isDefault ? null : { slug: audience.slug, name: audience.name },
     pendingReview: revision.id !== article.publishedRevisionId, newestState: revision.state, nextReviewDue: article.nextReviewDue,
     liveNumber: revision.id === article.publishedRevisionId ? revision.number : null,
   });
-  return { title: `Revision ${number}: ${revision.title}`, article, revision, ...view, canRestore: can(user, "article.edit") && article.currentRevisionId !== revision.id };
+  return {
+    title: `Revision ${number}: ${revision.title}`, article, revision, ...view,
+    versions: audiences.all.map((a) => ({ slug: a.isDefault ? null : a.slug, name: a.name, current: a.id === audience.id })),
+    canRestore: can(user, "article.edit") && article.currentRevisionId !== revision.id };
 }
 
 export async function compareScreen(db: Db, articleId: string, fromNumber: number, toNumber: number) {
