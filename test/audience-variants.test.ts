@@ -319,7 +319,7 @@ describe("comments on a variant", () => {
     const [event] = await auditEventsSince(database, since);
     expect(event!.payload).toMatchObject({ sectionKey: SECTION, audience: "patients", quote: "relax tight muscles" });
     const page = visibleText((await agents.priya!.get(`/editor/articles/${article.id}`).expect(200)).text);
-    expect(page).toContain("version for “patients”");
+    expect(page).toContain("version for “Patient or caregiver”");
     // Changing only the professional text does not mark the version's comment as changed; changing the version does.
     await save(agents.alice!, (c) => { c.sections.find((s) => s.key === SECTION)!.body += "\n\nMore."; }).expect(303);
     expect(visibleText((await agents.priya!.get(`/editor/articles/${article.id}`).expect(200)).text)).not.toContain("Section changed since");

@@ -112,7 +112,7 @@ describe.skipIf(!executablePath && !inCi)("reader personalization in a real brow
     const variant = page.locator("section.diff-variant");
     expect(await variant.count()).toBe(1);
     const text = await variant.innerText();
-    expect(text).toContain("Version for “patients” of section “Skeletal Muscle Relaxants”");
+    expect(text).toContain("Version for “Patient or caregiver” of section “Skeletal Muscle Relaxants”");
     expect(text).toContain("These medicines help tight muscles relax.");
     expect(text).toContain(`Reading grade ${readability(PATIENT_TEXT)!.grade.toFixed(1)}`);
     expect(await page.locator(".readability-table").innerText()).toContain(`Reading grade ${readability(PATIENT_TEXT)!.grade.toFixed(1)}`);

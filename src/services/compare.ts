@@ -41,7 +41,9 @@ export interface RevisionComparison {
 }
 
 export interface VariantComparison {
+  /** The audience's slug; `audienceName` when the screen has looked it up. */
   audience: string;
+  audienceName?: string;
   sectionKey: string | null;
   /** "the summary" or the section's heading. */
   part: string;

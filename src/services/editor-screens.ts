@@ -11,7 +11,7 @@ import { formFromContent, withBlankRows, type ArticleForm } from "../web/article
 import { articleWorkspace } from "./dashboard.js";
 import { findRevision, toContent, type RevisionWithContent } from "./revisions.js";
 import { checkCitations } from "./citation-checks.js";
-import { compareRevisions } from "./compare.js";
+import { compareRevisions, type RevisionComparison } from "./compare.js";
 import { listThreads } from "./comments.js";
 import { articleHistory } from "./audit-queries.js";
 import { signatureMeanings, verifySignature } from "./signatures.js";
@@ -20,7 +20,14 @@ import { articleSchedules } from "./schedules.js";
 import { articlePreviewLinks } from "./preview-links.js";
 import { activeAssignments } from "./assignments.js";
 import { listBoardMembers } from "./users.js";
-import { audienceList, readabilityFigure, revisionReadability } from "./audiences.js";
+import { audienceList, listAudiences, readabilityFigure, revisionReadability } from "./audiences.js";
+
+/** Names the audience of each variant change (the comparison itself knows only slugs). */
+async function withAudienceNames(db: Db, comparison: RevisionComparison) {
+  if (comparison.variants.length === 0) return comparison;
+  const names = new Map((await listAudiences(db)).map((a) => [a.slug, a.name]));
+  return { ...comparison, variants: comparison.variants.map((v) => ({ ...v, audienceName: names.get(v.audience) ?? v.audience })) };
+}
 
 export async function revisionByNumber(db: Db, articleId: string, number: number): Promise<RevisionWithContent> {
   const row = await db.revision.findUnique({ where: { articleId_number: { articleId, number } }, select: { id: true } });
@@ -59,7 +66,7 @@ export async function workspaceScreen(db: Db, user: User, articleId: string) {
     signatures: current.approvals.map((a) => ({ ...a, valid: verifySignature(a, current) })),
     meanings: signatureMeanings,
     compareFrom,
-    comparison: baseline ? compareRevisions(toContent(baseline), content) : null,
+    comparison: baseline ? await withAudienceNames(db, compareRevisions(toContent(baseline), content)) : null,
     canEdit: can(user, "article.edit") && !states[current.state].lockedForEditing,
     canComment: can(user, "comment.write"),
     canChangeSettings: can(user, "article.settings"),
@@ -106,7 +113,7 @@ export async function editorScreen(db: Db, articleId: string, form: ArticleForm,
 export async function staleSaveConflict(db: Db, baseRevisionId: string, currentRevisionId: string) {
   const base = await findRevision(db, baseRevisionId);
   const theirs = await findRevision(db, currentRevisionId);
-  return base && theirs ? { number: theirs.number, author: theirs.author?.name ?? "someone", comparison: compareRevisions(toContent(base), toContent(theirs)) } : null;
+  return base && theirs ? { number: theirs.number, author: theirs.author?.name ?? "someone", comparison: await withAudienceNames(db, compareRevisions(toContent(base), toContent(theirs))) } : null;
 }
 
 /** One revision exactly as the public would see it. */
@@ -130,7 +137,7 @@ export async function revisionScreen(db: Db, user: User | undefined, articleId: 
 export async function compareScreen(db: Db, articleId: string, fromNumber: number, toNumber: number) {
   const [from, to] = await Promise.all([revisionByNumber(db, articleId, fromNumber), revisionByNumber(db, articleId, toNumber)]);
   const revisions = await db.revision.findMany({ where: { articleId }, orderBy: { number: "desc" }, select: { number: true, state: true } });
-  return { title: `Compare revisions ${from.number} and ${to.number}`, articleId, from, to, revisions, comparison: compareRevisions(toContent(from), toContent(to)) };
+  return { title: `Compare revisions ${from.number} and ${to.number}`, articleId, from, to, revisions, comparison: await withAudienceNames(db, compareRevisions(toContent(from), toContent(to))) };
 }
 
 export async function historyScreen(db: Db, articleId: string) {
