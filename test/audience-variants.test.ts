@@ -275,6 +275,9 @@ describe("audiences, managed by admins", () => {
     expect(events.map((e) => e.action)).toEqual(["audience.changed"]);
     expect(events[0]!.payload).toEqual({ slug: "patients", changes: { maxGrade: { old: 8, new: 30 } } });
     expect(await edit()).not.toContain("the limit for this audience");
+    // The audit log and the article's history show the new events.
+    expect(visibleText((await agents.sam!.get("/admin/audit").expect(200)).text)).toContain("audience.changed");
+    await agents.sam!.get(`/editor/articles/${article.id}/history`).expect(200);
   });
 
   it("an admin adds an audience; the editor then offers a version for it", async () => {
