@@ -26,6 +26,7 @@ function syntheticContent(n: number, revision: number): RevisionContent {
       { key: "management", depth: 1, heading: "Management", body: `1. Synthetic step one\n2. Synthetic step two [@ref-1]` },
     ],
     references: [{ key: "ref-1", type: "RESEARCH", title: `Synthetic study ${n}`, authors: null, source: "Journal of Synthetic Data", year: 2020, doi: null, pmid: null, url: null, detailsMissing: false, note: null }],
+    variants: [],
   };
 }
 

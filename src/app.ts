@@ -15,7 +15,7 @@ import * as format from "./web/format.js";
 import { publicRoutes } from "./routes/public.js";
 import { PageCache } from "./public/page-cache.js";
 import { PublicSite } from "./public/public-site.js";
-import { servePublicPages } from "./public/serve.js";
+import { redirectToRememberedAudience, servePublicPages } from "./public/serve.js";
 import { invalidateOnChange } from "./public/invalidation.js";
 import { StaticExport } from "./public/static-export.js";
 import { authRoutes } from "./routes/auth.js";
@@ -98,6 +98,7 @@ export function createApp({ config, database, logger = createLogger({ level: con
     }),
   );
   // Anonymous readers of public pages stop here: no session, no database, no template.
+  app.use(redirectToRememberedAudience());
   app.use(servePublicPages(cache, SESSION_COOKIE));
   // Cached public pages are not logged line by line: at thousands of reads a second that
   // belongs to the proxy or CDN in front; everything past this point is.
@@ -133,7 +134,7 @@ export function createApp({ config, database, logger = createLogger({ level: con
     next();
   });
 
-  app.use(publicRoutes(database, site));
+  app.use(publicRoutes(database, site, { cookieSecure: config.cookieSecure === true }));
   app.use(searchRoutes(db));
   app.use(authRoutes(db));
   app.use("/editor", editorRoutes(db, { previewSecret: config.sessionSecret }));

@@ -11,6 +11,7 @@ const change = z.object({ old: value, new: value });
 const fieldChanges = z.record(z.string(), change);
 
 const sectionSnapshot = z.object({ key: z.string(), depth: z.number(), heading: z.string(), body: z.string() });
+const variantSnapshot = z.object({ audience: z.string(), sectionKey: z.string().nullable(), body: z.string() });
 const referenceSnapshot = z.object({ key: z.string() }).catchall(value);
 
 /** What changed between two revisions: enough to rebuild each from the one before. */
@@ -28,6 +29,14 @@ export const contentChangesSchema = z.object({
     changed: z.array(z.object({ key: z.string(), old: referenceSnapshot, new: referenceSnapshot })),
     order: z.object({ old: z.array(z.string()), new: z.array(z.string()) }).nullable(),
   }),
+  /** Audience versions of the summary (sectionKey null) or a section; absent in events written before they existed. */
+  variants: z
+    .object({
+      added: z.array(variantSnapshot),
+      removed: z.array(variantSnapshot),
+      changed: z.array(z.object({ audience: z.string(), sectionKey: z.string().nullable(), old: z.string(), new: z.string() })),
+    })
+    .optional(),
 });
 export type ContentChanges = z.infer<typeof contentChangesSchema>;
 
@@ -114,7 +123,11 @@ export const eventSchemas = {
   /** Someone opened a preview link (no account: the event records the address and browser). */
   "preview.viewed": z.object({ previewLinkId: z.string(), revisionNumber: z.number().int() }),
 
-  "comment.created": z.object({ commentId: z.string(), sectionKey: z.string().nullable(), quote: z.string().nullable(), body: z.string(), kind: z.string() }),
+  "comment.created": z.object({
+    commentId: z.string(), sectionKey: z.string().nullable(), quote: z.string().nullable(), body: z.string(), kind: z.string(),
+    /** The audience whose version the comment is about (absent: the text as written). */
+    audience: z.string().optional(),
+  }),
   "comment.replied": z.object({ commentId: z.string(), parentId: z.string(), body: z.string() }),
   "comment.resolved": z.object({ commentId: z.string(), old: z.literal("open"), new: z.literal("resolved") }),
   "comment.reopened": z.object({ commentId: z.string(), old: z.literal("resolved"), new: z.literal("open") }),
@@ -122,6 +135,8 @@ export const eventSchemas = {
   /** A personal API token was created or revoked; the token itself is never recorded. */
   "api_token.created": z.object({ tokenId: z.string(), name: z.string(), prefix: z.string(), scopes: z.array(z.string()) }),
   "api_token.revoked": z.object({ tokenId: z.string(), name: z.string(), prefix: z.string() }),
+  "audience.created": z.object({ slug: z.string(), name: z.string(), schemaAudienceType: z.string(), maxGrade: z.number().nullable() }),
+  "audience.changed": z.object({ slug: z.string(), changes: fieldChanges }),
 
   "system.seeded": z.object({ articles: z.array(z.string()), demoUsers: z.array(z.string()) }),
   "system.synthetic_articles_seeded": z.object({ count: z.number().int(), firstSlug: z.string(), lastSlug: z.string() }),

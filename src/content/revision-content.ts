@@ -69,6 +69,18 @@ export const sectionSchema = z.object({
   body: z.string().max(50_000, "must be at most 50,000 characters").transform((v) => v.replace(/\r\n/g, "\n").trimEnd()),
 });
 
+export const audienceSlugPattern = /^[a-z0-9-]{1,40}$/;
+
+/**
+ * One audience's version of the summary (sectionKey null) or of one section. Which
+ * audiences exist is the database's business (services/audiences.ts checks it on save).
+ */
+export const variantSchema = z.object({
+  audience: z.string().regex(audienceSlugPattern, "unknown audience"),
+  sectionKey: z.string().regex(/^[a-z0-9-]{1,80}$/).nullable(),
+  body: z.string().max(50_000, "must be at most 50,000 characters").transform((v) => v.replace(/\r\n/g, "\n").trim()).pipe(z.string().min(1, "an empty version is not saved")),
+});
+
 export const revisionContentSchema = z
   .object({
     title: z.string().trim().min(5, "the question must be at least 5 characters").max(300, "must be at most 300 characters"),
@@ -79,6 +91,7 @@ export const revisionContentSchema = z
     disclaimer: z.string().trim().min(1, "the disclaimer is required").max(5000),
     sections: z.array(sectionSchema).max(200),
     references: z.array(referenceSchema).max(500),
+    variants: z.array(variantSchema).max(2000).default([]),
   })
   .superRefine((content, ctx) => {
     const seen = new Set<string>();
@@ -91,6 +104,15 @@ export const revisionContentSchema = z
       if (sectionKeys.has(section.key)) ctx.addIssue({ code: "custom", path: ["sections", i, "key"], message: "duplicate section" });
       sectionKeys.add(section.key);
     });
+    const variantParts = new Set<string>();
+    content.variants.forEach((v, i) => {
+      const part = `${v.audience}|${v.sectionKey ?? ""}`;
+      if (variantParts.has(part)) ctx.addIssue({ code: "custom", path: ["variants", i, "body"], message: "this part already has a version for that audience" });
+      variantParts.add(part);
+      if (v.sectionKey !== null && !sectionKeys.has(v.sectionKey)) {
+        ctx.addIssue({ code: "custom", path: ["variants", i, "sectionKey"], message: "a version must belong to a section of the article" });
+      }
+    });
     if (content.sections[0]?.depth === 2) {
       ctx.addIssue({ code: "custom", path: ["sections", 0, "depth"], message: "the first section cannot be a subsection" });
     }
@@ -99,6 +121,15 @@ export const revisionContentSchema = z
 export type RevisionContent = z.output<typeof revisionContentSchema>;
 export type ReferenceContent = RevisionContent["references"][number];
 export type SectionContent = RevisionContent["sections"][number];
+export type VariantContent = RevisionContent["variants"][number];
+
+/** Variants in one order (audience, then summary first, then section order), whatever order they came in. */
+export function sortedVariants(content: Pick<RevisionContent, "sections" | "variants">): VariantContent[] {
+  const rank = new Map(content.sections.map((s, i) => [s.key, i + 1]));
+  return [...content.variants].sort(
+    (a, b) => (a.audience < b.audience ? -1 : a.audience > b.audience ? 1 : 0) || (a.sectionKey === null ? 0 : rank.get(a.sectionKey) ?? 0) - (b.sectionKey === null ? 0 : rank.get(b.sectionKey) ?? 0),
+  );
+}
 
 /** Fields in a fixed order, so the same content always gives the same hash. */
 function canonical(content: RevisionContent) {
@@ -114,6 +145,11 @@ function canonical(content: RevisionContent) {
       key: r.key, type: r.type, title: r.title, authors: r.authors, source: r.source, year: r.year,
       doi: r.doi, pmid: r.pmid, url: r.url, detailsMissing: r.detailsMissing, note: r.note,
     })),
+    // Only present when there are variants, so revisions written before variants existed
+    // keep the hash their signatures were made on.
+    ...(content.variants.length
+      ? { variants: sortedVariants(content).map((v) => ({ audience: v.audience, sectionKey: v.sectionKey, body: v.body })) }
+      : {}),
   };
 }
 
@@ -132,4 +168,24 @@ export function slugify(text: string): string {
     .replace(/^-+|-+$/g, "")
     .slice(0, 80)
     .replace(/-+$/, "");
+}
+
+/**
+ * The content one audience reads: its variants in place of the summary and sections
+ * they rewrite. `asWritten` lists the parts shown as written for professionals
+ * (section keys; null for the summary), which the page marks as such.
+ */
+export function contentForAudience(content: RevisionContent, audience: string | null): { content: RevisionContent; asWritten: (string | null)[] } {
+  if (audience === null) return { content, asWritten: [] };
+  const variantOf = (sectionKey: string | null) => content.variants.find((v) => v.audience === audience && v.sectionKey === sectionKey)?.body;
+  const asWritten: (string | null)[] = [];
+  const summary = variantOf(null);
+  if (summary === undefined) asWritten.push(null);
+  const sections = content.sections.map((s) => {
+    const body = variantOf(s.key);
+    // An empty section (a heading over subsections) has nothing to rewrite.
+    if (body === undefined && s.body.trim() !== "") asWritten.push(s.key);
+    return body === undefined ? s : { ...s, body };
+  });
+  return { content: { ...content, summary: summary ?? content.summary, sections }, asWritten };
 }

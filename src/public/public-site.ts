@@ -8,6 +8,8 @@ import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import { findPublicArticle, listAllPublicArticles, listPublicArticlesPage } from "../services/articles.js";
 import { listBoardMembers } from "../services/users.js";
+import { audienceList } from "../services/audiences.js";
+import { audienceSlugPattern } from "../content/revision-content.js";
 import { publicArticleView } from "../web/article-view.js";
 import { ALL, type RenderedPage } from "./page-cache.js";
 import { articleJsonLd, boardMemberAnchor, scriptJson, type Site } from "./structured-data.js";
@@ -27,9 +29,13 @@ export const CDN_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=600
 export const SIGNATURE_RECHECK_MS = 10 * 60_000;
 
 const slugSchema = z.string().regex(/^[a-z0-9-]{1,120}$/);
+const audienceParam = z.string().regex(audienceSlugPattern);
+
+/** The cookie that remembers a reader's audience: only a default for the selector, never part of a cache key. */
+export const AUDIENCE_COOKIE = "reader_audience";
 
 export type PublicPageKey =
-  | { kind: "article"; slug: string }
+  | { kind: "article"; slug: string; audience?: string }
   | { kind: "index"; after?: string }
   | { kind: "policy" }
   | { kind: "board" }
@@ -63,15 +69,19 @@ export function parsePublicPath(path: string, query: Record<string, unknown>): P
   }
   const match = /^\/articles\/([^/]+)$/.exec(path);
   if (!match) return null;
-  // Query strings (tracking parameters and the like) do not make another version of an article.
+  // Query strings (tracking parameters and the like) do not make another version of an
+  // article; only ?for=<audience> does (one cached page per audience version).
   const slug = slugSchema.safeParse(match[1]);
-  return slug.success ? { kind: "article", slug: slug.data } : null;
+  if (!slug.success) return null;
+  if (query.for === undefined) return { kind: "article", slug: slug.data };
+  const audience = audienceParam.safeParse(query.for);
+  return audience.success ? { kind: "article", slug: slug.data, audience: audience.data } : null;
 }
 
 export function keyOf(page: PublicPageKey): string {
   switch (page.kind) {
     case "article":
-      return `/articles/${page.slug}`;
+      return page.audience ? `/articles/${page.slug}?for=${page.audience}` : `/articles/${page.slug}`;
     case "index":
       return page.after ? `/articles?after=${page.after}` : "/articles";
     case "policy":
@@ -150,7 +160,7 @@ export class PublicSite {
     if (!page) return null;
     switch (page.kind) {
       case "article":
-        return this.renderArticle(page.slug, viewer);
+        return this.renderArticle(page.slug, page.audience ?? null, viewer);
       case "index":
         return this.renderIndex(page.after, viewer);
       case "policy":
@@ -191,25 +201,42 @@ export class PublicSite {
     return { canonical: `${this.site.baseUrl}${path}`, description, siteName: this.site.name, ogType: "website", ...extra };
   }
 
-  private async renderArticle(slug: string, viewer: Viewer): Promise<RenderedPage | null> {
+  private async renderArticle(slug: string, audienceSlug: string | null, viewer: Viewer): Promise<RenderedPage | null> {
+    const audiences = await audienceList(this.db);
+    const audience = audienceSlug === null ? audiences.defaultAudience : audiences.all.find((a) => a.slug === audienceSlug);
+    if (!audience) return null;
     const found = await findPublicArticle(this.db, slug);
     if (!found) return null;
-    const view = publicArticleView(found);
-    const path = `/articles/${found.article.slug}`;
-    const description = plainText(found.revision.summary, 200);
+    const reading = audience.isDefault ? null : { slug: audience.slug, name: audience.name };
+    const view = publicArticleView(found, reading);
+    const basePath = `/articles/${found.article.slug}`;
+    const path = audienceSlug === null ? basePath : `${basePath}?for=${audience.slug}`;
+    // A version with text of its own is a page of its own; one that only repeats the
+    // professional text (no variants yet) names the article as written as its canonical page.
+    const ownVersion = !audience.isDefault && found.revision.variants.some((v) => v.audienceSlug === audience.slug);
+    const canonicalPath = ownVersion ? path : basePath;
+    const summary = (reading && found.revision.variants.find((v) => v.audienceSlug === reading.slug && v.sectionKey === null)?.body) || found.revision.summary;
+    const description = plainText(summary, 200);
     const jsonLd = articleJsonLd(this.site, {
       found,
-      canonicalUrl: `${this.site.baseUrl}${path}`,
+      canonicalUrl: `${this.site.baseUrl}${canonicalPath}`,
       description,
       references: view.rendered.references,
       reviewers: view.reviewedBy,
+      audience: { audienceType: audience.schemaAudienceType, name: audience.name },
     });
-    const meta = this.meta(path, description, {
+    const meta = this.meta(canonicalPath, description, {
       ogType: "article",
       robots: found.pendingReview ? "noindex" : undefined,
       jsonLd: scriptJson(jsonLd),
     });
-    const html = await this.view("article", { title: found.revision.title, ...view, meta }, viewer, path);
+    const selector = {
+      articleSlug: found.article.slug,
+      audiences: audiences.all.map((a) => ({ slug: a.slug, name: a.name, description: a.description })),
+      current: audience.slug,
+      cookieName: AUDIENCE_COOKIE,
+    };
+    const html = await this.view("article", { title: found.revision.title, ...view, selector, meta }, viewer, path);
     const lastModified = maxDate(
       [found.revision.publishedAt ?? found.revision.createdAt, ...found.revision.approvals.map((a) => a.signedAt)],
       found.revision.createdAt,
@@ -246,6 +273,12 @@ export class PublicSite {
 
   private async renderSitemap(): Promise<RenderedPage> {
     const articles = (await listAllPublicArticles(this.db)).filter((a) => !a.pendingReview);
+    // Each audience version with text of its own has its own address.
+    const versions = await this.db.$queryRaw<{ slug: string; audience: string }[]>`
+      SELECT DISTINCT a.slug, v.audience_slug AS audience FROM article a
+      JOIN content_variant v ON v.revision_id = a.published_revision_id
+      ORDER BY a.slug, v.audience_slug`;
+    const versionsOf = (slug: string) => versions.filter((v) => v.slug === slug).map((v) => v.audience);
     const url = (loc: string, lastmod?: Date) =>
       `  <url><loc>${escapeXml(loc)}</loc>${lastmod ? `<lastmod>${lastmod.toISOString()}</lastmod>` : ""}</url>\n`;
     const body =
@@ -253,7 +286,9 @@ export class PublicSite {
       url(`${this.site.baseUrl}/articles`, maxDate(articles.map((a) => a.changedAt), new Date(0))) +
       url(`${this.site.baseUrl}/editorial-policy`) +
       url(`${this.site.baseUrl}/advisory-board`) +
-      articles.map((a) => url(`${this.site.baseUrl}/articles/${a.slug}`, a.changedAt)).join("") +
+      articles
+        .map((a) => url(`${this.site.baseUrl}/articles/${a.slug}`, a.changedAt) + versionsOf(a.slug).map((audience) => url(`${this.site.baseUrl}/articles/${a.slug}?for=${audience}`, a.changedAt)).join(""))
+        .join("") +
       `</urlset>\n`;
     return { contentType: "application/xml; charset=utf-8", body: Buffer.from(body), lastModified: maxDate(articles.map((a) => a.changedAt), new Date()), cacheControl: PUBLIC_CACHE_CONTROL, tags: [tags.lists] };
   }

@@ -3,7 +3,7 @@
 // This is the hot path for anonymous readers: no database, no template, no session.
 import type { NextFunction, Request, Response } from "express";
 import type { CachedPage, PageCache, Representation } from "./page-cache.js";
-import { CDN_CACHE_CONTROL, publicPageKey } from "./public-site.js";
+import { AUDIENCE_COOKIE, CDN_CACHE_CONTROL, parsePublicPath, publicPageKey } from "./public-site.js";
 
 function accepts(header: string, coding: string): boolean {
   for (const part of header.split(",")) {
@@ -71,5 +71,25 @@ export function servePublicPages(pages: PageCache, sessionCookieName: string) {
     const key = publicPageKey(req.path, req.query as Record<string, unknown>);
     if (!key) return next();
     pages.get(key).then((page) => (page ? sendPage(req, res, page) : next()), next);
+  };
+}
+
+const rememberedAudience = new RegExp(`(?:^|;\\s*)${AUDIENCE_COOKIE}=([a-z0-9-]{1,40})(?:;|$)`);
+
+/**
+ * A reader who chose an audience and opens an article's plain address is sent to that
+ * audience's address (?for=<slug>). The cookie is only this default: the page at each
+ * address is the same for everyone and cached as such, and the redirect itself is never
+ * stored by a shared cache. Choosing the default audience removes the cookie.
+ */
+export function redirectToRememberedAudience() {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== "GET" && req.method !== "HEAD") return next();
+    const audience = rememberedAudience.exec(req.headers.cookie ?? "")?.[1];
+    if (!audience || req.query.for !== undefined) return next();
+    const page = parsePublicPath(req.path, req.query as Record<string, unknown>);
+    if (page?.kind !== "article") return next();
+    res.setHeader("Cache-Control", "private, no-store");
+    res.redirect(302, `/articles/${page.slug}?for=${audience}`);
   };
 }

@@ -15,6 +15,8 @@ export interface ArticlePageData {
   description: string;
   references: RenderedReference[];
   reviewers: { id: string; name: string; credentials: string | null; signedAt: Date; valid: boolean }[];
+  /** Who this version is written for: a schema.org MedicalAudienceType and the audience's name. */
+  audience: { audienceType: string; name: string };
 }
 
 export function boardMemberAnchor(userId: string) {
@@ -90,7 +92,7 @@ export function articleJsonLd(site: Site, data: ArticlePageData): WithContext<Me
     ...(revision.author ? { author: { "@type": "Person", name: revision.author.name }, editor: { "@type": "Person", name: revision.author.name } } : {}),
     publisher: { "@type": "Organization", name: site.name, url: site.baseUrl },
     ...(citations.length ? { citation: citations } : {}),
-    audience: { "@type": "MedicalAudience", audienceType: "Clinician", name: "Healthcare professionals" },
+    audience: { "@type": "MedicalAudience", audienceType: data.audience.audienceType, name: data.audience.name },
     ...(found.article.topic ? { about: { "@type": "MedicalCondition", name: found.article.topic } } : {}),
     mainContentOfPage: { "@type": "WebPageElement", cssSelector: "#main .article" },
     breadcrumb,

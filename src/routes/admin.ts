@@ -13,6 +13,7 @@ import { parseInput, textValues } from "../web/validate.js";
 import { can, type Permission } from "../workflow/permissions.js";
 import { createUser, listUsers, newUserSchema, passwordSchema, resetPassword, roleLabels, roles, setUserActive, updateUser, userChangesSchema } from "../services/users.js";
 import { readOutbox } from "../jobs/mailer.js";
+import { audienceChangesSchema, createAudience, listAudiences, newAudienceSchema, schemaAudienceTypes, updateAudience } from "../services/audiences.js";
 import { unreadCount } from "../services/notifications.js";
 import { auditFilterSchema, auditPage, auditRowsForExport, csvHeader, csvLine, jsonLine } from "../services/audit-queries.js";
 
@@ -31,6 +32,32 @@ export function adminRoutes(db: Db, options: { outboxDir: string; smtpConfigured
   // ---- notification e-mail written to the outbox folder (when no SMTP_URL is set)
   router.get("/outbox", need("user.manage"), async (_req, res) => {
     res.render("admin/outbox", { title: "Outbox", messages: await readOutbox(options.outboxDir), outboxDir: options.outboxDir, smtpConfigured: options.smtpConfigured });
+  });
+
+  // ---- reader audiences (the public selector, variants, readability limits)
+  const renderAudiences = async (res: Response, status: number, extra: Record<string, unknown> = {}) =>
+    res.status(status).render("admin/audiences", {
+      title: "Audiences", audiences: await listAudiences(db), schemaAudienceTypes, fieldErrors: {}, values: {}, error: null, ...extra,
+    });
+
+  router.get("/audiences", need("user.manage"), async (_req, res) => renderAudiences(res, 200));
+
+  router.post("/audiences", need("user.manage"), async (req, res) => {
+    const values = textValues(req.body, ["slug", "name", "description", "schemaAudienceType", "maxGrade"] as const);
+    try {
+      await createAudience(db, auditContext(req), req.user!, parseInput(newAudienceSchema, req.body, "The new audience"));
+      res.redirect(303, "/admin/audiences");
+    } catch (error) {
+      if (!(error instanceof AppError) || !["BAD_REQUEST", "CONFLICT"].includes(error.code)) throw error;
+      await renderAudiences(res, error.code === "CONFLICT" ? 409 : 400, { fieldErrors: error.details.fieldErrors ?? {}, values, error: error.message });
+    }
+  });
+
+  router.post("/audiences/:id", need("user.manage"), async (req, res) => {
+    const id = uuid().safeParse(req.params.id);
+    if (!id.success) throw new AppError("NOT_FOUND", "That audience does not exist.");
+    await updateAudience(db, auditContext(req), req.user!, id.data, parseInput(audienceChangesSchema, req.body, "The audience"));
+    res.redirect(303, "/admin/audiences");
   });
 
   // ---- users

@@ -56,7 +56,7 @@ export async function createNewArticle(db: Db, ctx: RequestContext, user: User, 
       title: input.title, summaryHeading: "Summary", summary: "Write a short answer to the question here.",
       lastUpdated: new Date().toISOString().slice(0, 10), disclaimerHeading: "Professional Medical Disclaimer",
       disclaimer: "This information is intended for healthcare professionals. Any medical decision-making should rely on clinical judgment and independently verified information.",
-      sections: [], references: [],
+      sections: [], references: [], variants: [],
     },
   });
 }

@@ -41,14 +41,21 @@ export function checkCitations(content: RevisionContent): CitationIssue[] {
   const issues: CitationIssue[] = [];
   const refsByKey = new Map(content.references.map((r) => [r.key, r]));
   const cited = new Set<string>();
+  const headingOf = new Map(content.sections.map((s) => [s.key, s.heading]));
+  // A variant is checked like the text it stands for, and may cite only the article's references.
   const texts = [
-    { where: `Summary`, markdown: content.summary },
-    ...content.sections.map((s) => ({ where: `Section “${s.heading}”`, markdown: s.body })),
+    { where: `Summary`, markdown: content.summary, unit: "paragraph" },
+    ...content.sections.map((s) => ({ where: `Section “${s.heading}”`, markdown: s.body, unit: "item" })),
+    ...content.variants.map((v) => ({
+      where: `${v.audience} version of ${v.sectionKey === null ? "the summary" : `section “${headingOf.get(v.sectionKey) ?? v.sectionKey}”`}`,
+      markdown: v.body,
+      unit: v.sectionKey === null ? "paragraph" : "item",
+    })),
   ];
   for (const text of texts) {
     claims(text.markdown).forEach((claim, i) => {
       const keys = citationKeys(claim);
-      const where = text.where === "Summary" ? `Summary, paragraph ${i + 1}` : `${text.where}, item ${i + 1}`;
+      const where = `${text.where}, ${text.unit} ${i + 1}`;
       for (const key of keys) {
         cited.add(key);
         if (!refsByKey.has(key)) {

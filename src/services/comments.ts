@@ -31,6 +31,8 @@ async function notifyMentions(tx: Tx, author: User, articleId: string, title: st
 export const newCommentSchema = z.object({
   revisionId: uuid("unknown revision"),
   sectionKey: z.string().trim().max(80).optional().transform((v) => v || null),
+  /** An audience's version of that section (or of the summary) instead of the text as written. */
+  audience: z.string().trim().max(40).regex(/^[a-z0-9-]*$/, "unknown version").optional().transform((v) => v || null),
   quote: z.string().trim().max(1000, "quote at most 1,000 characters").optional().transform((v) => v || null),
   body: z.string().trim().min(1, "write a comment").max(5000, "must be at most 5,000 characters"),
 });
@@ -50,10 +52,16 @@ export async function addComment(db: Db, ctx: RequestContext, user: User, articl
   if (!revision || revision.articleId !== articleId) throw new AppError("NOT_FOUND", "That revision does not exist.");
   const section = input.sectionKey ? revision.sections.find((s) => s.key === input.sectionKey) : null;
   if (input.sectionKey && !section) throw new AppError("BAD_REQUEST", "That section is not part of this revision.", { fieldErrors: { sectionKey: "unknown section" } });
+  const variant = input.audience ? revision.variants.find((v) => v.audienceSlug === input.audience && v.sectionKey === (section?.key ?? null)) : null;
+  if (input.audience && !variant) {
+    throw new AppError("BAD_REQUEST", `${section ? "That section" : "The summary"} has no version for the audience "${input.audience}" in this revision.`, { fieldErrors: { audience: "no such version" } });
+  }
   if (input.quote) {
-    // A quote must be text the commenter actually saw: from the section, or for a
-    // comment on the revision as a whole, from anywhere in the revision.
-    const texts = section
+    // A quote must be text the commenter actually saw: from the section (or the version
+    // commented on), or for a comment on the revision as a whole, from anywhere in the revision.
+    const texts = variant
+      ? [section?.heading ?? revision.summaryHeading, variant.body]
+      : section
       ? [section.heading, section.body]
       : [revision.title, revision.summaryHeading, revision.summary, ...revision.sections.flatMap((s) => [s.heading, s.body]), revision.disclaimerHeading, revision.disclaimer];
     if (!texts.some((text) => text.includes(input.quote!))) {
@@ -65,13 +73,17 @@ export async function addComment(db: Db, ctx: RequestContext, user: User, articl
   return db.$transaction(async (tx) => {
     const comment = await tx.comment.create({
       data: {
-        articleId, revisionId: revision.id, sectionKey: section?.key ?? null, sectionHash: section ? sectionHash(section.heading, section.body) : null,
+        articleId, revisionId: revision.id, sectionKey: section?.key ?? null, audienceSlug: variant?.audienceSlug ?? null,
+        sectionHash: section ? sectionHash(section.heading, variant?.body ?? section.body) : null,
         authorId: user.id, quote: input.quote, body: input.body,
       },
     });
     await recordEvent(tx, ctx, {
       action: "comment.created", entityType: "comment", entityId: comment.id, articleId, revisionId: revision.id, articleTitle: revision.title,
-      payload: { commentId: comment.id, sectionKey: comment.sectionKey, quote: comment.quote, body: comment.body, kind: comment.kind },
+      payload: {
+        commentId: comment.id, sectionKey: comment.sectionKey, quote: comment.quote, body: comment.body, kind: comment.kind,
+        ...(comment.audienceSlug ? { audience: comment.audienceSlug } : {}),
+      },
     });
     await notifyMentions(tx, user, articleId, revision.title, input.body);
     return comment;
@@ -90,7 +102,7 @@ export async function replyToComment(db: Db, ctx: RequestContext, user: User, ar
   const parent = await findThread(db, articleId, commentId);
   return db.$transaction(async (tx) => {
     const reply = await tx.comment.create({
-      data: { articleId, revisionId: parent.revisionId, sectionKey: parent.sectionKey, sectionHash: parent.sectionHash, parentId: parent.id, authorId: user.id, body },
+      data: { articleId, revisionId: parent.revisionId, sectionKey: parent.sectionKey, audienceSlug: parent.audienceSlug, sectionHash: parent.sectionHash, parentId: parent.id, authorId: user.id, body },
     });
     await recordEvent(tx, ctx, {
       action: "comment.replied", entityType: "comment", entityId: reply.id, articleId, revisionId: parent.revisionId, articleTitle: parent.revision.title,
@@ -123,7 +135,10 @@ export async function setCommentResolved(db: Db, ctx: RequestContext, user: User
 }
 
 /** Threads for an article, each marked when its section changed in `revisionId`. */
-export async function listThreads(db: Db, articleId: string, current: { sections: { key: string; heading: string; body: string }[] } | null) {
+export async function listThreads(
+  db: Db, articleId: string,
+  current: { sections: { key: string; heading: string; body: string }[]; variants?: { audienceSlug: string; sectionKey: string | null; body: string }[] } | null,
+) {
   const comments = await db.comment.findMany({
     where: { articleId },
     orderBy: { createdAt: "asc" },
@@ -133,12 +148,16 @@ export async function listThreads(db: Db, articleId: string, current: { sections
   const threads = comments.filter((c) => !c.parentId);
   return threads.map((thread) => {
     const section = thread.sectionKey ? sections.get(thread.sectionKey) : undefined;
+    // A comment on a version is compared with that version's text now (none left: changed).
+    const body = thread.audienceSlug
+      ? current?.variants?.find((v) => v.audienceSlug === thread.audienceSlug && v.sectionKey === thread.sectionKey)?.body ?? ""
+      : section?.body;
     return {
       ...thread,
       replies: comments.filter((c) => c.parentId === thread.id),
       sectionHeading: section?.heading ?? null,
       sectionRemoved: !!thread.sectionKey && !section,
-      sectionChanged: !!section && !!thread.sectionHash && sectionHash(section.heading, section.body) !== thread.sectionHash,
+      sectionChanged: !!section && !!thread.sectionHash && sectionHash(section.heading, body ?? section.body) !== thread.sectionHash,
     };
   });
 }

@@ -3,9 +3,10 @@
 // reference and citation changes. Output is escaped HTML using <ins>/<del>, which
 // the stylesheet also marks with [+ +] / [− −] so colour is not the only cue.
 import { diffWordsWithSpace } from "diff";
-import type { RevisionContent } from "../content/revision-content.js";
+import type { RevisionContent, VariantContent } from "../content/revision-content.js";
+import { readability, type Readability } from "../content/readability.js";
 import { numberCitations } from "../content/citations.js";
-import { citableTexts } from "./revisions.js";
+import { citableTexts, variantPart } from "./revisions.js";
 
 const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
@@ -34,7 +35,41 @@ export interface RevisionComparison {
   sections: SectionComparison[];
   references: { key: string; status: "added" | "removed" | "changed"; changes: { field: string; old: string; new: string }[] }[];
   citations: { added: string[]; removed: string[]; renumbered: { key: string; old: number; new: number }[] };
+  /** Audience versions added, removed or changed, with the readability of the new text. */
+  variants: VariantComparison[];
   changed: boolean;
+}
+
+export interface VariantComparison {
+  /** The audience's slug; `audienceName` when the screen has looked it up. */
+  audience: string;
+  audienceName?: string;
+  sectionKey: string | null;
+  /** "the summary" or the section's heading. */
+  part: string;
+  status: "added" | "removed" | "changed";
+  html: string;
+  readability: Readability | null;
+}
+
+function compareVariants(before: RevisionContent, after: RevisionContent): VariantComparison[] {
+  const headingOf = new Map([...before.sections, ...after.sections].map((s) => [s.key, s.heading]));
+  const part = (v: VariantContent) => (v.sectionKey === null ? "the summary" : `section “${headingOf.get(v.sectionKey) ?? v.sectionKey}”`);
+  const oldByPart = new Map(before.variants.map((v) => [variantPart(v), v]));
+  const newParts = new Set(after.variants.map(variantPart));
+  const out: VariantComparison[] = [];
+  for (const v of after.variants) {
+    const old = oldByPart.get(variantPart(v));
+    if (old?.body === v.body) continue;
+    out.push({
+      audience: v.audience, sectionKey: v.sectionKey, part: part(v), status: old ? "changed" : "added",
+      html: old ? wordDiffHtml(old.body, v.body) : `<ins>${escapeHtml(v.body)}</ins>`, readability: readability(v.body),
+    });
+  }
+  for (const v of before.variants) {
+    if (!newParts.has(variantPart(v))) out.push({ audience: v.audience, sectionKey: v.sectionKey, part: part(v), status: "removed", html: `<del>${escapeHtml(v.body)}</del>`, readability: null });
+  }
+  return out;
 }
 
 const fieldLabels: [keyof RevisionContent, string][] = [
@@ -130,8 +165,9 @@ export function compareRevisions(before: RevisionContent, after: RevisionContent
       .filter((k) => oldCites.numberOf(k) !== undefined && oldCites.numberOf(k) !== newCites.numberOf(k))
       .map((k) => ({ key: k, old: oldCites.numberOf(k)!, new: newCites.numberOf(k)! })),
   };
+  const variants = compareVariants(before, after);
   const changed =
-    fields.length > 0 || references.length > 0 || sections.some((s) => s.status !== "unchanged" || s.moved) ||
+    variants.length > 0 || fields.length > 0 || references.length > 0 || sections.some((s) => s.status !== "unchanged" || s.moved) ||
     citations.added.length + citations.removed.length + citations.renumbered.length > 0;
-  return { fields, sections, references, citations, changed };
+  return { fields, sections, references, citations, variants, changed };
 }

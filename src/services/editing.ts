@@ -9,6 +9,7 @@ import type { RevisionContent } from "../content/revision-content.js";
 import { can } from "../workflow/permissions.js";
 import { IN_REVIEW } from "../workflow/transitions.js";
 import { stateLabels } from "../workflow/states.js";
+import { checkVariantAudiences } from "./audiences.js";
 import { contentChanges, findRevision, hasChanges, insertRevision, referencesChanged, toContent } from "./revisions.js";
 
 export interface SaveInput {
@@ -43,6 +44,7 @@ async function writeRevision(
   if (!can(user, "article.edit")) throw new AppError("FORBIDDEN", "Your role does not allow editing articles.");
   return db.$transaction(async (tx) => {
     const base = await lockCurrent(tx, articleId, baseRevisionId);
+    await checkVariantAudiences(tx, content);
     const changes = contentChanges(toContent(base), content);
     if (!hasChanges(changes)) {
       throw new AppError("BAD_REQUEST", `Nothing has changed since revision ${base.number}, so no new revision was saved.`);

@@ -11,7 +11,7 @@ import { formFromContent, withBlankRows, type ArticleForm } from "../web/article
 import { articleWorkspace } from "./dashboard.js";
 import { findRevision, toContent, type RevisionWithContent } from "./revisions.js";
 import { checkCitations } from "./citation-checks.js";
-import { compareRevisions } from "./compare.js";
+import { compareRevisions, type RevisionComparison } from "./compare.js";
 import { listThreads } from "./comments.js";
 import { articleHistory } from "./audit-queries.js";
 import { signatureMeanings, verifySignature } from "./signatures.js";
@@ -20,6 +20,14 @@ import { articleSchedules } from "./schedules.js";
 import { articlePreviewLinks } from "./preview-links.js";
 import { activeAssignments } from "./assignments.js";
 import { listBoardMembers } from "./users.js";
+import { audienceList, listAudiences, readabilityFigure, revisionReadability } from "./audiences.js";
+
+/** Names the audience of each variant change (the comparison itself knows only slugs). */
+async function withAudienceNames(db: Db, comparison: RevisionComparison) {
+  if (comparison.variants.length === 0) return comparison;
+  const names = new Map((await listAudiences(db)).map((a) => [a.slug, a.name]));
+  return { ...comparison, variants: comparison.variants.map((v) => ({ ...v, audienceName: names.get(v.audience) ?? v.audience })) };
+}
 
 export async function revisionByNumber(db: Db, articleId: string, number: number): Promise<RevisionWithContent> {
   const row = await db.revision.findUnique({ where: { articleId_number: { articleId, number } }, select: { id: true } });
@@ -52,11 +60,13 @@ export async function workspaceScreen(db: Db, user: User, articleId: string) {
     stateLabel: displayState(current, article.publishedRevisionId),
     liveNumber: live?.number ?? null,
     issues: checkCitations(content),
+    readability: revisionReadability(content, (await audienceList(db)).all),
+    audiences: (await audienceList(db)).others,
     threads: await listThreads(db, articleId, current),
     signatures: current.approvals.map((a) => ({ ...a, valid: verifySignature(a, current) })),
     meanings: signatureMeanings,
     compareFrom,
-    comparison: baseline ? compareRevisions(toContent(baseline), content) : null,
+    comparison: baseline ? await withAudienceNames(db, compareRevisions(toContent(baseline), content)) : null,
     canEdit: can(user, "article.edit") && !states[current.state].lockedForEditing,
     canComment: can(user, "comment.write"),
     canChangeSettings: can(user, "article.settings"),
@@ -83,8 +93,17 @@ export async function openEditorScreen(db: Db, articleId: string) {
 /** The editor showing `form` (the user's own text after a refused save). */
 export async function editorScreen(db: Db, articleId: string, form: ArticleForm, extra: Record<string, unknown> = {}) {
   const { article, current } = await newestRevisionOf(db, articleId);
+  const { defaultAudience, others } = await audienceList(db);
+  // Figures for the text on screen (the user's own after a refused save), as written and per audience.
+  const figuresOf = (asWritten: string, variants: Record<string, string>) => ({
+    asWritten: readabilityFigure(asWritten, null),
+    ...Object.fromEntries(others.map((a) => [a.slug, readabilityFigure(variants[a.slug], a)])),
+  });
+  const shown = withBlankRows(form);
   return {
-    title: `Edit: ${current.title}`, article, current, form: withBlankRows(form),
+    title: `Edit: ${current.title}`, article, current, form: shown,
+    defaultAudience, audiences: others,
+    readability: { summary: figuresOf(shown.summary, shown.summaryVariants), sections: shown.sections.map((s) => figuresOf(s.body, s.variants)) },
     referenceTypes, referenceTypeLabels, fieldErrors: {}, error: null, conflict: null,
     issues: checkCitations(toContent(current)), ...extra,
   };
@@ -94,24 +113,31 @@ export async function editorScreen(db: Db, articleId: string, form: ArticleForm,
 export async function staleSaveConflict(db: Db, baseRevisionId: string, currentRevisionId: string) {
   const base = await findRevision(db, baseRevisionId);
   const theirs = await findRevision(db, currentRevisionId);
-  return base && theirs ? { number: theirs.number, author: theirs.author?.name ?? "someone", comparison: compareRevisions(toContent(base), toContent(theirs)) } : null;
+  return base && theirs ? { number: theirs.number, author: theirs.author?.name ?? "someone", comparison: await withAudienceNames(db, compareRevisions(toContent(base), toContent(theirs))) } : null;
 }
 
 /** One revision exactly as the public would see it. */
-export async function revisionScreen(db: Db, user: User | undefined, articleId: string, number: number) {
+export async function revisionScreen(db: Db, user: User | undefined, articleId: string, number: number, audienceSlug: string | null = null) {
   const revision = await revisionByNumber(db, articleId, number);
   const article = await db.article.findUniqueOrThrow({ where: { id: articleId }, include: { currentRevision: { select: { state: true } } } });
+  const audiences = await audienceList(db);
+  const audience = audienceSlug === null ? audiences.defaultAudience : audiences.all.find((a) => a.slug === audienceSlug);
+  if (!audience) throw new AppError("NOT_FOUND", "There is no such version of this revision.");
   const view = articleView(revision, {
+    audience: audience.isDefault ? null : { slug: audience.slug, name: audience.name },
     pendingReview: revision.id !== article.publishedRevisionId, newestState: revision.state, nextReviewDue: article.nextReviewDue,
     liveNumber: revision.id === article.publishedRevisionId ? revision.number : null,
   });
-  return { title: `Revision ${number}: ${revision.title}`, article, revision, ...view, canRestore: can(user, "article.edit") && article.currentRevisionId !== revision.id };
+  return {
+    title: `Revision ${number}: ${revision.title}`, article, revision, ...view,
+    versions: audiences.all.map((a) => ({ slug: a.isDefault ? null : a.slug, name: a.name, current: a.id === audience.id })),
+    canRestore: can(user, "article.edit") && article.currentRevisionId !== revision.id };
 }
 
 export async function compareScreen(db: Db, articleId: string, fromNumber: number, toNumber: number) {
   const [from, to] = await Promise.all([revisionByNumber(db, articleId, fromNumber), revisionByNumber(db, articleId, toNumber)]);
   const revisions = await db.revision.findMany({ where: { articleId }, orderBy: { number: "desc" }, select: { number: true, state: true } });
-  return { title: `Compare revisions ${from.number} and ${to.number}`, articleId, from, to, revisions, comparison: compareRevisions(toContent(from), toContent(to)) };
+  return { title: `Compare revisions ${from.number} and ${to.number}`, articleId, from, to, revisions, comparison: await withAudienceNames(db, compareRevisions(toContent(from), toContent(to))) };
 }
 
 export async function historyScreen(db: Db, articleId: string) {

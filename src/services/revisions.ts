@@ -3,7 +3,7 @@
 import type { Prisma, RevisionState } from "../generated/prisma/client.js";
 import type { Db } from "../db/database.js";
 import { numberCitations } from "../content/citations.js";
-import { contentHash, type RevisionContent } from "../content/revision-content.js";
+import { contentHash, sortedVariants, type RevisionContent, type VariantContent } from "../content/revision-content.js";
 import type { ContentChanges } from "../audit/events.js";
 
 type Client = Db | Prisma.TransactionClient;
@@ -13,6 +13,7 @@ const revisionInclude = {
   references: { orderBy: { position: "asc" } },
   author: { select: { id: true, name: true, email: true } },
   approvals: { orderBy: { signedAt: "asc" } },
+  variants: true,
 } as const satisfies Prisma.RevisionInclude;
 
 export type RevisionWithContent = Prisma.RevisionGetPayload<{ include: typeof revisionInclude }>;
@@ -34,6 +35,10 @@ export function toContent(revision: RevisionWithContent): RevisionContent {
       key: r.key, type: r.type, title: r.title, authors: r.authors, source: r.source, year: r.year,
       doi: r.doi, pmid: r.pmid, url: r.url, detailsMissing: r.detailsMissing, note: r.note,
     })),
+    variants: sortedVariants({
+      sections: revision.sections,
+      variants: revision.variants.map((v) => ({ audience: v.audienceSlug, sectionKey: v.sectionKey, body: v.body })),
+    }),
   };
 }
 
@@ -73,6 +78,7 @@ export async function insertRevision(tx: Prisma.TransactionClient, input: NewRev
         create: content.sections.map((s, position) => ({ key: s.key, position, depth: s.depth, heading: s.heading, body: s.body })),
       },
       references: { create: content.references.map((r, position) => ({ ...r, position })) },
+      variants: { create: content.variants.map((v) => ({ audienceSlug: v.audience, sectionKey: v.sectionKey, body: v.body })) },
     },
     include: { sections: true, references: true },
   });
@@ -111,7 +117,7 @@ function keyedDiff<T extends { key: string }>(before: T[], after: T[], same: (a:
 
 /** Old and new values of everything that differs; `before` null = a first revision. */
 export function contentChanges(before: RevisionContent | null, after: RevisionContent): ContentChanges {
-  const empty: RevisionContent = { ...after, sections: [], references: [] };
+  const empty: RevisionContent = { ...after, sections: [], references: [], variants: [] };
   const base = before ?? empty;
   const fields: ContentChanges["fields"] = {};
   for (const field of contentFields) {
@@ -121,6 +127,22 @@ export function contentChanges(before: RevisionContent | null, after: RevisionCo
     fields,
     sections: keyedDiff(base.sections, after.sections, (a, b) => a.heading === b.heading && a.body === b.body && a.depth === b.depth),
     references: keyedDiff(base.references, after.references, (a, b) => JSON.stringify(a) === JSON.stringify(b)),
+    variants: variantChanges(base.variants, after.variants),
+  };
+}
+
+/** Identity of a variant: its audience and the part it rewrites. */
+export const variantPart = (v: Pick<VariantContent, "audience" | "sectionKey">) => `${v.audience}|${v.sectionKey ?? ""}`;
+
+function variantChanges(before: VariantContent[], after: VariantContent[]): NonNullable<ContentChanges["variants"]> {
+  const oldByPart = new Map(before.map((v) => [variantPart(v), v]));
+  const newByPart = new Map(after.map((v) => [variantPart(v), v]));
+  return {
+    added: after.filter((v) => !oldByPart.has(variantPart(v))),
+    removed: before.filter((v) => !newByPart.has(variantPart(v))),
+    changed: after
+      .filter((v) => oldByPart.has(variantPart(v)) && oldByPart.get(variantPart(v))!.body !== v.body)
+      .map((v) => ({ audience: v.audience, sectionKey: v.sectionKey, old: oldByPart.get(variantPart(v))!.body, new: v.body })),
   };
 }
 
@@ -130,7 +152,8 @@ export function hasChanges(changes: ContentChanges): boolean {
   return (
     Object.keys(changes.fields).length > 0 ||
     s.added.length + s.removed.length + s.changed.length > 0 || s.order !== null ||
-    r.added.length + r.removed.length + r.changed.length > 0 || r.order !== null
+    r.added.length + r.removed.length + r.changed.length > 0 || r.order !== null ||
+    (changes.variants ? changes.variants.added.length + changes.variants.removed.length + changes.variants.changed.length > 0 : false)
   );
 }
 

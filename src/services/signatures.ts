@@ -9,6 +9,8 @@ export const signatureMeanings = [
   "Approved: medical accuracy",
   "Approved: references verified",
   "Approved: medical accuracy and references verified",
+  /** The audience versions (plain language for patients) were read and approved too. */
+  "Approved: plain-language version",
 ] as const;
 
 export function verifySignature(approval: Pick<Approval, "contentHash">, revision: RevisionWithContent): boolean {

@@ -3,18 +3,20 @@
 // with a position (to reorder), a depth (to nest) and a "remove" box; one blank
 // row of each is always offered for adding.
 import { randomBytes } from "node:crypto";
-import { revisionContentSchema, slugify, type RevisionContent } from "../content/revision-content.js";
+import { audienceSlugPattern, revisionContentSchema, slugify, sortedVariants, type RevisionContent } from "../content/revision-content.js";
 import { fieldErrorsOf } from "./validate.js";
 import { AppError } from "../errors.js";
 
-export interface SectionRow { key: string; depth: string; heading: string; body: string; position: string; remove?: string }
+/** Audience versions typed beside a text, by audience slug. */
+export type VariantFields = Record<string, string>;
+export interface SectionRow { key: string; depth: string; heading: string; body: string; position: string; remove?: string; variants: VariantFields }
 export interface ReferenceRow {
   key: string; type: string; title: string; authors: string; source: string; year: string;
   doi: string; pmid: string; url: string; detailsMissing?: string; note: string; position: string; remove?: string;
 }
 export interface ArticleForm {
   baseRevisionId: string;
-  title: string; summaryHeading: string; summary: string; lastUpdated: string;
+  title: string; summaryHeading: string; summary: string; summaryVariants: VariantFields; lastUpdated: string;
   disclaimerHeading: string; disclaimer: string; changeNote: string;
   sections: SectionRow[];
   references: ReferenceRow[];
@@ -39,17 +41,39 @@ function rows(value: unknown): Record<string, unknown>[] {
   return [];
 }
 
+const MAX_AUDIENCES = 20;
+
+/** `name[<audience slug>]` fields; whether each audience exists is checked when saving. */
+function variantFields(value: unknown, field: string): VariantFields {
+  if (value === undefined || value === null || value === "") return {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw new AppError("BAD_REQUEST", `The field ${field} must name an audience. Reload the editor and try again.`, { fieldErrors: { [field]: "must name an audience" } });
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > MAX_AUDIENCES) throw new AppError("BAD_REQUEST", `The field ${field} names too many audiences.`);
+  const out: VariantFields = {};
+  for (const [slug, text] of entries) {
+    if (!audienceSlugPattern.test(slug)) throw new AppError("BAD_REQUEST", `There is no audience "${slug.slice(0, 40)}". Reload the editor and try again.`);
+    out[slug] = typeof text === "string" ? text : (() => { throw new AppError("BAD_REQUEST", `The field ${field}.${slug} must be text.`); })();
+  }
+  return out;
+}
+
 export function formFromBody(body: Record<string, unknown>): ArticleForm {
   const field = (name: string) => text(body[name], name);
   const rowField = (list: string, i: number, r: Record<string, unknown>) => (name: string) => text(r[name], `${list}.${i}.${name}`);
   return {
     baseRevisionId: field("baseRevisionId"),
     title: field("title"), summaryHeading: field("summaryHeading"), summary: field("summary"),
+    summaryVariants: variantFields(body.summaryVariants, "summaryVariants"),
     lastUpdated: field("lastUpdated"), disclaimerHeading: field("disclaimerHeading"), disclaimer: field("disclaimer"),
     changeNote: field("changeNote"),
     sections: rows(body.sections).map((r, i) => {
       const f = rowField("sections", i, r);
-      return { key: f("key"), depth: f("depth"), heading: f("heading"), body: f("body"), position: f("position"), remove: f("remove") || undefined };
+      return {
+        key: f("key"), depth: f("depth"), heading: f("heading"), body: f("body"), position: f("position"), remove: f("remove") || undefined,
+        variants: variantFields(r.variants, `sections.${i}.variants`),
+      };
     }),
     references: rows(body.references).map((r, i) => {
       const f = rowField("references", i, r);
@@ -63,11 +87,13 @@ export function formFromBody(body: Record<string, unknown>): ArticleForm {
 }
 
 export function formFromContent(content: RevisionContent, baseRevisionId: string): ArticleForm {
+  const variantsOf = (sectionKey: string | null): VariantFields =>
+    Object.fromEntries(content.variants.filter((v) => v.sectionKey === sectionKey).map((v) => [v.audience, v.body]));
   return {
     baseRevisionId,
-    title: content.title, summaryHeading: content.summaryHeading, summary: content.summary, lastUpdated: content.lastUpdated,
+    title: content.title, summaryHeading: content.summaryHeading, summary: content.summary, summaryVariants: variantsOf(null), lastUpdated: content.lastUpdated,
     disclaimerHeading: content.disclaimerHeading, disclaimer: content.disclaimer, changeNote: "",
-    sections: content.sections.map((s, i) => ({ key: s.key, depth: String(s.depth), heading: s.heading, body: s.body, position: String(i + 1) })),
+    sections: content.sections.map((s, i) => ({ key: s.key, depth: String(s.depth), heading: s.heading, body: s.body, position: String(i + 1), variants: variantsOf(s.key) })),
     references: content.references.map((r, i) => ({
       key: r.key, type: r.type, title: r.title ?? "", authors: r.authors ?? "", source: r.source ?? "", year: r.year === null ? "" : String(r.year),
       doi: r.doi ?? "", pmid: r.pmid ?? "", url: r.url ?? "", detailsMissing: r.detailsMissing ? "on" : undefined, note: r.note ?? "", position: String(i + 1),
@@ -80,7 +106,7 @@ export function withBlankRows(form: ArticleForm): ArticleForm {
   const next = String(form.sections.length + 1);
   return {
     ...form,
-    sections: [...form.sections, { key: "", depth: "1", heading: "", body: "", position: next }],
+    sections: [...form.sections, { key: "", depth: "1", heading: "", body: "", position: next, variants: {} }],
     references: [...form.references, { key: "", type: "RESEARCH", title: "", authors: "", source: "", year: "", doi: "", pmid: "", url: "", note: "", position: String(form.references.length + 1) }],
   };
 }
@@ -97,7 +123,7 @@ export function contentFromForm(form: ArticleForm): ParsedForm {
   const sections = byPosition(
     form.sections
       .map((row, index) => ({ row, index }))
-      .filter(({ row }) => !row.remove && !(row.key === "" && row.heading.trim() === "" && row.body.trim() === "")),
+      .filter(({ row }) => !row.remove && !(row.key === "" && row.heading.trim() === "" && row.body.trim() === "" && Object.values(row.variants).every((v) => v.trim() === ""))),
   );
   const references = byPosition(
     form.references
@@ -110,20 +136,39 @@ export function contentFromForm(form: ArticleForm): ParsedForm {
     usedKeys.add(key);
     return key;
   };
+  // An empty box means "no version for that audience": readers get the professional text.
+  const variantFieldNames: string[] = [];
+  const variantsFrom = (fields: VariantFields, sectionKey: string | null, fieldName: (slug: string) => string) =>
+    Object.entries(fields)
+      .filter(([, body]) => body.trim() !== "")
+      .map(([audience, body]) => {
+        variantFieldNames.push(fieldName(audience));
+        return { audience, sectionKey, body };
+      });
+  const sectionContent = sections.map(({ row }) => ({ key: row.key || newKey(row.heading), depth: row.depth, heading: row.heading, body: row.body }));
   const candidate = {
     title: form.title, summaryHeading: form.summaryHeading, summary: form.summary, lastUpdated: form.lastUpdated,
     disclaimerHeading: form.disclaimerHeading, disclaimer: form.disclaimer,
-    sections: sections.map(({ row }) => ({ key: row.key || newKey(row.heading), depth: row.depth, heading: row.heading, body: row.body })),
+    sections: sectionContent,
     references: references.map(({ row }) => ({
       key: row.key, type: row.type, title: row.title, authors: row.authors, source: row.source, year: row.year,
       doi: row.doi, pmid: row.pmid, url: row.url, detailsMissing: row.detailsMissing === "on", note: row.note,
     })),
+    variants: [
+      ...variantsFrom(form.summaryVariants, null, (slug) => `summaryVariants.${slug}`),
+      ...sections.flatMap(({ row, index }, i) => variantsFrom(row.variants, sectionContent[i]!.key, (slug) => `sections.${index}.variants.${slug}`)),
+    ],
   };
   const result = revisionContentSchema.safeParse(candidate);
   if (!result.success) {
     // Point each message at the row the user typed in, not its sorted position.
     const fieldErrors: Record<string, string> = {};
     for (const [path, message] of Object.entries(fieldErrorsOf(result.error))) {
+      const variant = /^variants\.(\d+)\./.exec(path);
+      if (variant) {
+        fieldErrors[variantFieldNames[Number(variant[1])] ?? "form"] ??= message;
+        continue;
+      }
       const m = /^(sections|references)\.(\d+)\.(.+)$/.exec(path);
       const list = m?.[1] === "sections" ? sections : references;
       const key = m ? `${m[1]}.${list[Number(m[2])]?.index ?? m[2]}.${m[3]}` : path;
@@ -132,5 +177,5 @@ export function contentFromForm(form: ArticleForm): ParsedForm {
     return { ok: false, fieldErrors };
   }
   const changeNote = form.changeNote.trim().slice(0, 500);
-  return { ok: true, content: result.data, changeNote: changeNote || null };
+  return { ok: true, content: { ...result.data, variants: sortedVariants(result.data) }, changeNote: changeNote || null };
 }

@@ -8,6 +8,7 @@ import { compareScreen, historyScreen, revisionScreen } from "../../services/edi
 import { auditContext } from "../../web/context.js";
 import { withNotice } from "../../web/notice.js";
 import { positiveInt, uuid } from "../../schemas.js";
+import { audienceSlugPattern } from "../../content/revision-content.js";
 import { idParams, params, requirePermission, revisionParams } from "./shared.js";
 
 export function revisionRoutes(db: Db) {
@@ -15,7 +16,10 @@ export function revisionRoutes(db: Db) {
 
   router.get("/articles/:id/revisions/:number", async (req, res) => {
     const { id, number } = params(revisionParams, req);
-    res.render("editor/revision", await revisionScreen(db, req.user, id, number));
+    // ?for=<audience>: the revision as that audience would read it.
+    const query = z.object({ for: z.string().regex(audienceSlugPattern).optional() }).safeParse(req.query);
+    if (!query.success) throw new AppError("NOT_FOUND", "There is no such version of this revision.");
+    res.render("editor/revision", await revisionScreen(db, req.user, id, number, query.data.for ?? null));
   });
 
   router.post("/articles/:id/revisions/:number/restore", async (req, res) => {
