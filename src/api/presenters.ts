@@ -46,8 +46,14 @@ export function publicArticle(found: PublicArticle): z.input<typeof articleDetai
     nextReviewDue: view.nextReviewDue,
     reviewOverdue: view.reviewOverdue,
     disclaimer: { heading: content.disclaimerHeading, text: content.disclaimer },
-    // Audience versions (e.g. for patients) are listed here once they exist.
-    audienceVersions: [],
+    // Audience versions (e.g. for patients): the parts written for each audience, reviewed and
+    // signed with the revision; parts without one read as the professional text.
+    audienceVersions: [...new Set(content.variants.map((v) => v.audience))].map((audience) => ({
+      audience,
+      parts: content.variants
+        .filter((v) => v.audience === audience)
+        .map((v) => ({ sectionKey: v.sectionKey, markdown: v.body })),
+    })),
     links: articleLinks(found.article.slug),
   };
 }

@@ -100,9 +100,16 @@ export const articleDetailSchema = z
     nextReviewDue: date.nullable(),
     reviewOverdue: z.boolean(),
     disclaimer: z.object({ heading: z.string(), text: z.string() }),
-    audienceVersions: z.array(z.object({ audience: z.string() }).catchall(z.unknown())).meta({
-      description: "Versions of the article for other audiences (e.g. patients). Empty until audience versions exist.",
-    }),
+    audienceVersions: z
+      .array(
+        z.object({
+          audience: z.string(),
+          parts: z.array(z.object({ sectionKey: z.string().nullable(), markdown: z.string() })),
+        }),
+      )
+      .meta({
+        description: "Versions of parts of the article written for other audiences (e.g. patients); sectionKey null is the summary. Parts without a version read as the professional text.",
+      }),
     links: z.object({ self: z.string(), html: z.string() }),
   })
   .meta({ id: "Article" });
@@ -138,6 +145,8 @@ const revisionContentOut = z.object({
   disclaimer: z.string(),
   sections: z.array(z.object({ key: z.string(), depth: z.number().int(), heading: z.string(), body: z.string() })),
   references: z.array(referenceOut.omit({ number: true, typeLabel: true })),
+  /** Audience versions of the summary (sectionKey null) and of sections. */
+  variants: z.array(z.object({ audience: z.string(), sectionKey: z.string().nullable(), body: z.string() })),
 });
 
 export const revisionSchema = z
