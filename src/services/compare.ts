@@ -3,6 +3,7 @@
 // reference and citation changes. Output is escaped HTML using <ins>/<del>, which
 // the stylesheet also marks with [+ +] / [− −] so colour is not the only cue.
 import { diffWordsWithSpace } from "diff";
+import type { RevisionState } from "../generated/prisma/client.js";
 import type { RevisionContent } from "../content/revision-content.js";
 import { numberCitations } from "../content/citations.js";
 import { citableTexts } from "./revisions.js";
@@ -134,4 +135,25 @@ export function compareRevisions(before: RevisionContent, after: RevisionContent
     fields.length > 0 || references.length > 0 || sections.some((s) => s.status !== "unchanged" || s.moved) ||
     citations.added.length + citations.removed.length + citations.renumbered.length > 0;
   return { fields, sections, references, citations, changed };
+}
+
+/**
+ * The revision a reviewer compares with by default: the last one the board reviewed.
+ * That is the last approved or published revision before `currentNumber`; if none, the
+ * last one on which changes were requested; if none, the first one submitted (any state
+ * but a draft); failing that, the previous revision. Comparing with the previous revision
+ * instead would hide everything an editor changed in the drafts saved in between.
+ */
+export function defaultComparisonBase(
+  revisions: { number: number; state: RevisionState; publishedAt: Date | null }[],
+  currentNumber: number,
+): number | null {
+  const earlier = revisions.filter((r) => r.number < currentNumber).sort((a, b) => b.number - a.number);
+  const reviewed = earlier.find((r) => r.state === "APPROVED" || r.publishedAt !== null);
+  if (reviewed) return reviewed.number;
+  const sentBack = earlier.find((r) => r.state === "CHANGES_REQUESTED");
+  if (sentBack) return sentBack.number;
+  const firstSubmitted = earlier.findLast((r) => r.state !== "DRAFT");
+  if (firstSubmitted) return firstSubmitted.number;
+  return earlier[0]?.number ?? null;
 }

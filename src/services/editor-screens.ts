@@ -11,7 +11,7 @@ import { formFromContent, withBlankRows, type ArticleForm } from "../web/article
 import { articleWorkspace } from "./dashboard.js";
 import { findRevision, toContent, type RevisionWithContent } from "./revisions.js";
 import { checkCitations } from "./citation-checks.js";
-import { compareRevisions } from "./compare.js";
+import { compareRevisions, defaultComparisonBase } from "./compare.js";
 import { listThreads } from "./comments.js";
 import { articleHistory } from "./audit-queries.js";
 import { signatureMeanings, verifySignature } from "./signatures.js";
@@ -42,9 +42,7 @@ export async function workspaceScreen(db: Db, user: User, articleId: string) {
   const current = (await findRevision(db, article.currentRevisionId))!;
   const content = toContent(current);
   const { offers, unavailable } = await workflowOptions(db, user, article);
-  // Reviewers see, by default, what changed since the last approved revision (or the previous one).
-  const lastApproved = article.revisions.find((r) => r.number < current.number && r.state === "APPROVED");
-  const compareFrom = lastApproved?.number ?? (current.number > 1 ? current.number - 1 : null);
+  const compareFrom = defaultComparisonBase(article.revisions, current.number);
   const baseline = compareFrom ? await revisionByNumber(db, articleId, compareFrom) : null;
   const live = article.revisions.find((r) => r.id === article.publishedRevisionId) ?? null;
   return {
@@ -52,7 +50,7 @@ export async function workspaceScreen(db: Db, user: User, articleId: string) {
     stateLabel: displayState(current, article.publishedRevisionId),
     liveNumber: live?.number ?? null,
     issues: checkCitations(content),
-    threads: await listThreads(db, articleId, current),
+    threads: await listThreads(db, articleId, current, user),
     signatures: current.approvals.map((a) => ({ ...a, valid: verifySignature(a, current) })),
     meanings: signatureMeanings,
     compareFrom,
