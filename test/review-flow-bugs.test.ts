@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type TestDatabase, createSeededDatabase, reseedContent } from "./helpers/database.js";
 import { createTestApp } from "./helpers/app.js";
 import { demo, signedInAgent, type Agent } from "./helpers/session.js";
-import { changeDosingLine, currentRevision, MISSING_SOURCES, NEW_DOSING, supplyMissingSources } from "./helpers/articles.js";
+import { changeDosingLine, currentRevision, MISSING_SOURCES, supplyMissingSources } from "./helpers/articles.js";
 import { visibleText } from "./helpers/html.js";
 import { workflowActions } from "./helpers/workflow.js";
 import type { RevisionContent } from "../src/content/revision-content.js";

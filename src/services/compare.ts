@@ -1,11 +1,15 @@
 // Section-aware comparison of two revisions: sections added, removed, moved and
-// renamed; word-level insertions and deletions inside a section (jsdiff); and
-// reference and citation changes. Output is escaped HTML using <ins>/<del>, which
-// the stylesheet also marks with [+ +] / [− −] so colour is not the only cue.
+// renamed; word-level insertions and deletions inside a section, both in the text as
+// the public reads it (rendered HTML, the default view) and in the Markdown source
+// (jsdiff); and reference and citation changes, named as the public and the form name
+// them (never by internal keys). Output is escaped HTML using <ins>/<del>, which the
+// stylesheet also marks with [+ +] / [− −] so colour is not the only cue.
 import { diffWordsWithSpace } from "diff";
 import type { RevisionState } from "../generated/prisma/client.js";
-import type { RevisionContent } from "../content/revision-content.js";
+import { referenceTypeLabels, type ReferenceContent, type RevisionContent } from "../content/revision-content.js";
 import { numberCitations } from "../content/citations.js";
+import { renderRevision } from "../content/render.js";
+import { htmlDiff } from "../content/html-diff.js";
 import { citableTexts } from "./revisions.js";
 
 const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -27,14 +31,29 @@ export interface SectionComparison {
   oldHeading: string | null;
   newHeading: string | null;
   headingHtml: string;
+  /** The Markdown source with words marked. */
   bodyHtml: string;
+  /** The section as the public reads it, with words marked (unchanged: just the text). */
+  renderedHtml: string;
+}
+
+export interface ReferenceChange {
+  key: string;
+  /** As readers know it: "Reference 4: Title" (its number in the newer revision, else the older). */
+  name: string;
+  status: "added" | "removed" | "changed";
+  /** `label` is the form's label for the field; values are shown as the form shows them. */
+  changes: { field: (typeof referenceFields)[number]; label: string; old: string; new: string }[];
 }
 
 export interface RevisionComparison {
-  fields: { label: string; html: string }[];
+  /** `html`: the source with words marked; `renderedHtml`: as read (the summary rendered). */
+  fields: { label: string; html: string; renderedHtml: string }[];
   sections: SectionComparison[];
-  references: { key: string; status: "added" | "removed" | "changed"; changes: { field: string; old: string; new: string }[] }[];
+  references: ReferenceChange[];
   citations: { added: string[]; removed: string[]; renumbered: { key: string; old: number; new: number }[] };
+  /** Each reference key of either revision by its reader-facing name, for showing citation changes. */
+  referenceNames: Record<string, string>;
   changed: boolean;
 }
 
@@ -43,6 +62,18 @@ const fieldLabels: [keyof RevisionContent, string][] = [
   ["lastUpdated", "Last updated"], ["disclaimerHeading", "Disclaimer heading"], ["disclaimer", "Disclaimer"],
 ];
 const referenceFields = ["type", "title", "authors", "source", "year", "doi", "pmid", "url", "detailsMissing", "note"] as const;
+/** The editor form's labels (views/editor/edit.ejs), so a change reads as the form the editor filled in. */
+const referenceFieldLabels: Record<(typeof referenceFields)[number], string> = {
+  type: "Type", title: "Title", authors: "Authors", source: "Journal or publisher", year: "Year",
+  doi: "DOI", pmid: "PMID", url: "URL", detailsMissing: "Details of this source are missing", note: "Note",
+};
+
+function showReferenceField(ref: ReferenceContent, field: (typeof referenceFields)[number]): string {
+  const value = ref[field];
+  if (field === "type") return referenceTypeLabels[ref.type];
+  if (field === "detailsMissing") return value ? "yes" : "no";
+  return value === null || value === undefined || value === "" ? "—" : String(value);
+}
 
 /** The items of the longest common subsequence of `a` and `b` (lists of distinct keys). */
 function longestCommonSubsequence(a: string[], b: string[]): Set<string> {
@@ -66,9 +97,16 @@ function longestCommonSubsequence(a: string[], b: string[]): Set<string> {
 }
 
 export function compareRevisions(before: RevisionContent, after: RevisionContent): RevisionComparison {
+  const oldRendered = renderRevision(before);
+  const newRendered = renderRevision(after);
+  const oldHtml = new Map(oldRendered.sections.map((s) => [s.key, s.html]));
+  const newHtml = new Map(newRendered.sections.map((s) => [s.key, s.html]));
   const fields = fieldLabels
     .filter(([f]) => before[f] !== after[f])
-    .map(([f, label]) => ({ label, html: wordDiffHtml(String(before[f]), String(after[f])) }));
+    .map(([f, label]) => {
+      const html = wordDiffHtml(String(before[f]), String(after[f]));
+      return { label, html, renderedHtml: f === "summary" ? htmlDiff(oldRendered.summaryHtml, newRendered.summaryHtml) : html };
+    });
 
   const oldByKey = new Map(before.sections.map((s, i) => [s.key, { s, i }]));
   const newKeys = new Set(after.sections.map((s) => s.key));
@@ -83,7 +121,7 @@ export function compareRevisions(before: RevisionContent, after: RevisionContent
   for (const s of after.sections) {
     const old = oldByKey.get(s.key)?.s;
     if (!old) {
-      sections.push({ key: s.key, status: "added", moved: false, renamed: false, depthChanged: false, oldHeading: null, newHeading: s.heading, headingHtml: `<ins>${escapeHtml(s.heading)}</ins>`, bodyHtml: s.body ? `<ins>${escapeHtml(s.body)}</ins>` : "" });
+      sections.push({ key: s.key, status: "added", moved: false, renamed: false, depthChanged: false, oldHeading: null, newHeading: s.heading, headingHtml: `<ins>${escapeHtml(s.heading)}</ins>`, bodyHtml: s.body ? `<ins>${escapeHtml(s.body)}</ins>` : "", renderedHtml: htmlDiff("", newHtml.get(s.key)!) });
       continue;
     }
     const renamed = old.heading !== s.heading;
@@ -97,11 +135,13 @@ export function compareRevisions(before: RevisionContent, after: RevisionContent
       oldHeading: old.heading, newHeading: s.heading,
       headingHtml: renamed ? wordDiffHtml(old.heading, s.heading) : escapeHtml(s.heading),
       bodyHtml: bodyChanged ? wordDiffHtml(old.body, s.body) : escapeHtml(s.body),
+      // Rendered even when the source is unchanged: a citation's number can change elsewhere.
+      renderedHtml: htmlDiff(oldHtml.get(s.key)!, newHtml.get(s.key)!),
     });
   }
   before.sections.forEach((old, i) => {
     if (newKeys.has(old.key)) return;
-    const entry: SectionComparison = { key: old.key, status: "removed", moved: false, renamed: false, depthChanged: false, oldHeading: old.heading, newHeading: null, headingHtml: `<del>${escapeHtml(old.heading)}</del>`, bodyHtml: old.body ? `<del>${escapeHtml(old.body)}</del>` : "" };
+    const entry: SectionComparison = { key: old.key, status: "removed", moved: false, renamed: false, depthChanged: false, oldHeading: old.heading, newHeading: null, headingHtml: `<del>${escapeHtml(old.heading)}</del>`, bodyHtml: old.body ? `<del>${escapeHtml(old.body)}</del>` : "", renderedHtml: htmlDiff(oldHtml.get(old.key)!, "") };
     // Show a removed section where it used to be.
     const prevKey = before.sections[i - 1]?.key;
     const at = prevKey ? sections.findIndex((x) => x.key === prevKey) + 1 : 0;
@@ -110,17 +150,24 @@ export function compareRevisions(before: RevisionContent, after: RevisionContent
 
   const oldRefs = new Map(before.references.map((r) => [r.key, r]));
   const newRefs = new Map(after.references.map((r) => [r.key, r]));
-  const show = (v: unknown) => (v === null || v === undefined || v === "" ? "—" : String(v));
-  const references: RevisionComparison["references"] = [];
+  const referenceNames: Record<string, string> = {};
+  for (const { references: refs } of [oldRendered, newRendered]) {
+    for (const r of refs) referenceNames[r.key] = `Reference ${r.number ?? "(not cited)"}${r.title ? `: ${r.title}` : ""}`;
+  }
+  const references: ReferenceChange[] = [];
+  const change = (field: (typeof referenceFields)[number], old: ReferenceContent | undefined, now: ReferenceContent | undefined) => ({
+    field, label: referenceFieldLabels[field], old: old ? showReferenceField(old, field) : "—", new: now ? showReferenceField(now, field) : "—",
+  });
   for (const r of after.references) {
     const old = oldRefs.get(r.key);
-    if (!old) references.push({ key: r.key, status: "added", changes: referenceFields.map((f) => ({ field: f, old: "—", new: show(r[f]) })).filter((c) => c.new !== "—") });
+    const name = referenceNames[r.key]!;
+    if (!old) references.push({ key: r.key, name, status: "added", changes: referenceFields.map((f) => change(f, undefined, r)).filter((c) => c.new !== "—" && c.new !== "no") });
     else {
-      const changes = referenceFields.filter((f) => old[f] !== r[f]).map((f) => ({ field: f, old: show(old[f]), new: show(r[f]) }));
-      if (changes.length) references.push({ key: r.key, status: "changed", changes });
+      const changes = referenceFields.filter((f) => old[f] !== r[f]).map((f) => change(f, old, r));
+      if (changes.length) references.push({ key: r.key, name, status: "changed", changes });
     }
   }
-  for (const r of before.references) if (!newRefs.has(r.key)) references.push({ key: r.key, status: "removed", changes: [] });
+  for (const r of before.references) if (!newRefs.has(r.key)) references.push({ key: r.key, name: referenceNames[r.key]!, status: "removed", changes: [] });
 
   const oldCites = numberCitations(citableTexts(before), before.references.map((r) => r.key));
   const newCites = numberCitations(citableTexts(after), after.references.map((r) => r.key));
@@ -134,7 +181,7 @@ export function compareRevisions(before: RevisionContent, after: RevisionContent
   const changed =
     fields.length > 0 || references.length > 0 || sections.some((s) => s.status !== "unchanged" || s.moved) ||
     citations.added.length + citations.removed.length + citations.renumbered.length > 0;
-  return { fields, sections, references, citations, changed };
+  return { fields, sections, references, citations, changed, referenceNames };
 }
 
 /**

@@ -29,9 +29,9 @@ export function revisionRoutes(db: Db) {
 
   router.get("/articles/:id/compare", async (req, res) => {
     const { id } = params(idParams, req);
-    const query = z.object({ from: positiveInt(), to: positiveInt() }).safeParse(req.query);
+    const query = z.object({ from: positiveInt(), to: positiveInt(), view: z.enum(["rendered", "markdown"]).default("rendered") }).safeParse(req.query);
     if (!query.success) throw new AppError("BAD_REQUEST", "Choose two revision numbers to compare.");
-    res.render("editor/compare", await compareScreen(db, id, query.data.from, query.data.to));
+    res.render("editor/compare", { ...(await compareScreen(db, id, query.data.from, query.data.to)), view: query.data.view });
   });
 
   router.get("/articles/:id/history", async (req, res) => {
