@@ -4,7 +4,7 @@
 // (jsdiff); and reference and citation changes, named as the public and the form name
 // them (never by internal keys). Output is escaped HTML using <ins>/<del>, which the
 // stylesheet also marks with [+ +] / [− −] so colour is not the only cue.
-import { diffWordsWithSpace } from "diff";
+import { diffLines, diffWordsWithSpace } from "diff";
 import type { RevisionState } from "../generated/prisma/client.js";
 import { referenceTypeLabels, type ReferenceContent, type RevisionContent } from "../content/revision-content.js";
 import { numberCitations } from "../content/citations.js";
@@ -57,7 +57,7 @@ export interface RevisionComparison {
   changed: boolean;
 }
 
-const fieldLabels: [keyof RevisionContent, string][] = [
+export const fieldLabels: [keyof RevisionContent, string][] = [
   ["title", "Question (title)"], ["summaryHeading", "Summary heading"], ["summary", "Summary"],
   ["lastUpdated", "Last updated"], ["disclaimerHeading", "Disclaimer heading"], ["disclaimer", "Disclaimer"],
 ];
@@ -73,6 +73,32 @@ function showReferenceField(ref: ReferenceContent, field: (typeof referenceField
   if (field === "type") return referenceTypeLabels[ref.type];
   if (field === "detailsMissing") return value ? "yes" : "no";
   return value === null || value === undefined || value === "" ? "—" : String(value);
+}
+
+/**
+ * Only the lines that changed, each with its words marked: a small diff for a history
+ * entry, where the whole section would drown the change. At most `max` lines.
+ */
+export function changedLinesHtml(before: string, after: string, max = 4): { lines: string[]; more: number } {
+  const lines: string[] = [];
+  const parts = diffLines(before, after);
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    const next = parts[i + 1];
+    if (part.removed && next?.added) {
+      // Each mark closed at the end of its line, so the result can be cut into lines.
+      const marked = diffWordsWithSpace(part.value.trimEnd(), next.value.trimEnd())
+        .map((w) => {
+          const tag = w.added ? "ins" : w.removed ? "del" : null;
+          return w.value.split("\n").map((piece) => (tag && piece ? `<${tag}>${escapeHtml(piece)}</${tag}>` : escapeHtml(piece))).join("\n");
+        })
+        .join("");
+      lines.push(...marked.split("\n").filter((l) => /<(ins|del)>/.test(l)));
+      i++;
+    } else if (part.removed) lines.push(...part.value.trimEnd().split("\n").map((l) => `<del>${escapeHtml(l)}</del>`));
+    else if (part.added) lines.push(...part.value.trimEnd().split("\n").map((l) => `<ins>${escapeHtml(l)}</ins>`));
+  }
+  return { lines: lines.slice(0, max), more: Math.max(0, lines.length - max) };
 }
 
 /** The items of the longest common subsequence of `a` and `b` (lists of distinct keys). */

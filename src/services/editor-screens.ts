@@ -13,7 +13,11 @@ import { findRevision, toContent, type RevisionWithContent } from "./revisions.j
 import { checkCitations } from "./citation-checks.js";
 import { compareRevisions, defaultComparisonBase } from "./compare.js";
 import { listThreads } from "./comments.js";
-import { articleHistory } from "./audit-queries.js";
+import { parseStoredPayload } from "../audit/events.js";
+import { renderRevision } from "../content/render.js";
+import { formatEvent, historyKinds, type HistoryKind } from "./history-format.js";
+import { positiveInt, uuid } from "../schemas.js";
+import { z } from "zod";
 import { signatureMeanings, verifySignature } from "./signatures.js";
 import { workflowOptions } from "./workflow.js";
 import { articleSchedules } from "./schedules.js";
@@ -112,8 +116,51 @@ export async function compareScreen(db: Db, articleId: string, fromNumber: numbe
   return { title: `Compare revisions ${from.number} and ${to.number}`, articleId, from, to, revisions, comparison: compareRevisions(toContent(from), toContent(to)) };
 }
 
-export async function historyScreen(db: Db, articleId: string) {
+export const historyFilterSchema = z.object({
+  person: z.union([uuid("choose a person from the list"), z.literal("")]).optional().transform((v) => v || undefined),
+  kind: z.union([z.enum(Object.keys(historyKinds) as [HistoryKind, ...HistoryKind[]], { message: "choose a kind of event from the list" }), z.literal("")]).optional().transform((v) => v || undefined),
+  page: positiveInt().optional().default(1),
+});
+export type HistoryFilter = z.output<typeof historyFilterSchema>;
+export const HISTORY_PAGE_SIZE = 20;
+
+/** The article's audit trail as sentences, oldest first, a page at a time, filtered by person and kind. */
+export async function historyScreen(db: Db, articleId: string, filter: HistoryFilter) {
   const article = await db.article.findUnique({ where: { id: articleId }, include: { currentRevision: { select: { title: true } }, publishedRevision: { select: { number: true } } } });
   if (!article) throw new AppError("NOT_FOUND", "That article does not exist.");
-  return { title: `History: ${article.currentRevision?.title ?? article.slug}`, article, liveNumber: article.publishedRevision?.number ?? null, events: await articleHistory(db, articleId) };
+  const where = {
+    articleId,
+    ...(filter.person ? { actorId: filter.person } : {}),
+    ...(filter.kind ? { OR: historyKinds[filter.kind].prefixes.map((prefix) => ({ action: { startsWith: prefix } })) } : {}),
+  };
+  const [total, rows, people, comments, current] = await Promise.all([
+    db.auditEvent.count({ where }),
+    db.auditEvent.findMany({ where, orderBy: { id: "asc" }, skip: (filter.page - 1) * HISTORY_PAGE_SIZE, take: HISTORY_PAGE_SIZE }),
+    db.auditEvent.findMany({ where: { articleId, actorId: { not: null } }, distinct: ["actorId"], select: { actorId: true, actorName: true }, orderBy: { actorId: "asc" } }),
+    db.comment.findMany({ where: { articleId }, select: { id: true, body: true, revision: { select: { number: true } }, resolvedInRevision: { select: { number: true } } } }),
+    article.currentRevisionId ? findRevision(db, article.currentRevisionId) : null,
+  ]);
+  const pages = Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE));
+  if (filter.page > pages) throw new AppError("NOT_FOUND", `There is no page ${filter.page} of this history; it has ${pages}.`);
+  const numbers = new Map((current ? renderRevision(toContent(current)).references : []).map((r) => [r.key, r.number ?? undefined]));
+  const commentsById = new Map(comments.map((c) => [c.id, { body: c.body, revisionNumber: c.revision.number, addressedInNumber: c.resolvedInRevision?.number ?? null }]));
+  const events = rows.map((e) => {
+    const parsed = parseStoredPayload(e.action, e.payload);
+    const actor = e.actorName || e.actorEmail || "System";
+    return {
+      id: e.id, action: e.action, createdAt: e.createdAt, actor,
+      entry: formatEvent(e.action, parsed.ok ? parsed.payload : e.payload, parsed.ok, {
+        actor, comment: e.comment, comments: commentsById, referenceNumber: (key) => numbers.get(key),
+      }),
+      payloadError: parsed.ok ? null : parsed.error,
+      // The stored event for auditors, exactly as chained (ids as text: JSON has no 64-bit integers).
+      raw: JSON.stringify({ ...e, id: e.id.toString() }, null, 2),
+    };
+  });
+  return {
+    title: `History: ${article.currentRevision?.title ?? article.slug}`, article, liveNumber: article.publishedRevision?.number ?? null,
+    events, filter, total, page: filter.page, pages, pageSize: HISTORY_PAGE_SIZE,
+    people: people.map((p) => ({ id: p.actorId!, name: p.actorName ?? "Unknown" })).sort((a, b) => a.name.localeCompare(b.name)),
+    kinds: Object.entries(historyKinds).map(([value, k]) => ({ value, label: k.label })),
+  };
 }

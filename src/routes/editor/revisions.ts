@@ -4,7 +4,8 @@ import { z } from "zod";
 import type { Db } from "../../db/database.js";
 import { AppError } from "../../errors.js";
 import { restoreRevisionByNumber } from "../../services/editing.js";
-import { compareScreen, historyScreen, revisionScreen } from "../../services/editor-screens.js";
+import { compareScreen, historyFilterSchema, historyScreen, revisionScreen } from "../../services/editor-screens.js";
+import { parseInput } from "../../web/validate.js";
 import { auditContext } from "../../web/context.js";
 import { withNotice } from "../../web/notice.js";
 import { positiveInt, uuid } from "../../schemas.js";
@@ -37,7 +38,8 @@ export function revisionRoutes(db: Db) {
   router.get("/articles/:id/history", async (req, res) => {
     const { id } = params(idParams, req);
     requirePermission(req.user, "history.view", "viewing history");
-    res.render("editor/history", await historyScreen(db, id));
+    const filter = parseInput(historyFilterSchema, req.query, "The history filter");
+    res.render("editor/history", await historyScreen(db, id, filter));
   });
 
   return router;
