@@ -117,8 +117,9 @@ export async function compareScreen(db: Db, articleId: string, fromNumber: numbe
 }
 
 export const historyFilterSchema = z.object({
-  person: z.union([uuid("choose a person from the list"), z.literal("")]).optional().transform((v) => v || undefined),
-  kind: z.union([z.enum(Object.keys(historyKinds) as [HistoryKind, ...HistoryKind[]], { message: "choose a kind of event from the list" }), z.literal("")]).optional().transform((v) => v || undefined),
+  // "Everyone" and "All kinds" submit an empty value.
+  person: z.preprocess((v) => (v === "" ? undefined : v), uuid("choose a person from the list").optional()),
+  kind: z.preprocess((v) => (v === "" ? undefined : v), z.enum(Object.keys(historyKinds) as [HistoryKind, ...HistoryKind[]], { message: "choose a kind of event from the list" }).optional()),
   page: positiveInt().optional().default(1),
 });
 export type HistoryFilter = z.output<typeof historyFilterSchema>;
