@@ -17,6 +17,8 @@ import { parseStoredPayload } from "../audit/events.js";
 import { renderRevision } from "../content/render.js";
 import { formatEvent, historyKinds, type HistoryKind } from "./history-format.js";
 import { positiveInt, uuid } from "../schemas.js";
+import { revisionStates } from "../workflow/states.js";
+import type { RevisionState } from "../generated/prisma/client.js";
 import { z } from "zod";
 import { signatureMeanings, verifySignature } from "./signatures.js";
 import { workflowOptions } from "./workflow.js";
@@ -163,5 +165,31 @@ export async function historyScreen(db: Db, articleId: string, filter: HistoryFi
     events, filter, total, page: filter.page, pages, pageSize: HISTORY_PAGE_SIZE,
     people: people.map((p) => ({ id: p.actorId!, name: p.actorName ?? "Unknown" })).sort((a, b) => a.name.localeCompare(b.name)),
     kinds: Object.entries(historyKinds).map(([value, k]) => ({ value, label: k.label })),
+  };
+}
+
+export const confirmQuerySchema = z.object({
+  revisionId: uuid("unknown revision"),
+  expectedState: z.enum(revisionStates as [RevisionState, ...RevisionState[]], { message: "unknown state" }),
+  comment: z.string().max(5000, "must be at most 5,000 characters").optional().default(""),
+});
+
+/** Publish or Unpublish, asked once more: what the public will see afterwards, and the button that does it. */
+export async function confirmScreen(db: Db, articleId: string, name: "publish" | "unpublish", query: z.output<typeof confirmQuerySchema>) {
+  const revision = await findRevision(db, query.revisionId);
+  const article = await db.article.findUnique({ where: { id: articleId }, include: { publishedRevision: { select: { number: true } } } });
+  if (!article || !revision || revision.articleId !== articleId) throw new AppError("NOT_FOUND", "That revision does not exist.");
+  const live = article.publishedRevision?.number ?? null;
+  const publicUrl = `/articles/${article.slug}`;
+  const outcome =
+    name === "publish"
+      ? live
+        ? `Readers of ${publicUrl} will see r${revision.number} instead of r${live}, with the reviewers below and the date they signed.`
+        : `The article will appear at ${publicUrl} for the first time, as r${revision.number}, with the reviewers below and the date they signed.`
+      : `Readers of ${publicUrl} will get “not found” until an approved revision is published again. Staff keep every revision and its history.`;
+  return {
+    title: `${name === "publish" ? "Publish" : "Unpublish"} r${revision.number}?`,
+    name, article, revision, live, outcome, publicUrl, query,
+    signers: revision.approvals.map((a) => `${a.signerName}${a.signerCredentials ? `, ${a.signerCredentials}` : ""}`),
   };
 }
