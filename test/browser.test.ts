@@ -16,7 +16,7 @@ import path from "node:path";
 import { createJobHandlers } from "../src/jobs/handlers.js";
 import { createMailer } from "../src/jobs/mailer.js";
 import { runDueJobs } from "../src/jobs/queue.js";
-import { chromiumPath, clickAndWait, launchChromium, longDateUtc, newPerson, serve, signIn, type BrowserLog, type RunningServer } from "./helpers/browser.js";
+import { chromiumPath, clickAndWait, launchChromium, longDateUtc, newPerson, seriousAxeViolations, serve, signIn, type BrowserLog, type RunningServer } from "./helpers/browser.js";
 
 const executablePath = chromiumPath();
 const inCi = process.env.CI === "true";
@@ -117,6 +117,11 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     return { id: revision.id, number: revision.number, state: revision.state, approvals: revision.approvals.length };
   }
 
+  /** No serious or critical axe-core violation on the page the person is looking at. */
+  async function expectAccessible(page: Page) {
+    expect(await seriousAxeViolations(page), `accessibility of ${new URL(page.url()).pathname}`).toEqual([]);
+  }
+
   async function openArticleFromDashboard(page: Page) {
     await page.goto("/editor");
     // The first link is the article list (the assigned-reviews table may link it again).
@@ -132,13 +137,18 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     expect(await page.locator(".tracker-steps li[aria-current='step']").count()).toBe(1);
     expect(await page.locator(".caution-banner").innerText()).toContain("Exercise caution as content is pending human review");
     expect(await page.locator("main").innerText()).not.toContain(NEW_DOSING);
+    await expectAccessible(page);
   });
 
   step("2. reviewer Priya starts the review and requests changes with a comment", async () => {
     const page = person("priya");
+    await page.goto("/login");
+    await expectAccessible(page);
     await signIn(page, demo.priya);
+    await expectAccessible(page);
     await openArticleFromDashboard(page);
     expect(await page.getByTestId("state").innerText()).toBe("Submitted");
+    await expectAccessible(page);
 
     await clickAndWait(page, page.locator("form[data-transition='start_review']").getByRole("button", { name: "Start review" }));
     expect(await page.getByRole("status").innerText()).toContain("You are reviewing r1.");
@@ -166,6 +176,7 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
 
     await clickAndWait(page, page.getByRole("link", { name: "Edit (creates a new revision)" }));
     expect(page.url()).toMatch(new RegExp(`/editor/articles/${articleId}/edit$`));
+    await expectAccessible(page);
 
     // The tizanidine dosing line, in the "Skeletal Muscle Relaxants" section; its citation stays.
     const section = page.locator("fieldset.section-row").filter({ has: page.locator("legend", { hasText: /^Skeletal Muscle Relaxants$/ }) });
@@ -289,6 +300,7 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     expect(references).toContain("Reference 4: Supplied source 4");
     expect(references).toContain("Journal or publisher: Journal of Examples");
     expect(await page.locator("main").innerText()).not.toContain("missing-source-");
+    await expectAccessible(page);
   });
 
   step("6a''. Minh reads the history as sentences", async () => {
@@ -301,6 +313,7 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     // The raw events are there for auditors, closed.
     expect(await page.locator("details.raw-event[open]").count()).toBe(0);
     expect(await page.locator("details.raw-event").count()).toBeGreaterThan(5);
+    await expectAccessible(page);
   });
 
   step("5. a forged Approve request from Alice's browser is refused with 403 and changes nothing", async () => {
@@ -338,6 +351,7 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     expect(await password.getAttribute("aria-invalid")).toBe("true");
     expect(await page.locator("#approve-password-error").innerText()).toContain("not correct");
     expect(await revisionState()).toMatchObject({ state: "UNDER_REVIEW", approvals: 0 });
+    await expectAccessible(page);
   });
 
   step("6c. Minh enters his password and approves", async () => {
@@ -360,6 +374,7 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     await clickAndWait(page, page.locator("form[data-transition='publish']").getByRole("button", { name: "Publish…" }));
     expect(await page.getByTestId("confirm-outcome").innerText()).toContain(`The article will appear at ${PUBLIC_PATH} for the first time, as r3`);
     expect(await page.locator("main").innerText()).toContain("Reviewed by: Dr. Minh Nguyen");
+    await expectAccessible(page);
     await clickAndWait(page, page.getByRole("button", { name: "Yes, publish r3" }));
     expect(await page.getByRole("status").innerText()).toContain(`Published r3. The public now sees it at ${PUBLIC_PATH}`);
     expect(await page.getByTestId("state").innerText()).toBe("Published");
@@ -394,6 +409,7 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
       expect(references).toContain(`${source.source}, ${source.year}`);
     }
     expect(references).not.toContain("Source details missing");
+    await expectAccessible(page);
 
     await page.screenshot({ path: "/tmp/browser-final.png", fullPage: true });
   });
