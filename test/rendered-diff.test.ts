@@ -106,3 +106,27 @@ describe("the compare page", () => {
     expect(visibleText(res.text)).toContain("Choose two revision numbers to compare.");
   });
 });
+
+describe("the edit page of a long article", () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createSeededDatabase();
+  });
+  afterAll(async () => database?.close());
+
+  it("labels references by the number readers see, folds sections, and keeps a Save button in the jump list", async () => {
+    const { app } = createTestApp(database);
+    const alice = await signedInAgent(app, demo.alice);
+    const priya = await signedInAgent(app, demo.priya);
+    const { take } = workflowActions(() => database);
+    await take(priya, "start_review").expect(303);
+    await take(priya, "request_changes", { comment: "Please supply sources." }).expect(303);
+    const { article, content } = await currentRevision(database);
+    const page = (await alice.get(`/editor/articles/${article.id}/edit`).expect(200)).text;
+    for (const n of [4, 5, 6]) {
+      expect(page).toMatch(new RegExp(`<legend>Reference ${n}</legend>\\s*<div class="row">\\s*<div><label for="r\\d+-key">Key</label><input type="text" id="r\\d+-key" name="references\\[\\d+\\]\\[key\\]" value="missing-source-${n}">`));
+    }
+    expect(page.match(/<details class="section-fold" open>/g)).toHaveLength(content.sections.length + 1);
+    expect(page).toMatch(/<nav aria-label="Jump to a section" class="jump-list">[\s\S]*<button type="submit" class="jump-save">Save<\/button>\s*<\/nav>/);
+  });
+});

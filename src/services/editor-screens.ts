@@ -90,6 +90,8 @@ export async function editorScreen(db: Db, articleId: string, form: ArticleForm,
   return {
     title: `Edit: ${current.title}`, article, current, form: withBlankRows(form),
     referenceTypes, referenceTypeLabels, fieldErrors: {}, error: null, conflict: null,
+    // References are labelled by the number readers see (in the revision being edited).
+    referenceNumbers: Object.fromEntries(renderRevision(toContent(current)).references.filter((r) => r.number).map((r) => [r.key, r.number])),
     issues: checkCitations(toContent(current)), ...extra,
   };
 }
