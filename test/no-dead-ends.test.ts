@@ -127,6 +127,14 @@ describe("notices", () => {
     expect(visibleText(page.text)).toContain("Changes requested on r1. Alice Carter and Ben Okafor can now edit it; you will see the new revision on your dashboard when it is submitted.");
   });
 
+  it("after a save, say the draft is seen by staff only and what to do next", async () => {
+    await take(agents.priya!, "start_review").expect(303);
+    await take(agents.priya!, "request_changes", { comment: "Please supply sources." }).expect(303);
+    const res = await save(agents.alice!, supplyMissingSources).expect(303);
+    const page = await agents.alice!.get(res.headers.location!).expect(200);
+    expect(visibleText(page.text)).toContain("Saved revision 2. It is a draft that only staff see: submit it for review when it is ready");
+  });
+
   it("after a submission, name the reviewers who act next", async () => {
     await take(agents.priya!, "start_review").expect(303);
     await take(agents.priya!, "request_changes", { comment: "Please supply sources." }).expect(303);

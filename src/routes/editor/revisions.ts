@@ -25,7 +25,7 @@ export function revisionRoutes(db: Db) {
     const base = z.object({ baseRevisionId: uuid() }).safeParse(req.body);
     if (!base.success) throw new AppError("BAD_REQUEST", "The form is missing the revision it was opened on; reload and try again.");
     const revision = await restoreRevisionByNumber(db, auditContext(req), user, id, number, base.data.baseRevisionId);
-    await withNotice(req, res, `/editor/articles/${id}`, `Revision ${number} restored as revision ${revision.number} (a draft).`);
+    await withNotice(req, res, `/editor/articles/${id}`, `Revision ${number} restored as revision ${revision.number} (a draft). Check it, then submit it for review; the public page does not change until an admin publishes.`);
   });
 
   router.get("/articles/:id/compare", async (req, res) => {

@@ -60,7 +60,7 @@ export function workspaceRoutes(db: Db) {
     const { id } = params(idParams, req);
     const input = parseInput(reassignSchema, req.body, "The assignment");
     const { revisionNumber } = await reassignReviewers(db, auditContext(req), req.user!, id, input);
-    await withNotice(req, res, `/editor/articles/${id}#reviewers`, `Reviewers of revision ${revisionNumber} reassigned.`);
+    await withNotice(req, res, `/editor/articles/${id}#reviewers`, `Reviewers of revision ${revisionNumber} reassigned. They are told now and see it under Assigned reviews.`);
   });
 
   return router;
