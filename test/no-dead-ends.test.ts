@@ -112,6 +112,21 @@ describe("a refused step", () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it("for a comment whose quote is not in the section keeps the comment typed and says why beside the quote", async () => {
+    const { article, revision } = await currentRevision(database);
+    const before = await snapshot();
+    const res = await pending(
+      agents.priya!.post(`/editor/articles/${article.id}/comments`).type("form")
+        .send({ _csrf: agents.priya!.csrf, revisionId: revision.id, sectionKey: "skeletal-muscle-relaxants", quote: "words nobody wrote", body: "A long remark I do not want to lose." }),
+    ).expect(400);
+    const commentForm = res.text.slice(res.text.indexOf('id="new-comment"'), res.text.indexOf("</form>", res.text.indexOf('id="new-comment"')));
+    expect(commentForm).toContain('<option value="skeletal-muscle-relaxants" selected>');
+    expect(commentForm).toMatch(/<input type="text" id="quote" name="quote" value="words nobody wrote" aria-invalid="true" aria-describedby="quote-error">/);
+    expect(commentForm).toContain('<p class="field-error" id="quote-error">quote text from the section</p>');
+    expect(commentForm).toMatch(/<textarea id="body" name="body" required\s*>A long remark I do not want to lose\.<\/textarea>/);
+    expect(await snapshot()).toEqual(before);
+  });
+
   it("by role is still a 403 page", async () => {
     await underReviewByMinh();
     const res = await approve(agents.alice!).expect(403);
