@@ -48,7 +48,8 @@ describe("the history page", () => {
     for (let i = 1; i <= 15; i++) {
       await pending(
         currentRevision(database).then(({ revision }) =>
-          agents.priya!.post(`/editor/articles/${articleId}/comments`).type("form").send({ _csrf: agents.priya!.csrf, revisionId: revision.id, body: `Note ${i} on wording` }),
+          agents.priya!.post(`/editor/articles/${articleId}/comments`).type("form")
+            .send({ _csrf: agents.priya!.csrf, revisionId: revision.id, body: `Note ${i} on wording`, ...(i === 1 ? { sectionKey: "skeletal-muscle-relaxants" } : {}) }),
         ),
       ).expect(303);
     }
@@ -61,6 +62,8 @@ describe("the history page", () => {
     expect(told).toContain(`Dr. Priya Patel requested changes on r1: “${CHANGE_REQUEST}”`);
     expect(told).toContain("Alice Carter saved r2: changed Skeletal Muscle Relaxants and edited references 4–6.");
     expect(told).toContain("Alice Carter submitted r2 for review.");
+    const second = sentences((await history("?page=2").expect(200)).text);
+    expect([...told, ...second]).toContain("Dr. Priya Patel commented on Skeletal Muscle Relaxants: “Note 1 on wording”");
     expect(told.some((s) => s.startsWith(`Alice Carter addressed the change request “${CHANGE_REQUEST.slice(0, 40)}`) && s.endsWith("by submitting r2."))).toBe(true);
     // No machine names outside the raw events.
     const outsideRaw = res.text.replace(/<details class="raw-event">[\s\S]*?<\/details>/g, "");

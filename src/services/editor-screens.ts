@@ -148,6 +148,7 @@ export async function historyScreen(db: Db, articleId: string, filter: HistoryFi
   const pages = Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE));
   if (filter.page > pages) throw new AppError("NOT_FOUND", `There is no page ${filter.page} of this history; it has ${pages}.`);
   const numbers = new Map((current ? renderRevision(toContent(current)).references : []).map((r) => [r.key, r.number ?? undefined]));
+  const headings = new Map((current?.sections ?? []).map((s) => [s.key, s.heading]));
   const commentsById = new Map(comments.map((c) => [c.id, { body: c.body, revisionNumber: c.revision.number, addressedInNumber: c.resolvedInRevision?.number ?? null }]));
   const events = rows.map((e) => {
     const parsed = parseStoredPayload(e.action, e.payload);
@@ -155,7 +156,7 @@ export async function historyScreen(db: Db, articleId: string, filter: HistoryFi
     return {
       id: e.id, action: e.action, createdAt: e.createdAt, actor,
       entry: formatEvent(e.action, parsed.ok ? parsed.payload : e.payload, parsed.ok, {
-        actor, comment: e.comment, comments: commentsById, referenceNumber: (key) => numbers.get(key),
+        actor, comment: e.comment, comments: commentsById, referenceNumber: (key) => numbers.get(key), sectionHeading: (key) => headings.get(key),
       }),
       payloadError: parsed.ok ? null : parsed.error,
       // The stored event for auditors, exactly as chained (ids as text: JSON has no 64-bit integers).

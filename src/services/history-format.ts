@@ -20,6 +20,8 @@ export interface HistoryFacts {
   comments: Map<string, { body: string; revisionNumber: number; addressedInNumber: number | null }>;
   /** A reference's number as readers see it in the newest revision. */
   referenceNumber(key: string): number | undefined;
+  /** A section's heading in the newest revision (or undefined once removed). */
+  sectionHeading(key: string): string | undefined;
 }
 
 /** A small diff: one label and the changed lines, words marked with <ins>/<del> (escaped HTML). */
@@ -178,7 +180,7 @@ export const formatters: { [A in AuditAction]: Formatter<A> } = {
   "comment.created": (p, f) =>
     p.kind === "CHANGE_REQUEST"
       ? say(`${f.actor}'s change request stays open until a new revision is submitted.`)
-      : say(`${f.actor} commented${p.sectionKey ? " on a section" : ""}: “${short(p.body)}”`, p.quote ? `Quoted: ${p.quote}` : null),
+      : say(`${f.actor} commented${p.sectionKey ? ` on ${f.sectionHeading(p.sectionKey) ?? "a section since removed"}` : ""}: “${short(p.body)}”`, p.quote ? `Quoted: ${p.quote}` : null),
   "comment.replied": (p, f) => {
     const thread = f.comments.get(p.parentId);
     return say(`${f.actor} replied${thread ? ` to “${short(thread.body, 60)}”` : ""}: “${short(p.body)}”`);
