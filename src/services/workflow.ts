@@ -178,6 +178,9 @@ export async function applyTransition(db: Db, ctx: RequestContext, user: User, a
     await verb.apply({ tx, ctx, facts, revision, content: toContent(revision), input, now: new Date() });
     return { revisionNumber: revision.number, revisionId: revision.id, label: t.label };
   });
-  // Read after the commit, so the notice names who acts on what is now true.
-  return { ...done, notice: await transitionNotice(db, name, articleId, done.revisionId) };
+  // Read after the commit, so the notice names who acts on what is now true. The step is done
+  // by then: if reading the names fails, the person is told it is done rather than shown an error
+  // that would invite them to try again.
+  const notice = await transitionNotice(db, name, articleId, done.revisionId).catch(() => `${t.label}: done for revision ${done.revisionNumber}.`);
+  return { ...done, notice };
 }
