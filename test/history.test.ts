@@ -86,6 +86,11 @@ describe("the history page", () => {
     expect(raws.length).toBe(20);
     const first = JSON.parse(decodeEntities(raws[0]![1]!));
     expect(first).toMatchObject({ action: "article.created", hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    // Client addresses and browsers are for admins (the site-wide log), not every editor.
+    const signedIn = raws.map((r) => JSON.parse(decodeEntities(r[1]!))).find((e) => e.actorEmail === demo.priya)!;
+    expect(signedIn).toBeDefined();
+    expect(signedIn).not.toHaveProperty("ip");
+    expect(signedIn).not.toHaveProperty("userAgent");
   });
 
   it("pages through every event once, oldest first", async () => {

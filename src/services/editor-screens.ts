@@ -159,8 +159,9 @@ export async function historyScreen(db: Db, articleId: string, filter: HistoryFi
         actor, comment: e.comment, comments: commentsById, referenceNumber: (key) => numbers.get(key), sectionHeading: (key) => headings.get(key),
       }),
       payloadError: parsed.ok ? null : parsed.error,
-      // The stored event for auditors, exactly as chained (ids as text: JSON has no 64-bit integers).
-      raw: JSON.stringify({ ...e, id: e.id.toString() }, null, 2),
+      // The stored event for auditors (ids as text: JSON has no 64-bit integers). The client
+      // address and browser stay on the admins' site-wide log, not on a page every editor sees.
+      raw: JSON.stringify({ ...e, id: e.id.toString(), ip: undefined, userAgent: undefined }, null, 2),
     };
   });
   return {
