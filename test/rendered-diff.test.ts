@@ -36,6 +36,14 @@ describe("htmlDiff()", () => {
     expect(textOf(without(diff, "ins"))).toBe(textOf(before));
   });
 
+  it("gives deleted table rows a row and cell of their own, so the table stays well-formed", () => {
+    const table = (rows: string[]) => renderMarkdown(["| Drug | Dose |", "| --- | --- |", ...rows].join("\n"), env);
+    const diff = htmlDiff(table(["| Baclofen | 5 mg |", "| Tizanidine | 2 mg |"]), table(["| Baclofen | 5 mg |"]));
+    expect(diff).toContain('<tr class="diff-deleted-item"><td><del>Tizanidine</del></td></tr>');
+    expect(diff).toContain('<tr class="diff-deleted-item"><td><del>2 mg</del></td></tr>');
+    expect(diff).not.toMatch(/<tr>\s*<del>|<\/tr>\s*<del>|<tbody>\s*<del>/);
+  });
+
   it("identical text has no marks, and text stays escaped", () => {
     expect(htmlDiff(after, after)).toBe(after);
     const escaped = htmlDiff(renderMarkdown("a <b> & c", env), renderMarkdown("a <i> & c", env));

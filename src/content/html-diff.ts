@@ -39,6 +39,9 @@ function deleted(text: string, open: OpenElements): string {
   const del = `<del>${text}</del>`;
   const where = open.innermost;
   if (where === "ul" || where === "ol") return `<li class="diff-deleted-item">${del}</li>`;
+  // Text may not stand directly in a table's structure: give it a cell (and a row).
+  if (where === "tr") return `<td class="diff-deleted-item">${del}</td>`;
+  if (where === "table" || where === "thead" || where === "tbody") return `<tr class="diff-deleted-item"><td>${del}</td></tr>`;
   if (where === null || where === "blockquote" || where === "section" || where === "div") return `<p class="diff-deleted-item">${del}</p>`;
   return del;
 }
