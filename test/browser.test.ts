@@ -16,7 +16,7 @@ import path from "node:path";
 import { createJobHandlers } from "../src/jobs/handlers.js";
 import { createMailer } from "../src/jobs/mailer.js";
 import { runDueJobs } from "../src/jobs/queue.js";
-import { chromiumPath, clickAndWait, launchChromium, longDateUtc, newPerson, serve, signIn, type BrowserLog, type RunningServer } from "./helpers/browser.js";
+import { chromiumPath, clickAndWait, launchChromium, longDateUtc, newPerson, seriousAxeViolations, serve, signIn, type BrowserLog, type RunningServer } from "./helpers/browser.js";
 
 const executablePath = chromiumPath();
 const inCi = process.env.CI === "true";
@@ -117,6 +117,11 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     return { id: revision.id, number: revision.number, state: revision.state, approvals: revision.approvals.length };
   }
 
+  /** No serious or critical axe-core violation on the page the person is looking at. */
+  async function expectAccessible(page: Page) {
+    expect(await seriousAxeViolations(page), `accessibility of ${new URL(page.url()).pathname}`).toEqual([]);
+  }
+
   async function openArticleFromDashboard(page: Page) {
     await page.goto("/editor");
     // The first link is the article list (the assigned-reviews table may link it again).
@@ -132,37 +137,46 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     expect(await page.locator(".tracker-steps li[aria-current='step']").count()).toBe(1);
     expect(await page.locator(".caution-banner").innerText()).toContain("Exercise caution as content is pending human review");
     expect(await page.locator("main").innerText()).not.toContain(NEW_DOSING);
+    await expectAccessible(page);
   });
 
   step("2. reviewer Priya starts the review and requests changes with a comment", async () => {
     const page = person("priya");
+    await page.goto("/login");
+    await expectAccessible(page);
     await signIn(page, demo.priya);
+    await expectAccessible(page);
     await openArticleFromDashboard(page);
     expect(await page.getByTestId("state").innerText()).toBe("Submitted");
+    await expectAccessible(page);
 
     await clickAndWait(page, page.locator("form[data-transition='start_review']").getByRole("button", { name: "Start review" }));
-    expect(await page.getByRole("status").innerText()).toContain("Start review: done for revision 1");
+    expect(await page.getByRole("status").innerText()).toContain("You are reviewing r1.");
     expect(await page.getByTestId("state").innerText()).toBe("Under review");
 
     const form = page.locator("form[data-transition='request_changes']");
     await form.getByLabel("What needs to change (required)").fill(CHANGE_REQUEST);
     await clickAndWait(page, form.getByRole("button", { name: "Request changes" }));
     expect(await page.getByTestId("state").innerText()).toBe("Changes requested");
+    // The notice says who acts next.
+    expect(await page.getByRole("status").innerText()).toContain("Changes requested on r1. Alice Carter and Ben Okafor can now edit it");
     expect(await page.locator("#comments").innerText()).toContain(CHANGE_REQUEST);
     expect((await revisionState()).state).toBe("CHANGES_REQUESTED");
   });
 
-  step("3a. editor Alice sees the comment, is offered no Approve form, edits the dosing and supplies the sources", async () => {
+  step("3a. editor Alice sees the comment (with no Resolve button, which is not hers to use), edits the dosing and saves r2", async () => {
     const page = person("alice");
     await signIn(page, demo.alice);
     await openArticleFromDashboard(page);
     const comments = page.locator("#comments");
     expect(await comments.innerText()).toContain(CHANGE_REQUEST);
     expect(await comments.innerText()).toContain("Dr. Priya Patel");
+    expect(await comments.getByRole("button", { name: "Resolve" }).count()).toBe(0);
     expect(await page.locator("form[data-transition='approve']").count()).toBe(0);
 
     await clickAndWait(page, page.getByRole("link", { name: "Edit (creates a new revision)" }));
     expect(page.url()).toMatch(new RegExp(`/editor/articles/${articleId}/edit$`));
+    await expectAccessible(page);
 
     // The tizanidine dosing line, in the "Skeletal Muscle Relaxants" section; its citation stays.
     const section = page.locator("fieldset.section-row").filter({ has: page.locator("legend", { hasText: /^Skeletal Muscle Relaxants$/ }) });
@@ -175,40 +189,50 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     expect(after).toContain(`${NEW_DOSING} [@guideline-topic-overview-2025]`);
     expect(after.split("\n").length).toBe(before.split("\n").length);
     await body.fill(after);
-
-    // The three sources the seeded article cites without details.
-    for (const source of MISSING_SOURCES) {
-      const row = page.locator("fieldset.reference-row").filter({ has: page.locator(`input[name$='[key]'][value='${source.key}']`) });
-      expect(await row.count(), `one reference row for ${source.key}`).toBe(1);
-      await row.getByLabel("Type", { exact: true }).selectOption({ label: "Research" });
-      await row.getByLabel("Title", { exact: true }).fill(source.title!);
-      await row.getByLabel("Journal or publisher").fill(source.source!);
-      await row.getByLabel("Year", { exact: true }).fill(String(source.year));
-      await row.getByLabel("Note", { exact: true }).fill("");
-      const missing = row.getByLabel("Details of this source are missing");
-      expect(await missing.isChecked()).toBe(true);
-      await missing.uncheck();
-    }
-    await page.getByLabel("What did you change? (saved with the revision)").fill("Tizanidine dosing updated; sources 4-6 supplied");
+    await page.getByLabel("What did you change? (saved with the revision)").fill("Tizanidine dosing updated");
 
     await clickAndWait(page, page.getByRole("button", { name: "Save new revision" }));
     expect(page.url(), `the save was refused: ${(await page.locator("main").innerText()).slice(0, 400)}`).toMatch(new RegExp(`/editor/articles/${articleId}$`));
-    await expect(page.getByRole("status").innerText()).resolves.toContain("Saved revision 2.");
     expect(await page.getByRole("status").innerText()).toContain("Saved revision 2.");
     expect(await page.getByTestId("state").innerText()).toBe("Draft");
-
     const { revision } = await currentRevision(database!);
     expect(revision.number).toBe(2);
     expect(revision.sections.find((s) => s.key === "skeletal-muscle-relaxants")!.body).toContain(`${NEW_DOSING} [@guideline-topic-overview-2025]`);
+  });
+
+  step("3a'. Alice fills in title, journal and year of references 4, 5 and 6 (as the README says, nothing else) and saves r3", async () => {
+    const page = person("alice");
+    await clickAndWait(page, page.getByRole("link", { name: "Edit (creates a new revision)" }));
+    for (const source of MISSING_SOURCES) {
+      const row = page.locator("fieldset.reference-row").filter({ has: page.locator(`input[name$='[key]'][value='${source.key}']`) });
+      expect(await row.count(), `one reference row for ${source.key}`).toBe(1);
+      await row.getByLabel("Title", { exact: true }).fill(source.title!);
+      await row.getByLabel("Journal or publisher").fill(source.source!);
+      await row.getByLabel("Year", { exact: true }).fill(String(source.year));
+      // The "details are missing" box is left as it was: supplying the details ends that state.
+      expect(await row.getByLabel("Details of this source are missing").isChecked()).toBe(true);
+    }
+    await page.getByLabel("What did you change? (saved with the revision)").fill("Sources 4-6 supplied");
+    await clickAndWait(page, page.getByRole("button", { name: "Save new revision" }));
+    expect(page.url(), `the save was refused: ${(await page.locator("main").innerText()).slice(0, 400)}`).toMatch(new RegExp(`/editor/articles/${articleId}$`));
+    expect(await page.getByRole("status").innerText()).toContain("Saved revision 3.");
+
+    const { revision } = await currentRevision(database!);
+    expect(revision.number).toBe(3);
     for (const source of MISSING_SOURCES) {
       expect(revision.references.find((r) => r.key === source.key)).toMatchObject({ title: source.title, source: source.source, year: source.year, detailsMissing: false });
     }
+    // The preview of r3 lists the supplied details, not "Source details missing".
+    await page.goto(`/editor/articles/${articleId}/revisions/3`);
+    const references = await page.locator(".reference-list").innerText();
+    for (const source of MISSING_SOURCES) expect(references).toContain(source.title!);
+    expect(references).not.toContain("Source details missing");
   });
 
   step("4. right after the save, the public does not see the unreviewed draft", async () => {
     const page = person("anonymous");
     const res = await page.goto(PUBLIC_PATH);
-    // No revision is published or pending review now (r1 has changes requested, r2 is a draft),
+    // No revision is published or pending review now (r1 has changes requested, r2 and r3 are drafts),
     // so the page is "not found" rather than any version of the article.
     expect(res?.status()).toBe(404);
     expect(await page.content()).not.toContain(NEW_DOSING);
@@ -226,7 +250,7 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     await form.getByLabel("Review due by").fill(due);
     await clickAndWait(page, form.getByRole("button", { name: "Submit for review" }));
     expect(await page.getByTestId("assignments").innerText()).toContain("Dr. Minh Nguyen");
-    expect(await page.getByRole("status").innerText()).toContain("Submit for review: done for revision 2");
+    expect(await page.getByRole("status").innerText()).toContain("Submitted r3 for review. Dr. Minh Nguyen can now start the review");
     expect(await page.getByTestId("state").innerText()).toBe("Submitted");
     // Pending review again: the public sees it, under the caution banner.
     const anon = person("anonymous");
@@ -255,6 +279,41 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     await clickAndWait(page, page.locator("form[data-transition='start_review']").getByRole("button", { name: "Start review" }));
     expect(await page.getByTestId("state").innerText()).toBe("Under review");
     expect(await page.locator("form[data-transition='approve']").count()).toBe(1);
+    // Priya's change request is marked as answered by Alice's submission.
+    expect(await page.locator("#comments").innerText()).toContain("addressed in r3 by Alice Carter");
+  });
+
+  step("6a'. Minh's default comparison starts at r1, the revision the board sent back, so it includes r2's dosing change", async () => {
+    const page = person("minh");
+    const link = page.getByRole("link", { name: "Changes since r1" });
+    expect(await link.count()).toBe(1);
+    expect(await page.getByRole("link", { name: "Changes since r2" }).count()).toBe(0);
+    await clickAndWait(page, link);
+    expect(page.url()).toContain("compare?from=1&to=3");
+    // Rendered as the public reads it: the dosing change is marked inside its list item.
+    const dosing = page.locator(".diff-rendered-section[data-section='skeletal-muscle-relaxants'] li", { hasText: "Dosing:" });
+    expect(await dosing.locator("ins").allInnerTexts()).toContain("2mg at bedtime");
+    expect(await dosing.locator("del").count()).toBeGreaterThan(0);
+    // Unchanged sections are collapsed; references are named as readers and the form name them.
+    expect(await page.locator("details.diff-unchanged").count()).toBeGreaterThan(5);
+    const references = await page.locator(".diff-references").innerText();
+    expect(references).toContain("Reference 4: Supplied source 4");
+    expect(references).toContain("Journal or publisher: Journal of Examples");
+    expect(await page.locator("main").innerText()).not.toContain("missing-source-");
+    await expectAccessible(page);
+  });
+
+  step("6a''. Minh reads the history as sentences", async () => {
+    const page = person("minh");
+    await page.goto(`/editor/articles/${articleId}/history`);
+    const sentences = await page.locator(".history-sentence").allInnerTexts();
+    expect(sentences.some((t) => t.startsWith(`Dr. Priya Patel requested changes on r1: “${CHANGE_REQUEST}”`))).toBe(true);
+    expect(sentences.some((t) => t.startsWith("Alice Carter saved r2: changed Skeletal Muscle Relaxants."))).toBe(true);
+    expect(sentences.some((t) => t.startsWith("Alice Carter saved r3: edited references 4–6."))).toBe(true);
+    // The raw events are there for auditors, closed.
+    expect(await page.locator("details.raw-event[open]").count()).toBe(0);
+    expect(await page.locator("details.raw-event").count()).toBeGreaterThan(5);
+    await expectAccessible(page);
   });
 
   step("5. a forged Approve request from Alice's browser is refused with 403 and changes nothing", async () => {
@@ -277,26 +336,47 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     expect(await database!.prisma.approval.count()).toBe(0);
   });
 
-  step("6b. Minh chooses a signature meaning, enters his password and approves", async () => {
+  step("6b. Minh mistypes his signature password: he stays on the review page, his meaning kept, the error beside the password", async () => {
     const page = person("minh");
     await page.goto(`/editor/articles/${articleId}`);
     const form = page.locator("form[data-transition='approve']");
     await form.getByLabel("Meaning of your signature").selectOption(SIGNATURE_MEANING);
+    await form.getByLabel("Your password (to sign)").fill("not-my-password");
+    await clickAndWait(page, form.getByRole("button", { name: "Approve and sign" }));
+    expect(page.url()).toMatch(new RegExp(`/editor/articles/${articleId}/transitions/approve$`));
+    expect(await page.locator("h1").innerText()).toBe(ARTICLE_TITLE);
+    const again = page.locator("form[data-transition='approve']");
+    expect(await again.getByLabel("Meaning of your signature").inputValue()).toBe(SIGNATURE_MEANING);
+    const password = again.getByLabel("Your password (to sign)");
+    expect(await password.getAttribute("aria-invalid")).toBe("true");
+    expect(await page.locator("#approve-password-error").innerText()).toContain("not correct");
+    expect(await revisionState()).toMatchObject({ state: "UNDER_REVIEW", approvals: 0 });
+    await expectAccessible(page);
+  });
+
+  step("6c. Minh enters his password and approves", async () => {
+    const page = person("minh");
+    const form = page.locator("form[data-transition='approve']");
+    expect(await form.getByLabel("Meaning of your signature").inputValue()).toBe(SIGNATURE_MEANING);
     // Priya's change request was answered by the resubmission, so no override reason is asked for.
     expect(await form.locator("textarea[name='overrideReason']").count()).toBe(0);
     await form.getByLabel("Your password (to sign)").fill(DEMO_PASSWORD);
     await clickAndWait(page, form.getByRole("button", { name: "Approve and sign" }));
-    expect(await page.getByRole("status").innerText()).toContain("Approve and sign: done for revision 2");
+    expect(await page.getByRole("status").innerText()).toContain("Approved r3. Sam Rivera can now publish it");
     expect(await page.getByTestId("state").innerText()).toBe("Approved");
-    expect(await page.getByRole("region", { name: "Signatures on r2" }).innerText()).toMatch(/Dr\. Minh Nguyen, PharmD, Clinical Pharmacology — Approved: medical accuracy — .* — valid/);
+    expect(await page.getByRole("region", { name: "Signatures on r3" }).innerText()).toMatch(/Dr\. Minh Nguyen, PharmD, Clinical Pharmacology — Approved: medical accuracy — .* — valid/);
     expect(await revisionState()).toMatchObject({ state: "APPROVED", approvals: 1 });
   });
 
-  step("7. admin Sam signs in and publishes", async () => {
+  step("7. admin Sam signs in, clicks Publish, sees what the public will see, and confirms", async () => {
     const page = person("sam");
     await openArticleFromDashboard(page);
-    await clickAndWait(page, page.locator("form[data-transition='publish']").getByRole("button", { name: "Publish" }));
-    expect(await page.getByRole("status").innerText()).toContain("Publish: done for revision 2");
+    await clickAndWait(page, page.locator("form[data-transition='publish']").getByRole("button", { name: "Publish…" }));
+    expect(await page.getByTestId("confirm-outcome").innerText()).toContain(`The article will appear at ${PUBLIC_PATH} for the first time, as r3`);
+    expect(await page.locator("main").innerText()).toContain("Reviewed by: Dr. Minh Nguyen");
+    await expectAccessible(page);
+    await clickAndWait(page, page.getByRole("button", { name: "Yes, publish r3" }));
+    expect(await page.getByRole("status").innerText()).toContain(`Published r3. The public now sees it at ${PUBLIC_PATH}`);
     expect(await page.getByTestId("state").innerText()).toBe("Published");
     const article = await database!.prisma.article.findUniqueOrThrow({ where: { id: articleId } });
     expect(article.publishedRevisionId).toBe((await revisionState()).id);
@@ -324,18 +404,24 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     expect(await page.locator(".article-meta").innerText()).toMatch(new RegExp(`Last reviewed:\\s*${signedOn}`));
     // The supplied sources are listed; none is marked missing.
     const references = await page.locator(".reference-list").innerText();
-    for (const source of MISSING_SOURCES) expect(references).toContain(source.title!);
+    for (const source of MISSING_SOURCES) {
+      expect(references).toContain(source.title!);
+      expect(references).toContain(`${source.source}, ${source.year}`);
+    }
     expect(references).not.toContain("Source details missing");
+    await expectAccessible(page);
 
     await page.screenshot({ path: "/tmp/browser-final.png", fullPage: true });
   });
 
-  step("9. Sam unpublishes with a reason, then schedules r2's publication; when its time comes the worker publishes it", async () => {
+  step("9. Sam unpublishes with a reason (confirmed), then schedules r3's publication; when its time comes the worker publishes it", async () => {
     const page = person("sam");
     await page.goto(`/editor/articles/${articleId}`);
-    const unpublish = page.locator("form[data-transition='unpublish']");
-    await unpublish.getByLabel("Reason (required)").fill("Checking the dosing table once more");
-    await clickAndWait(page, unpublish.getByRole("button", { name: "Unpublish" }));
+    await clickAndWait(page, page.locator("form[data-transition='unpublish']").getByRole("button", { name: "Unpublish…" }));
+    expect(await page.getByTestId("confirm-outcome").innerText()).toContain("will get “not found”");
+    await page.getByLabel("Reason (required)").fill("Checking the dosing table once more");
+    await clickAndWait(page, page.getByRole("button", { name: "Yes, unpublish r3" }));
+    expect(await page.getByRole("status").innerText()).toContain("Unpublished r3.");
     expect((await person("anonymous").goto(PUBLIC_PATH))?.status()).toBe(404);
 
     const form = page.getByTestId("schedule-form");
@@ -360,6 +446,6 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     const anon = person("anonymous");
     expect((await anon.goto(PUBLIC_PATH))?.status()).toBe(200);
     expect(await anon.locator("main").innerText()).toContain(NEW_DOSING);
-    expect(await anon.getByTestId("live-revision").innerText()).toBe("r2");
+    expect(await anon.getByTestId("live-revision").innerText()).toBe("r3");
   });
 });

@@ -135,8 +135,9 @@ describe("the compare page", () => {
     const { article, revision, content: after } = await currentRevision(database);
     expect(revision.number).toBe(2);
 
-    const res = await agents.priya!.get(`/editor/articles/${article.id}/compare?from=1&to=2`).expect(200);
-    const diff = res.text.slice(res.text.indexOf('<div class="diff">'), res.text.indexOf("</main>"));
+    // The Markdown source view (the default view shows the rendered text: test/rendered-diff.test.ts).
+    const res = await agents.priya!.get(`/editor/articles/${article.id}/compare?from=1&to=2&view=markdown`).expect(200);
+    const diff = res.text.slice(res.text.indexOf('<div class="diff diff-source">'), res.text.indexOf("</main>"));
     expect(diff).not.toBe("");
     const sections = diffSections(diff);
     expect([...sections.keys()]).toEqual([DOSING_SECTION]);
@@ -250,12 +251,12 @@ describe("compareRevisions()", () => {
     });
     const comparison = compareRevisions(before, after);
     expect(comparison.references).toEqual([
-      { key: "ref-b", status: "changed", changes: [{ field: "year", old: "2020", new: "2022" }, { field: "pmid", old: "—", new: "12345678" }] },
-      { key: "ref-new", status: "added", changes: expect.arrayContaining([
-        { field: "type", old: "—", new: "GUIDELINE" }, { field: "title", old: "—", new: "A new guideline" },
-        { field: "source", old: "—", new: "Society" }, { field: "year", old: "—", new: "2024" },
-      ]) },
-      { key: "ref-old", status: "removed", changes: [] },
+      { key: "ref-b", name: "Reference 2: Dosing trial", status: "changed", changes: [{ field: "year", label: "Year", old: "2020", new: "2022" }, { field: "pmid", label: "PMID", old: "—", new: "12345678" }] },
+      { key: "ref-new", name: "Reference (not cited): A new guideline", status: "added", changes: [
+        { field: "type", label: "Type", old: "—", new: "Guideline" }, { field: "title", label: "Title", old: "—", new: "A new guideline" },
+        { field: "source", label: "Journal or publisher", old: "—", new: "Society" }, { field: "year", label: "Year", old: "—", new: "2024" },
+      ] },
+      { key: "ref-old", name: "Reference (not cited): An old review", status: "removed", changes: [] },
     ]);
     expect(flagged(comparison)).toEqual([]);
     expect(comparison.citations).toEqual({ added: [], removed: [], renumbered: [] });

@@ -333,7 +333,7 @@ describe("concurrency", () => {
     expect(statuses.filter((s) => s === 409)).toHaveLength(19);
     const { revision } = await currentRevision(database);
     for (const r of results.filter((x) => x.status === 409)) {
-      expect(decodeEntities(r.text)).toContain(`Someone else acted first: revision ${revision.number} is now "Approved", not "Under review". Reload the page to see what changed.`);
+      expect(decodeEntities(r.text)).toContain(`Someone else acted first: revision ${revision.number} is now "Approved", not "Under review". This page now shows the article as it is.`);
     }
     expect(revision.state).toBe("APPROVED");
     expect(revision.approvals).toHaveLength(1);

@@ -3,7 +3,7 @@
 // preview is exactly what the public would see.
 import { numberCitations } from "./citations.js";
 import { renderMarkdown } from "./markdown.js";
-import { referenceTypeLabels, type RevisionContent } from "./revision-content.js";
+import { hasRequiredDetails, referenceTypeLabels, type RevisionContent } from "./revision-content.js";
 
 export interface RenderedReference {
   number: number | null;
@@ -45,7 +45,9 @@ export function renderRevision(content: RevisionContent): RenderedArticle {
       key: r.key,
       typeLabel: referenceTypeLabels[r.type],
       title: r.title, authors: r.authors, source: r.source, year: r.year,
-      doi: r.doi, pmid: r.pmid, url: r.url, detailsMissing: r.detailsMissing, note: r.note,
+      doi: r.doi, pmid: r.pmid, url: r.url, note: r.note,
+      // Also for revisions stored before the form cleared the flag itself: details shown beat a stale flag.
+      detailsMissing: r.detailsMissing && !hasRequiredDetails(r),
     }))
     .sort((a, b) => (a.number ?? Infinity) - (b.number ?? Infinity));
   return {

@@ -59,7 +59,16 @@ export const referenceSchema = z.object({
   }),
   detailsMissing: z.boolean().default(false),
   note: optionalText(500),
-});
+})
+  // A reference either lacks its details or has them: once the title, journal or publisher
+  // and year are all supplied, the "details are missing" state ends, whatever the checkbox
+  // said (editors supplying them were told what to fill in, not to untick a box).
+  .transform((ref) => ({ ...ref, detailsMissing: ref.detailsMissing && !hasRequiredDetails(ref) }));
+
+/** The details a reference needs before it can be cited on a public page. */
+export function hasRequiredDetails(ref: { title: string | null; source: string | null; year: number | null }): boolean {
+  return !!ref.title && !!ref.source && ref.year !== null;
+}
 
 export const sectionSchema = z.object({
   /** Stable identity across revisions; generated for new sections. */

@@ -42,6 +42,15 @@ export function sectionHash(heading: string, body: string): string {
   return createHash("sha256").update(`${heading}\n${body}`).digest("hex");
 }
 
+/**
+ * A thread is closed by whoever opened it or by a reviewer, never by the editor it is
+ * addressed to (resubmitting closes change requests; see workflow/verbs/submit.ts).
+ * The workspace offers Resolve only where this holds. Anyone who may comment may reopen.
+ */
+export function mayResolveComment(user: User, thread: { authorId: string }): boolean {
+  return can(user, "comment.write") && (thread.authorId === user.id || can(user, "workflow.review"));
+}
+
 function assertMayComment(user: User) {
   if (!can(user, "comment.write")) throw new AppError("FORBIDDEN", "Your role does not allow commenting.");
 }
@@ -116,16 +125,14 @@ export async function replyToComment(db: Db, ctx: RequestContext, user: User, ar
 export async function setCommentResolved(db: Db, ctx: RequestContext, user: User, articleId: string, commentId: string, resolved: boolean) {
   assertMayComment(user);
   const thread = await findThread(db, articleId, commentId);
-  // A thread is closed by whoever opened it or by a reviewer, never by the editor it is addressed to
-  // (resubmitting closes change requests; see services/workflow.ts). Anyone may reopen.
-  if (resolved && thread.authorId !== user.id && !can(user, "workflow.review")) {
+  if (resolved && !mayResolveComment(user, thread)) {
     throw new AppError("FORBIDDEN", "Only the comment's author or a reviewer can resolve this comment.");
   }
   return db.$transaction(async (tx) => {
     // Conditional on the state the user saw: resolving twice is a conflict, not a second event.
     const updated = await tx.comment.updateMany({
       where: { id: thread.id, resolvedAt: resolved ? null : { not: null } },
-      data: resolved ? { resolvedAt: new Date(), resolvedById: user.id } : { resolvedAt: null, resolvedById: null },
+      data: resolved ? { resolvedAt: new Date(), resolvedById: user.id } : { resolvedAt: null, resolvedById: null, resolvedInRevisionId: null },
     });
     if (updated.count !== 1) throw new AppError("CONFLICT", resolved ? "This comment is already resolved." : "This comment is already open.");
     const base = { entityType: "comment" as const, entityId: thread.id, articleId, revisionId: thread.revisionId, articleTitle: thread.revision.title };
@@ -134,16 +141,23 @@ export async function setCommentResolved(db: Db, ctx: RequestContext, user: User
   });
 }
 
-/** Threads for an article, each marked when its section changed in `revisionId`. */
+/**
+ * Threads for an article, each marked when its section (or the audience version it is on)
+ * changed in `current`, with who closed it (and in which revision, for a change request
+ * answered by a resubmission) and whether `viewer` may resolve it.
+ */
 export async function listThreads(
   db: Db, articleId: string,
   current: { sections: { key: string; heading: string; body: string }[]; variants?: { audienceSlug: string; sectionKey: string | null; body: string }[] } | null,
+  viewer?: User,
 ) {
   const comments = await db.comment.findMany({
     where: { articleId },
     orderBy: { createdAt: "asc" },
-    include: { author: { select: { name: true, role: true } }, revision: { select: { number: true } } },
+    include: { author: { select: { name: true, role: true } }, revision: { select: { number: true } }, resolvedInRevision: { select: { number: true } } },
   });
+  const resolverIds = [...new Set(comments.map((c) => c.resolvedById).filter((id): id is string => !!id))];
+  const resolvers = new Map((await db.user.findMany({ where: { id: { in: resolverIds } }, select: { id: true, name: true } })).map((u) => [u.id, u.name]));
   const sections = new Map((current?.sections ?? []).map((s) => [s.key, s]));
   const threads = comments.filter((c) => !c.parentId);
   return threads.map((thread) => {
@@ -158,6 +172,9 @@ export async function listThreads(
       sectionHeading: section?.heading ?? null,
       sectionRemoved: !!thread.sectionKey && !section,
       sectionChanged: !!section && !!thread.sectionHash && sectionHash(section.heading, body ?? section.body) !== thread.sectionHash,
+      resolvedByName: thread.resolvedById ? (resolvers.get(thread.resolvedById) ?? null) : null,
+      addressedInNumber: thread.resolvedInRevision?.number ?? null,
+      mayResolve: viewer ? mayResolveComment(viewer, thread) : false,
     };
   });
 }

@@ -1,11 +1,16 @@
 // Section-aware comparison of two revisions: sections added, removed, moved and
-// renamed; word-level insertions and deletions inside a section (jsdiff); and
-// reference and citation changes. Output is escaped HTML using <ins>/<del>, which
-// the stylesheet also marks with [+ +] / [− −] so colour is not the only cue.
-import { diffWordsWithSpace } from "diff";
-import type { RevisionContent, VariantContent } from "../content/revision-content.js";
+// renamed; word-level insertions and deletions inside a section, both in the text as
+// the public reads it (rendered HTML, the default view) and in the Markdown source
+// (jsdiff); and reference and citation changes, named as the public and the form name
+// them (never by internal keys). Output is escaped HTML using <ins>/<del>, which the
+// stylesheet also marks with [+ +] / [− −] so colour is not the only cue.
+import { diffLines, diffWordsWithSpace } from "diff";
+import type { RevisionState } from "../generated/prisma/client.js";
+import { referenceTypeLabels, type ReferenceContent, type RevisionContent, type VariantContent } from "../content/revision-content.js";
 import { readability, type Readability } from "../content/readability.js";
 import { numberCitations } from "../content/citations.js";
+import { renderRevision } from "../content/render.js";
+import { htmlDiff } from "../content/html-diff.js";
 import { citableTexts, variantPart } from "./revisions.js";
 
 const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -27,16 +32,31 @@ export interface SectionComparison {
   oldHeading: string | null;
   newHeading: string | null;
   headingHtml: string;
+  /** The Markdown source with words marked. */
   bodyHtml: string;
+  /** The section as the public reads it, with words marked (unchanged: just the text). */
+  renderedHtml: string;
+}
+
+export interface ReferenceChange {
+  key: string;
+  /** As readers know it: "Reference 4: Title" (its number in the newer revision, else the older). */
+  name: string;
+  status: "added" | "removed" | "changed";
+  /** `label` is the form's label for the field; values are shown as the form shows them. */
+  changes: { field: (typeof referenceFields)[number]; label: string; old: string; new: string }[];
 }
 
 export interface RevisionComparison {
-  fields: { label: string; html: string }[];
+  /** `html`: the source with words marked; `renderedHtml`: as read (the summary rendered). */
+  fields: { label: string; html: string; renderedHtml: string }[];
   sections: SectionComparison[];
-  references: { key: string; status: "added" | "removed" | "changed"; changes: { field: string; old: string; new: string }[] }[];
+  references: ReferenceChange[];
   citations: { added: string[]; removed: string[]; renumbered: { key: string; old: number; new: number }[] };
   /** Audience versions added, removed or changed, with the readability of the new text. */
   variants: VariantComparison[];
+  /** Each reference key of either revision by its reader-facing name, for showing citation changes. */
+  referenceNames: Record<string, string>;
   changed: boolean;
 }
 
@@ -72,11 +92,49 @@ function compareVariants(before: RevisionContent, after: RevisionContent): Varia
   return out;
 }
 
-const fieldLabels: [keyof RevisionContent, string][] = [
+export const fieldLabels: [keyof RevisionContent, string][] = [
   ["title", "Question (title)"], ["summaryHeading", "Summary heading"], ["summary", "Summary"],
   ["lastUpdated", "Last updated"], ["disclaimerHeading", "Disclaimer heading"], ["disclaimer", "Disclaimer"],
 ];
 const referenceFields = ["type", "title", "authors", "source", "year", "doi", "pmid", "url", "detailsMissing", "note"] as const;
+/** The editor form's labels (views/editor/edit.ejs), so a change reads as the form the editor filled in. */
+const referenceFieldLabels: Record<(typeof referenceFields)[number], string> = {
+  type: "Type", title: "Title", authors: "Authors", source: "Journal or publisher", year: "Year",
+  doi: "DOI", pmid: "PMID", url: "URL", detailsMissing: "Details of this source are missing", note: "Note",
+};
+
+function showReferenceField(ref: ReferenceContent, field: (typeof referenceFields)[number]): string {
+  const value = ref[field];
+  if (field === "type") return referenceTypeLabels[ref.type];
+  if (field === "detailsMissing") return value ? "yes" : "no";
+  return value === null || value === undefined || value === "" ? "—" : String(value);
+}
+
+/**
+ * Only the lines that changed, each with its words marked: a small diff for a history
+ * entry, where the whole section would drown the change. At most `max` lines.
+ */
+export function changedLinesHtml(before: string, after: string, max = 4): { lines: string[]; more: number } {
+  const lines: string[] = [];
+  const parts = diffLines(before, after);
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    const next = parts[i + 1];
+    if (part.removed && next?.added) {
+      // Each mark closed at the end of its line, so the result can be cut into lines.
+      const marked = diffWordsWithSpace(part.value.trimEnd(), next.value.trimEnd())
+        .map((w) => {
+          const tag = w.added ? "ins" : w.removed ? "del" : null;
+          return w.value.split("\n").map((piece) => (tag && piece ? `<${tag}>${escapeHtml(piece)}</${tag}>` : escapeHtml(piece))).join("\n");
+        })
+        .join("");
+      lines.push(...marked.split("\n").filter((l) => /<(ins|del)>/.test(l)));
+      i++;
+    } else if (part.removed) lines.push(...part.value.trimEnd().split("\n").map((l) => `<del>${escapeHtml(l)}</del>`));
+    else if (part.added) lines.push(...part.value.trimEnd().split("\n").map((l) => `<ins>${escapeHtml(l)}</ins>`));
+  }
+  return { lines: lines.slice(0, max), more: Math.max(0, lines.length - max) };
+}
 
 /** The items of the longest common subsequence of `a` and `b` (lists of distinct keys). */
 function longestCommonSubsequence(a: string[], b: string[]): Set<string> {
@@ -100,9 +158,16 @@ function longestCommonSubsequence(a: string[], b: string[]): Set<string> {
 }
 
 export function compareRevisions(before: RevisionContent, after: RevisionContent): RevisionComparison {
+  const oldRendered = renderRevision(before);
+  const newRendered = renderRevision(after);
+  const oldHtml = new Map(oldRendered.sections.map((s) => [s.key, s.html]));
+  const newHtml = new Map(newRendered.sections.map((s) => [s.key, s.html]));
   const fields = fieldLabels
     .filter(([f]) => before[f] !== after[f])
-    .map(([f, label]) => ({ label, html: wordDiffHtml(String(before[f]), String(after[f])) }));
+    .map(([f, label]) => {
+      const html = wordDiffHtml(String(before[f]), String(after[f]));
+      return { label, html, renderedHtml: f === "summary" ? htmlDiff(oldRendered.summaryHtml, newRendered.summaryHtml) : html };
+    });
 
   const oldByKey = new Map(before.sections.map((s, i) => [s.key, { s, i }]));
   const newKeys = new Set(after.sections.map((s) => s.key));
@@ -117,7 +182,7 @@ export function compareRevisions(before: RevisionContent, after: RevisionContent
   for (const s of after.sections) {
     const old = oldByKey.get(s.key)?.s;
     if (!old) {
-      sections.push({ key: s.key, status: "added", moved: false, renamed: false, depthChanged: false, oldHeading: null, newHeading: s.heading, headingHtml: `<ins>${escapeHtml(s.heading)}</ins>`, bodyHtml: s.body ? `<ins>${escapeHtml(s.body)}</ins>` : "" });
+      sections.push({ key: s.key, status: "added", moved: false, renamed: false, depthChanged: false, oldHeading: null, newHeading: s.heading, headingHtml: `<ins>${escapeHtml(s.heading)}</ins>`, bodyHtml: s.body ? `<ins>${escapeHtml(s.body)}</ins>` : "", renderedHtml: htmlDiff("", newHtml.get(s.key)!) });
       continue;
     }
     const renamed = old.heading !== s.heading;
@@ -131,11 +196,13 @@ export function compareRevisions(before: RevisionContent, after: RevisionContent
       oldHeading: old.heading, newHeading: s.heading,
       headingHtml: renamed ? wordDiffHtml(old.heading, s.heading) : escapeHtml(s.heading),
       bodyHtml: bodyChanged ? wordDiffHtml(old.body, s.body) : escapeHtml(s.body),
+      // Rendered even when the source is unchanged: a citation's number can change elsewhere.
+      renderedHtml: htmlDiff(oldHtml.get(s.key)!, newHtml.get(s.key)!),
     });
   }
   before.sections.forEach((old, i) => {
     if (newKeys.has(old.key)) return;
-    const entry: SectionComparison = { key: old.key, status: "removed", moved: false, renamed: false, depthChanged: false, oldHeading: old.heading, newHeading: null, headingHtml: `<del>${escapeHtml(old.heading)}</del>`, bodyHtml: old.body ? `<del>${escapeHtml(old.body)}</del>` : "" };
+    const entry: SectionComparison = { key: old.key, status: "removed", moved: false, renamed: false, depthChanged: false, oldHeading: old.heading, newHeading: null, headingHtml: `<del>${escapeHtml(old.heading)}</del>`, bodyHtml: old.body ? `<del>${escapeHtml(old.body)}</del>` : "", renderedHtml: htmlDiff(oldHtml.get(old.key)!, "") };
     // Show a removed section where it used to be.
     const prevKey = before.sections[i - 1]?.key;
     const at = prevKey ? sections.findIndex((x) => x.key === prevKey) + 1 : 0;
@@ -144,17 +211,24 @@ export function compareRevisions(before: RevisionContent, after: RevisionContent
 
   const oldRefs = new Map(before.references.map((r) => [r.key, r]));
   const newRefs = new Map(after.references.map((r) => [r.key, r]));
-  const show = (v: unknown) => (v === null || v === undefined || v === "" ? "—" : String(v));
-  const references: RevisionComparison["references"] = [];
+  const referenceNames: Record<string, string> = {};
+  for (const { references: refs } of [oldRendered, newRendered]) {
+    for (const r of refs) referenceNames[r.key] = `Reference ${r.number ?? "(not cited)"}${r.title ? `: ${r.title}` : ""}`;
+  }
+  const references: ReferenceChange[] = [];
+  const change = (field: (typeof referenceFields)[number], old: ReferenceContent | undefined, now: ReferenceContent | undefined) => ({
+    field, label: referenceFieldLabels[field], old: old ? showReferenceField(old, field) : "—", new: now ? showReferenceField(now, field) : "—",
+  });
   for (const r of after.references) {
     const old = oldRefs.get(r.key);
-    if (!old) references.push({ key: r.key, status: "added", changes: referenceFields.map((f) => ({ field: f, old: "—", new: show(r[f]) })).filter((c) => c.new !== "—") });
+    const name = referenceNames[r.key]!;
+    if (!old) references.push({ key: r.key, name, status: "added", changes: referenceFields.map((f) => change(f, undefined, r)).filter((c) => c.new !== "—" && c.new !== "no") });
     else {
-      const changes = referenceFields.filter((f) => old[f] !== r[f]).map((f) => ({ field: f, old: show(old[f]), new: show(r[f]) }));
-      if (changes.length) references.push({ key: r.key, status: "changed", changes });
+      const changes = referenceFields.filter((f) => old[f] !== r[f]).map((f) => change(f, old, r));
+      if (changes.length) references.push({ key: r.key, name, status: "changed", changes });
     }
   }
-  for (const r of before.references) if (!newRefs.has(r.key)) references.push({ key: r.key, status: "removed", changes: [] });
+  for (const r of before.references) if (!newRefs.has(r.key)) references.push({ key: r.key, name: referenceNames[r.key]!, status: "removed", changes: [] });
 
   const oldCites = numberCitations(citableTexts(before), before.references.map((r) => r.key));
   const newCites = numberCitations(citableTexts(after), after.references.map((r) => r.key));
@@ -169,5 +243,26 @@ export function compareRevisions(before: RevisionContent, after: RevisionContent
   const changed =
     variants.length > 0 || fields.length > 0 || references.length > 0 || sections.some((s) => s.status !== "unchanged" || s.moved) ||
     citations.added.length + citations.removed.length + citations.renumbered.length > 0;
-  return { fields, sections, references, citations, variants, changed };
+  return { fields, sections, references, citations, variants, changed, referenceNames };
+}
+
+/**
+ * The revision a reviewer compares with by default: the last one the board reviewed.
+ * That is the last approved or published revision before `currentNumber`; if none, the
+ * last one on which changes were requested; if none, the first one submitted (any state
+ * but a draft); failing that, the previous revision. Comparing with the previous revision
+ * instead would hide everything an editor changed in the drafts saved in between.
+ */
+export function defaultComparisonBase(
+  revisions: { number: number; state: RevisionState; publishedAt: Date | null }[],
+  currentNumber: number,
+): number | null {
+  const earlier = revisions.filter((r) => r.number < currentNumber).sort((a, b) => b.number - a.number);
+  const reviewed = earlier.find((r) => r.state === "APPROVED" || r.publishedAt !== null);
+  if (reviewed) return reviewed.number;
+  const sentBack = earlier.find((r) => r.state === "CHANGES_REQUESTED");
+  if (sentBack) return sentBack.number;
+  const firstSubmitted = earlier.findLast((r) => r.state !== "DRAFT");
+  if (firstSubmitted) return firstSubmitted.number;
+  return earlier[0]?.number ?? null;
 }

@@ -144,7 +144,7 @@ export async function articleWorkspace(db: Db, articleId: string) {
     include: {
       revisions: {
         orderBy: { number: "desc" },
-        select: { id: true, number: true, state: true, createdAt: true, changeNote: true, authorId: true, author: { select: { name: true } }, approvals: true },
+        select: { id: true, number: true, state: true, createdAt: true, publishedAt: true, changeNote: true, authorId: true, author: { select: { name: true } }, approvals: true },
       },
     },
   });

@@ -11,9 +11,15 @@ import { formFromContent, withBlankRows, type ArticleForm } from "../web/article
 import { articleWorkspace } from "./dashboard.js";
 import { findRevision, toContent, type RevisionWithContent } from "./revisions.js";
 import { checkCitations } from "./citation-checks.js";
-import { compareRevisions, type RevisionComparison } from "./compare.js";
+import { compareRevisions, defaultComparisonBase, type RevisionComparison } from "./compare.js";
 import { listThreads } from "./comments.js";
-import { articleHistory } from "./audit-queries.js";
+import { parseStoredPayload } from "../audit/events.js";
+import { renderRevision } from "../content/render.js";
+import { formatEvent, historyKinds, type HistoryKind } from "./history-format.js";
+import { positiveInt, uuid } from "../schemas.js";
+import { revisionStates } from "../workflow/states.js";
+import type { RevisionState } from "../generated/prisma/client.js";
+import { z } from "zod";
 import { signatureMeanings, verifySignature } from "./signatures.js";
 import { workflowOptions } from "./workflow.js";
 import { articleSchedules } from "./schedules.js";
@@ -50,9 +56,7 @@ export async function workspaceScreen(db: Db, user: User, articleId: string) {
   const current = (await findRevision(db, article.currentRevisionId))!;
   const content = toContent(current);
   const { offers, unavailable } = await workflowOptions(db, user, article);
-  // Reviewers see, by default, what changed since the last approved revision (or the previous one).
-  const lastApproved = article.revisions.find((r) => r.number < current.number && r.state === "APPROVED");
-  const compareFrom = lastApproved?.number ?? (current.number > 1 ? current.number - 1 : null);
+  const compareFrom = defaultComparisonBase(article.revisions, current.number);
   const baseline = compareFrom ? await revisionByNumber(db, articleId, compareFrom) : null;
   const live = article.revisions.find((r) => r.id === article.publishedRevisionId) ?? null;
   return {
@@ -62,7 +66,7 @@ export async function workspaceScreen(db: Db, user: User, articleId: string) {
     issues: checkCitations(content),
     readability: revisionReadability(content, (await audienceList(db)).all),
     audiences: (await audienceList(db)).others,
-    threads: await listThreads(db, articleId, current),
+    threads: await listThreads(db, articleId, current, user),
     signatures: current.approvals.map((a) => ({ ...a, valid: verifySignature(a, current) })),
     meanings: signatureMeanings,
     compareFrom,
@@ -105,6 +109,8 @@ export async function editorScreen(db: Db, articleId: string, form: ArticleForm,
     defaultAudience, audiences: others,
     readability: { summary: figuresOf(shown.summary, shown.summaryVariants), sections: shown.sections.map((s) => figuresOf(s.body, s.variants)) },
     referenceTypes, referenceTypeLabels, fieldErrors: {}, error: null, conflict: null,
+    // References are labelled by the number readers see (in the revision being edited).
+    referenceNumbers: Object.fromEntries(renderRevision(toContent(current)).references.filter((r) => r.number).map((r) => [r.key, r.number])),
     issues: checkCitations(toContent(current)), ...extra,
   };
 }
@@ -140,8 +146,80 @@ export async function compareScreen(db: Db, articleId: string, fromNumber: numbe
   return { title: `Compare revisions ${from.number} and ${to.number}`, articleId, from, to, revisions, comparison: await withAudienceNames(db, compareRevisions(toContent(from), toContent(to))) };
 }
 
-export async function historyScreen(db: Db, articleId: string) {
+export const historyFilterSchema = z.object({
+  // "Everyone" and "All kinds" submit an empty value.
+  person: z.preprocess((v) => (v === "" ? undefined : v), uuid("choose a person from the list").optional()),
+  kind: z.preprocess((v) => (v === "" ? undefined : v), z.enum(Object.keys(historyKinds) as [HistoryKind, ...HistoryKind[]], { message: "choose a kind of event from the list" }).optional()),
+  page: positiveInt().optional().default(1),
+});
+export type HistoryFilter = z.output<typeof historyFilterSchema>;
+export const HISTORY_PAGE_SIZE = 20;
+
+/** The article's audit trail as sentences, oldest first, a page at a time, filtered by person and kind. */
+export async function historyScreen(db: Db, articleId: string, filter: HistoryFilter) {
   const article = await db.article.findUnique({ where: { id: articleId }, include: { currentRevision: { select: { title: true } }, publishedRevision: { select: { number: true } } } });
   if (!article) throw new AppError("NOT_FOUND", "That article does not exist.");
-  return { title: `History: ${article.currentRevision?.title ?? article.slug}`, article, liveNumber: article.publishedRevision?.number ?? null, events: await articleHistory(db, articleId) };
+  const where = {
+    articleId,
+    ...(filter.person ? { actorId: filter.person } : {}),
+    ...(filter.kind ? { OR: historyKinds[filter.kind].prefixes.map((prefix) => ({ action: { startsWith: prefix } })) } : {}),
+  };
+  const [total, rows, people, comments, current] = await Promise.all([
+    db.auditEvent.count({ where }),
+    db.auditEvent.findMany({ where, orderBy: { id: "asc" }, skip: (filter.page - 1) * HISTORY_PAGE_SIZE, take: HISTORY_PAGE_SIZE }),
+    db.auditEvent.findMany({ where: { articleId, actorId: { not: null } }, distinct: ["actorId"], select: { actorId: true, actorName: true }, orderBy: { actorId: "asc" } }),
+    db.comment.findMany({ where: { articleId }, select: { id: true, body: true, revision: { select: { number: true } }, resolvedInRevision: { select: { number: true } } } }),
+    article.currentRevisionId ? findRevision(db, article.currentRevisionId) : null,
+  ]);
+  const pages = Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE));
+  if (filter.page > pages) throw new AppError("NOT_FOUND", `There is no page ${filter.page} of this history; it has ${pages}.`);
+  const numbers = new Map((current ? renderRevision(toContent(current)).references : []).map((r) => [r.key, r.number ?? undefined]));
+  const headings = new Map((current?.sections ?? []).map((s) => [s.key, s.heading]));
+  const commentsById = new Map(comments.map((c) => [c.id, { body: c.body, revisionNumber: c.revision.number, addressedInNumber: c.resolvedInRevision?.number ?? null }]));
+  const events = rows.map((e) => {
+    const parsed = parseStoredPayload(e.action, e.payload);
+    const actor = e.actorName || e.actorEmail || "System";
+    return {
+      id: e.id, action: e.action, createdAt: e.createdAt, actor, apiTokenId: e.apiTokenId,
+      entry: formatEvent(e.action, parsed.ok ? parsed.payload : e.payload, parsed.ok, {
+        actor, comment: e.comment, comments: commentsById, referenceNumber: (key) => numbers.get(key), sectionHeading: (key) => headings.get(key),
+      }),
+      payloadError: parsed.ok ? null : parsed.error,
+      // The stored event for auditors (ids as text: JSON has no 64-bit integers). The client
+      // address and browser stay on the admins' site-wide log, not on a page every editor sees.
+      raw: JSON.stringify({ ...e, id: e.id.toString(), ip: undefined, userAgent: undefined }, null, 2),
+    };
+  });
+  return {
+    title: `History: ${article.currentRevision?.title ?? article.slug}`, article, liveNumber: article.publishedRevision?.number ?? null,
+    events, filter, total, page: filter.page, pages, pageSize: HISTORY_PAGE_SIZE,
+    people: people.map((p) => ({ id: p.actorId!, name: p.actorName ?? "Unknown" })).sort((a, b) => a.name.localeCompare(b.name)),
+    kinds: Object.entries(historyKinds).map(([value, k]) => ({ value, label: k.label })),
+  };
+}
+
+export const confirmQuerySchema = z.object({
+  revisionId: uuid("unknown revision"),
+  expectedState: z.enum(revisionStates as [RevisionState, ...RevisionState[]], { message: "unknown state" }),
+  comment: z.string().max(5000, "must be at most 5,000 characters").optional().default(""),
+});
+
+/** Publish or Unpublish, asked once more: what the public will see afterwards, and the button that does it. */
+export async function confirmScreen(db: Db, articleId: string, name: "publish" | "unpublish", query: z.output<typeof confirmQuerySchema>) {
+  const revision = await findRevision(db, query.revisionId);
+  const article = await db.article.findUnique({ where: { id: articleId }, include: { publishedRevision: { select: { number: true } } } });
+  if (!article || !revision || revision.articleId !== articleId) throw new AppError("NOT_FOUND", "That revision does not exist.");
+  const live = article.publishedRevision?.number ?? null;
+  const publicUrl = `/articles/${article.slug}`;
+  const outcome =
+    name === "publish"
+      ? live
+        ? `Readers of ${publicUrl} will see r${revision.number} instead of r${live}, with the reviewers below and the date they signed.`
+        : `The article will appear at ${publicUrl} for the first time, as r${revision.number}, with the reviewers below and the date they signed.`
+      : `Readers of ${publicUrl} will get “not found” until an approved revision is published again. Staff keep every revision and its history.`;
+  return {
+    title: `${name === "publish" ? "Publish" : "Unpublish"} r${revision.number}?`,
+    name, article, revision, live, outcome, publicUrl, query,
+    signers: revision.approvals.map((a) => `${a.signerName}${a.signerCredentials ? `, ${a.signerCredentials}` : ""}`),
+  };
 }

@@ -17,6 +17,7 @@ import { targetRefusal } from "../workflow/verbs/verb.js";
 import { findRevision, toContent, type RevisionWithContent } from "./revisions.js";
 import { citationErrors } from "./citation-checks.js";
 import { passwordMatches } from "./users.js";
+import { transitionNotice } from "./guidance.js";
 import { checkPasswordThrottled, signaturePassword, waitText } from "./throttle.js";
 import { signatureMeanings, verifySignature } from "./signatures.js";
 import { uuid } from "../schemas.js";
@@ -129,10 +130,14 @@ async function checkRequirements(db: Db, ctx: RequestContext, user: User, articl
       recordEvent(tx, ctx, { action: "auth.forbidden", entityType: "session", entityId: user.id, payload: { method: "sign", path: `article ${articleId}, revision ${input.revisionId}`, reason: "signature password incorrect" } }),
     );
     if (checked.outcome === "blocked") {
-      throw new AppError("TOO_MANY_REQUESTS", `Too many wrong signature passwords. Try again in ${waitText(checked.retryAfterSeconds)}.`, { retryAfterSeconds: checked.retryAfterSeconds });
+      throw new AppError("TOO_MANY_REQUESTS", `Too many wrong signature passwords. Try again in ${waitText(checked.retryAfterSeconds)}.`, {
+        retryAfterSeconds: checked.retryAfterSeconds, fieldErrors: { password: `too many wrong passwords; try again in ${waitText(checked.retryAfterSeconds)}` },
+      });
     }
     if (checked.outcome === "wrong") {
-      throw new AppError("FORBIDDEN", "The password is not correct, so the revision was not signed.", { recorded: true });
+      throw new AppError("FORBIDDEN", "The password is not correct, so the revision was not signed.", {
+        recorded: true, fieldErrors: { password: "not correct: enter the password you sign in with" },
+      });
     }
   }
 }
@@ -157,7 +162,7 @@ export async function applyTransition(db: Db, ctx: RequestContext, user: User, a
   if (!can(user, t.permission)) throw new AppError("FORBIDDEN", `Your role does not allow "${t.label}".`);
   await checkRequirements(db, ctx, user, articleId, t, input);
 
-  return db.$transaction(async (tx) => {
+  const done = await db.$transaction(async (tx) => {
     const locked = await lockRevision(tx, articleId, input.revisionId);
     if (!locked) throw new AppError("NOT_FOUND", "That revision does not exist.");
     const { revision, article } = locked;
@@ -166,11 +171,16 @@ export async function applyTransition(db: Db, ctx: RequestContext, user: User, a
     const wrongTarget = targetRefusal(t, facts);
     if (wrongTarget) throw new AppError(wrongTarget.code, wrongTarget.reason);
     if (revision.state !== input.expectedState) {
-      throw new AppError("CONFLICT", `Someone else acted first: revision ${revision.number} is now "${stateLabels[revision.state]}", not "${stateLabels[input.expectedState]}". Reload the page to see what changed.`);
+      throw new AppError("CONFLICT", `Someone else acted first: revision ${revision.number} is now "${stateLabels[revision.state]}", not "${stateLabels[input.expectedState]}". This page now shows the article as it is.`);
     }
     const refusal = verb.guard(facts);
     if (refusal) throw new AppError(refusal.code, refusal.reason);
     await verb.apply({ tx, ctx, facts, revision, content: toContent(revision), input, now: new Date() });
-    return { revisionNumber: revision.number, label: t.label };
+    return { revisionNumber: revision.number, revisionId: revision.id, label: t.label };
   });
+  // Read after the commit, so the notice names who acts on what is now true. The step is done
+  // by then: if reading the names fails, the person is told it is done rather than shown an error
+  // that would invite them to try again.
+  const notice = await transitionNotice(db, name, articleId, done.revisionId).catch(() => `${t.label}: done for revision ${done.revisionNumber}.`);
+  return { ...done, notice };
 }

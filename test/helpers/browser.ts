@@ -1,6 +1,7 @@
 // A real headless Chromium against the app served over HTTP on a random localhost port.
 // Chromium comes from the system (apt-get install chromium), not `npx playwright install`.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import type { Express } from "express";
@@ -79,4 +80,19 @@ export async function clickAndWait(page: Page, target: ReturnType<Page["locator"
 /** Today's date as the public page prints it, e.g. "November 28, 2026" (UTC). */
 export function longDateUtc(date = new Date()): string {
   return new Intl.DateTimeFormat("en-US", { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" }).format(date);
+}
+
+/**
+ * The serious and critical accessibility violations axe-core finds on the page as it is now.
+ * axe is evaluated through the browser's debugging protocol, which the page's Content
+ * Security Policy does not apply to, so the app's CSP stays as strict as in production.
+ */
+export async function seriousAxeViolations(page: Page): Promise<string[]> {
+  const source = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  await page.evaluate(`${source}\n;void 0`);
+  type AxeResults = { violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] };
+  const results = (await page.evaluate("axe.run(document)")) as AxeResults;
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join("; ")})`);
 }

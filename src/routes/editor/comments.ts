@@ -3,7 +3,10 @@ import { Router } from "express";
 import type { Db } from "../../db/database.js";
 import { addComment, newCommentSchema, replySchema, replyToComment, setCommentResolved } from "../../services/comments.js";
 import { auditContext } from "../../web/context.js";
-import { parseInput } from "../../web/validate.js";
+import { parseInput, textValues } from "../../web/validate.js";
+import { correctableRefusal } from "../../web/refusal.js";
+import { httpStatusOf } from "../../errors.js";
+import { workspaceScreen } from "../../services/editor-screens.js";
 import { uuid } from "../../schemas.js";
 import { idParams, params } from "./shared.js";
 
@@ -14,9 +17,19 @@ export function commentRoutes(db: Db) {
 
   router.post("/articles/:id/comments", async (req, res) => {
     const { id } = params(idParams, req);
-    const input = parseInput(newCommentSchema, req.body, "The comment");
-    await addComment(db, auditContext(req), req.user!, id, input);
-    res.redirect(303, `/editor/articles/${id}#comments`);
+    try {
+      const input = parseInput(newCommentSchema, req.body, "The comment");
+      await addComment(db, auditContext(req), req.user!, id, input);
+      res.redirect(303, `/editor/articles/${id}#comments`);
+    } catch (error) {
+      // A comment refused for its content comes back on the page with what was typed (decision 0021).
+      const refusal = correctableRefusal(error);
+      if (!refusal) throw error;
+      res.status(httpStatusOf[refusal.code]).render("editor/article", {
+        ...(await workspaceScreen(db, req.user!, id)), notice: null, refused: null,
+        commentRefused: { message: refusal.message, fieldErrors: refusal.details.fieldErrors ?? {}, values: textValues(req.body, ["sectionKey", "quote", "body"] as const) },
+      });
+    }
   });
 
   router.post("/articles/:id/comments/:commentId/replies", async (req, res) => {

@@ -63,7 +63,7 @@ export function editRoutes(db: Db) {
     }
     try {
       const revision = await saveRevision(db, auditContext(req), user, id, { baseRevisionId: form.baseRevisionId, content: parsed.content, changeNote: parsed.changeNote });
-      await withNotice(req, res, `/editor/articles/${id}`, `Saved revision ${revision.number}.`);
+      await withNotice(req, res, `/editor/articles/${id}`, `Saved revision ${revision.number}. It is a draft that only staff see: submit it for review when it is ready, and the board will be told.`);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       if (error.code === "CONFLICT" && error.details.staleConflict) {

@@ -4,7 +4,8 @@ import { z } from "zod";
 import type { Db } from "../../db/database.js";
 import { AppError } from "../../errors.js";
 import { restoreRevisionByNumber } from "../../services/editing.js";
-import { compareScreen, historyScreen, revisionScreen } from "../../services/editor-screens.js";
+import { compareScreen, historyFilterSchema, historyScreen, revisionScreen } from "../../services/editor-screens.js";
+import { parseInput } from "../../web/validate.js";
 import { auditContext } from "../../web/context.js";
 import { withNotice } from "../../web/notice.js";
 import { positiveInt, uuid } from "../../schemas.js";
@@ -28,20 +29,21 @@ export function revisionRoutes(db: Db) {
     const base = z.object({ baseRevisionId: uuid() }).safeParse(req.body);
     if (!base.success) throw new AppError("BAD_REQUEST", "The form is missing the revision it was opened on; reload and try again.");
     const revision = await restoreRevisionByNumber(db, auditContext(req), user, id, number, base.data.baseRevisionId);
-    await withNotice(req, res, `/editor/articles/${id}`, `Revision ${number} restored as revision ${revision.number} (a draft).`);
+    await withNotice(req, res, `/editor/articles/${id}`, `Revision ${number} restored as revision ${revision.number} (a draft). Check it, then submit it for review; the public page does not change until an admin publishes.`);
   });
 
   router.get("/articles/:id/compare", async (req, res) => {
     const { id } = params(idParams, req);
-    const query = z.object({ from: positiveInt(), to: positiveInt() }).safeParse(req.query);
+    const query = z.object({ from: positiveInt(), to: positiveInt(), view: z.enum(["rendered", "markdown"]).default("rendered") }).safeParse(req.query);
     if (!query.success) throw new AppError("BAD_REQUEST", "Choose two revision numbers to compare.");
-    res.render("editor/compare", await compareScreen(db, id, query.data.from, query.data.to));
+    res.render("editor/compare", { ...(await compareScreen(db, id, query.data.from, query.data.to)), view: query.data.view });
   });
 
   router.get("/articles/:id/history", async (req, res) => {
     const { id } = params(idParams, req);
     requirePermission(req.user, "history.view", "viewing history");
-    res.render("editor/history", await historyScreen(db, id));
+    const filter = parseInput(historyFilterSchema, req.query, "The history filter");
+    res.render("editor/history", await historyScreen(db, id, filter));
   });
 
   return router;

@@ -17,13 +17,13 @@ export function scheduleRoutes(db: Db) {
     const input = parseInput(newScheduleSchema, req.body, "The schedule");
     const { schedule, revisionNumber } = await createSchedule(db, auditContext(req), req.user!, id, input);
     const what = schedule.action === "PUBLISH" ? "publication" : "unpublication";
-    await withNotice(req, res, `/editor/articles/${id}#schedules`, `Revision ${revisionNumber}: ${what} scheduled for ${formatDateTime(schedule.runAt)}.`);
+    await withNotice(req, res, `/editor/articles/${id}#schedules`, `Revision ${revisionNumber}: ${what} scheduled for ${formatDateTime(schedule.runAt)}. The app does it then, after checking again that it is allowed; you and the editor are told if it cannot.`);
   });
 
   router.post("/articles/:id/schedules/:scheduleId/cancel", async (req, res) => {
     const { id, scheduleId } = params(idParams.extend({ scheduleId: uuid() }), req);
     await cancelSchedule(db, auditContext(req), req.user!, id, scheduleId);
-    await withNotice(req, res, `/editor/articles/${id}#schedules`, "Schedule cancelled.");
+    await withNotice(req, res, `/editor/articles/${id}#schedules`, "Schedule cancelled. Nothing will happen at that time; the public page stays as it is.");
   });
 
   return router;

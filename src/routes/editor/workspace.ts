@@ -2,31 +2,57 @@
 import { Router } from "express";
 import { z } from "zod";
 import type { Db } from "../../db/database.js";
-import { AppError } from "../../errors.js";
-import { workspaceScreen } from "../../services/editor-screens.js";
+import { AppError, httpStatusOf } from "../../errors.js";
+import { confirmQuerySchema, confirmScreen, workspaceScreen } from "../../services/editor-screens.js";
 import { applyTransition, transitionInputSchema } from "../../services/workflow.js";
 import { reassignReviewers, reassignSchema } from "../../services/assignments.js";
 import { auditContext } from "../../web/context.js";
-import { parseInput } from "../../web/validate.js";
+import { parseInput, textValues } from "../../web/validate.js";
+import { correctableRefusal } from "../../web/refusal.js";
 import { takeNotice, withNotice } from "../../web/notice.js";
 import { transitionNames, type TransitionName } from "../../workflow/transitions.js";
-import { idParams, params } from "./shared.js";
+import { idParams, params, requirePermission } from "./shared.js";
+
+/** What a refused workflow form shows again as typed (never the password). */
+const refillableFields = ["comment", "meaning", "overrideReason", "reviewDue"] as const;
 
 export function workspaceRoutes(db: Db) {
   const router = Router();
 
   router.get("/articles/:id", async (req, res) => {
     const { id } = params(idParams, req);
-    res.render("editor/article", { ...(await workspaceScreen(db, req.user!, id)), notice: takeNotice(req) });
+    res.render("editor/article", { ...(await workspaceScreen(db, req.user!, id)), notice: takeNotice(req), refused: null });
   });
 
   router.post("/articles/:id/transitions/:name", async (req, res) => {
     const { id } = params(idParams, req);
     const name = z.enum(transitionNames as [TransitionName, ...TransitionName[]]).safeParse(req.params.name);
     if (!name.success) throw new AppError("NOT_FOUND", "There is no such workflow step.");
-    const input = parseInput(transitionInputSchema, req.body);
-    const result = await applyTransition(db, auditContext(req), req.user!, id, name.data, input);
-    await withNotice(req, res, `/editor/articles/${id}`, `${result.label}: done for revision ${result.revisionNumber}.`);
+    try {
+      const input = parseInput(transitionInputSchema, req.body);
+      const result = await applyTransition(db, auditContext(req), req.user!, id, name.data, input);
+      await withNotice(req, res, `/editor/articles/${id}`, result.notice);
+    } catch (error) {
+      const refusal = correctableRefusal(error);
+      if (!refusal) throw error;
+      res.status(httpStatusOf[refusal.code]);
+      if (typeof refusal.details.retryAfterSeconds === "number") res.setHeader("Retry-After", String(refusal.details.retryAfterSeconds));
+      res.render("editor/article", {
+        ...(await workspaceScreen(db, req.user!, id)),
+        notice: null,
+        refused: { transition: name.data, message: refusal.message, fieldErrors: refusal.details.fieldErrors ?? {}, values: textValues(req.body, refillableFields) },
+      });
+    }
+  });
+
+  // Publish and Unpublish are confirmed on a page that shows what the public will see.
+  router.get("/articles/:id/confirm/:name", async (req, res) => {
+    const { id } = params(idParams, req);
+    const name = z.enum(["publish", "unpublish"]).safeParse(req.params.name);
+    if (!name.success) throw new AppError("NOT_FOUND", "There is no such workflow step.");
+    requirePermission(req.user, "workflow.publish", `"${name.data === "publish" ? "Publish" : "Unpublish"}"`);
+    const query = parseInput(confirmQuerySchema, req.query, "The link");
+    res.render("editor/confirm", await confirmScreen(db, id, name.data, query));
   });
 
   // Reassigning the revision under review (an audited action of its own).
@@ -34,7 +60,7 @@ export function workspaceRoutes(db: Db) {
     const { id } = params(idParams, req);
     const input = parseInput(reassignSchema, req.body, "The assignment");
     const { revisionNumber } = await reassignReviewers(db, auditContext(req), req.user!, id, input);
-    await withNotice(req, res, `/editor/articles/${id}#reviewers`, `Reviewers of revision ${revisionNumber} reassigned.`);
+    await withNotice(req, res, `/editor/articles/${id}#reviewers`, `Reviewers of revision ${revisionNumber} reassigned. They are told now and see it under Assigned reviews.`);
   });
 
   return router;

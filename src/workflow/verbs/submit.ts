@@ -19,7 +19,7 @@ export const submit: Verb = {
       where: { articleId: facts.article.id, kind: "CHANGE_REQUEST", parentId: null, resolvedAt: null, revisionId: { not: revision.id } },
       select: { id: true },
     });
-    await tx.comment.updateMany({ where: { id: { in: answered.map((c) => c.id) } }, data: { resolvedAt: now, resolvedById: facts.user.id } });
+    await tx.comment.updateMany({ where: { id: { in: answered.map((c) => c.id) } }, data: { resolvedAt: now, resolvedById: facts.user.id, resolvedInRevisionId: revision.id } });
     await recordEvent(tx, ctx, { ...eventOf(args), action: t.event, comment: input.comment || null, payload: transitionPayload(args, t, "SUBMITTED") });
     for (const { id } of answered) {
       await recordEvent(tx, ctx, { ...eventOf(args), entityType: "comment", entityId: id, action: "comment.resolved", payload: { commentId: id, old: "open", new: "resolved" } });
