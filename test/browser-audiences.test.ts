@@ -130,7 +130,9 @@ describe.skipIf(!executablePath && !inCi)("reader personalization in a real brow
     const page = person("sam");
     await signIn(page, demo.sam);
     await page.goto(`/editor/articles/${articleId}`);
-    await clickAndWait(page, page.locator("form[data-transition='publish']").getByRole("button", { name: "Publish" }));
+    // Publishing asks for confirmation on a page that shows what the public will see.
+    await clickAndWait(page, page.locator("form[data-transition='publish']").getByRole("button", { name: "Publish…" }));
+    await clickAndWait(page, page.getByRole("button", { name: /^Yes, publish r\d+$/ }));
     expect(await page.getByTestId("state").innerText()).toBe("Published");
   });
 
