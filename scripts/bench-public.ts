@@ -60,6 +60,25 @@ async function load(url: string, headers: Record<string, string> = {}): Promise<
   return { reqPerSec: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx };
 }
 
+const hasWrk = spawnSync("sh", ["-c", "command -v wrk"]).status === 0;
+
+/** The same load from wrk (2 threads, 50 connections), the tool the issue's reference figures used. */
+async function wrkLoad(url: string, headers: Record<string, string> = {}): Promise<Load> {
+  const args = ["-t2", "-c50", `-d${duration}s`, "--latency", ...Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]), url];
+  const child = spawn("wrk", args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (c) => (out += c));
+  await new Promise((resolve) => child.once("exit", resolve));
+  const ms = (label: string) => {
+    const m = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    if (!m) return NaN;
+    const v = Number(m[1]);
+    return m[2] === "us" ? v / 1000 : m[2] === "s" ? v * 1000 : v;
+  };
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  return { reqPerSec: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN), p50: ms("50"), p99: ms("99"), non2xx };
+}
+
 function percentile(values: number[], p: number) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -177,9 +196,11 @@ async function benchDatabase(label: string, databaseUrl: string | undefined) {
     const results: Record<string, Load> = {};
     try {
       results.baseline = await load(base.url + ARTICLE);
+      if (hasWrk) results.wrkBaseline = await wrkLoad(base.url + ARTICLE);
     } finally {
       await stop(base.child);
     }
+    if (hasWrk) results.wrkArticle = await wrkLoad(app.url + ARTICLE);
     results.article = await load(app.url + ARTICLE);
     results.revalidate = await load(app.url + ARTICLE, { "if-none-match": etag });
     results.index = await load(app.url + "/articles");
@@ -201,7 +222,11 @@ async function benchDatabase(label: string, databaseUrl: string | undefined) {
     for (const [what, r] of rows) {
       console.log(`| ${what} | ${fmt(r.reqPerSec)} | ${r.p50} ms | ${r.p99} ms | ${(r.reqPerSec / results.baseline!.reqPerSec).toFixed(2)}× | ${r.non2xx} |`);
     }
-    console.log(`\n- Article page vs WordPress (${WORDPRESS_REQ_S} req/s): ${fmt(results.article!.reqPerSec / WORDPRESS_REQ_S)}×`);
+    console.log(`\n- Article page vs WordPress (${WORDPRESS_REQ_S} req/s): ${fmt(results.article!.reqPerSec / WORDPRESS_REQ_S)}× (autocannon)`);
+    if (results.wrkArticle && results.wrkBaseline) {
+      const a = results.wrkArticle, b = results.wrkBaseline;
+      console.log(`- With wrk (as the reference figures): baseline ${fmt(b.reqPerSec)} req/s (p50 ${b.p50} ms, p99 ${b.p99} ms); article page ${fmt(a.reqPerSec)} req/s (p50 ${a.p50} ms, p99 ${a.p99} ms), ${(a.reqPerSec / b.reqPerSec).toFixed(2)}× the baseline, ${fmt(a.reqPerSec / WORDPRESS_REQ_S)}× WordPress`);
+    }
     console.log(`- Public index, every page rendered once (${index.pages} pages): p50 ${index.p50.toFixed(1)} ms, p95 ${index.p95.toFixed(1)} ms`);
     console.log(`- Staff dashboard, every page (${dashboard.pages} pages, signed in): p50 ${dashboard.p50.toFixed(1)} ms, p95 ${dashboard.p95.toFixed(1)} ms`);
     if (nginx) console.log(`- Static export served by nginx: ${nginx.same ? "the same bytes as the app" : "DIFFERENT bytes from the app"}`);
