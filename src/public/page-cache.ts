@@ -41,8 +41,10 @@ export const ALL = "all";
 export function compressPage(page: RenderedPage): CachedPage {
   const hash = createHash("sha256").update(page.body).digest("base64url").slice(0, 32);
   const gzip = gzipSync(page.body, { level: 9 });
+  // Quality 6, not 11: 11 saves another ~15% of a 4 KB response but costs ~30 ms on every
+  // render, which a reader waits for on a cache miss (measured on a 20 KB article page).
   const br = brotliCompressSync(page.body, {
-    params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: page.body.length },
+    params: { [zlib.BROTLI_PARAM_QUALITY]: 6, [zlib.BROTLI_PARAM_SIZE_HINT]: page.body.length },
   });
   const lastModified = new Date(Math.floor(page.lastModified.getTime() / 1000) * 1000);
   return {
