@@ -53,8 +53,6 @@ export interface PublicDelivery {
   /** Resolves once invalidations are flowing (before that, pages are rendered but not kept). */
   ready: Promise<unknown>;
   staticExport?: StaticExport;
-  /** Resolves when the static export has caught up with every change seen so far. */
-  exportIdle(): Promise<void>;
 }
 
 const deliveries = new WeakMap<object, PublicDelivery>();
@@ -73,9 +71,9 @@ export function createApp({ config, database, logger = createLogger({ level: con
   const site = new PublicSite(app, db, config);
   const cache = new PageCache((key) => site.render(key), config.pageCacheBytes);
   const staticExport = config.staticExportDir ? new StaticExport(site, db, config.staticExportDir) : undefined;
-  const follower = staticExport?.follow(cache, log);
+  staticExport?.follow(cache, log);
   const ready = invalidateOnChange(database, cache, log).catch((error) => log(`Public page invalidation is not listening: ${(error as Error).message}`));
-  deliveries.set(app, { site, cache, ready, staticExport, exportIdle: () => follower?.idle() ?? Promise.resolve() });
+  deliveries.set(app, { site, cache, ready, staticExport });
 
   app.use(assignRequestId);
   // Defaults every page (including error pages raised before sign-in is known) can rely on.

@@ -15,7 +15,7 @@ function accepts(header: string, coding: string): boolean {
   return false;
 }
 
-export function chooseRepresentation(page: CachedPage, acceptEncoding: string | undefined): Representation {
+function chooseRepresentation(page: CachedPage, acceptEncoding: string | undefined): Representation {
   if (acceptEncoding) {
     if (accepts(acceptEncoding, "br")) return page.br;
     if (accepts(acceptEncoding, "gzip")) return page.gzip;
