@@ -65,7 +65,7 @@ describe("search", () => {
     for (const word of ["zolmitriptanx", "quetiapinezz"]) {
       expect(await searchPublished(database.prisma, word)).toEqual([]);
       const page = await request(app).get(`/search?q=${word}`).expect(200);
-      expect(visibleText(page.text)).toContain(`Nothing matches “${word}” in published articles`);
+      expect(visibleText(page.text)).toContain(`Nothing matches “${word}” in the articles open to readers`);
       const api = searchResultsSchema.parse((await request(app).get(`/api/v1/search?q=${word}`).expect(200)).body);
       expect(api).toEqual({ query: word, scope: "public", results: [] });
     }
@@ -146,8 +146,9 @@ describe("search", () => {
     const embedded = await openScratchDatabase(undefined);
     try {
       await seedDatabase(embedded.prisma, { demoUsers: false });
-      // The seeded article is pending review, not published: staff find it, the public does not.
-      expect(await searchPublished(embedded.prisma, "tizanidine")).toEqual([]);
+      // The seeded article is pending review and visible while pending: the public reads it, so finds it, marked pending.
+      const publicHits = await searchPublished(embedded.prisma, "tizanidine");
+      expect(publicHits.map((h) => [h.slug, h.pendingReview])).toEqual([["treatment-options-for-muscle-spasms", true]]);
       const hits = await searchAllRevisions(embedded.prisma, "tizanidine spasticity");
       expect(hits.map((h) => h.slug)).toEqual(["treatment-options-for-muscle-spasms"]);
       expect(hits[0]!.snippetHtml).toContain("<mark>");

@@ -63,7 +63,8 @@ export function apiRoutes(db: Db): ApiRoute[] {
     defineRoute({
       method: "get", path: "/v1/search", operationId: "search", tag: "Search", access: "optional",
       summary: "Search articles",
-      description: "Without a token: published content only (including references' titles). With a token (read scope): every revision its owner may see, " +
+      description: "Without a token: exactly what the public article pages show (including references' titles): each article's published revision, or, " +
+        "for an article marked visible while pending review with nothing published, its revision under review, marked `pendingReview: true`. With a token (read scope): every revision its owner may see, " +
         "one result per article, and references by DOI or PMID.",
       query: S.searchQuery,
       responses: { 200: { description: "Ranked results with highlighted snippets", schema: S.searchResultsSchema } },
@@ -76,6 +77,7 @@ export function apiRoutes(db: Db): ApiRoute[] {
             scope: staff ? "staff" : "public",
             results: hits.map((h) => ({
               slug: h.slug, title: h.title, rank: h.rank, snippet: h.snippet, snippetHtml: h.snippetHtml,
+              ...(staff ? {} : { pendingReview: h.pendingReview }),
               ...(staff ? { articleId: h.articleId, revisionNumber: h.revisionNumber, state: h.state, matchedReference: h.matchedReference } : {}),
               links: { html: staff ? `/editor/articles/${h.articleId}` : `/articles/${h.slug}` },
             })),

@@ -117,7 +117,7 @@ export const articleDetailSchema = z
 export const searchResultsSchema = z
   .object({
     query: z.string(),
-    scope: z.enum(["public", "staff"]).meta({ description: "public: published content only; staff: every revision the token's owner may see" }),
+    scope: z.enum(["public", "staff"]).meta({ description: "public: what the public pages show; staff: every revision the token's owner may see" }),
     results: z.array(
       z.object({
         slug: z.string(),
@@ -129,6 +129,7 @@ export const searchResultsSchema = z
         revisionNumber: z.number().int().optional(),
         state: z.enum(revisionStates).optional(),
         matchedReference: z.string().nullable().optional().meta({ description: "Staff: the DOI or PMID that matched" }),
+        pendingReview: z.boolean().optional().meta({ description: "Public: the text found is pending review (shown with a caution, as on the article page)" }),
         links: z.object({ html: z.string() }),
       }),
     ),

@@ -1,4 +1,4 @@
-// Search pages: /search for everyone (published content only) and /editor/search
+// Search pages: /search for everyone (what the public pages show) and /editor/search
 // for staff (every revision, plus references by DOI or PMID).
 import { Router, type Request } from "express";
 import type { Db } from "../db/database.js";

@@ -2,7 +2,10 @@
 // headings above body, references last; see migration 20261129001300).
 //
 // Who sees what, as on the pages:
-// - the public searches only each article's published revision;
+// - the public searches exactly the revision the public article page shows
+//   (findPublicArticle): the published one, or, for an article with nothing published
+//   that is visible while pending, its latest revision in a "visible while pending"
+//   state; such hits are marked pendingReview, as the page is;
 // - staff search every revision and get each article once, at its best-matching
 //   revision, and can look references up by DOI or PMID.
 //
@@ -11,6 +14,7 @@
 // so article text can never inject markup into a results page.
 import { Prisma, type RevisionState } from "../generated/prisma/client.js";
 import type { Db } from "../db/database.js";
+import { statesWhere } from "../workflow/states.js";
 
 export interface SearchHit {
   articleId: string;
@@ -23,6 +27,8 @@ export interface SearchHit {
   snippetHtml: string;
   /** Staff only: the DOI or PMID that matched a reference exactly. */
   matchedReference: string | null;
+  /** Public: the text shown has not been approved yet (the page shows the caution banner). */
+  pendingReview: boolean;
 }
 
 const START = "\u0002";
@@ -55,12 +61,13 @@ interface Row {
   rank: number;
   headline: string;
   matched_reference: string | null;
+  pending_review: boolean;
 }
 
 function toHit(row: Row): SearchHit {
   return {
     articleId: row.article_id, slug: row.slug, title: row.title, revisionNumber: row.number, state: row.state,
-    rank: Number(row.rank), matchedReference: row.matched_reference, ...snippetParts(row.headline),
+    rank: Number(row.rank), matchedReference: row.matched_reference, pendingReview: row.pending_review, ...snippetParts(row.headline),
   };
 }
 
@@ -76,10 +83,30 @@ const query = (q: string) => Prisma.sql`websearch_to_tsquery('english', ${q})`;
  */
 const MAX_RANKED = 400;
 
-function candidates(q: string, publishedOnly: boolean) {
-  const visible = publishedOnly
-    ? Prisma.sql`AND EXISTS (SELECT 1 FROM article a WHERE a.published_revision_id = s.revision_id)`
-    : Prisma.empty;
+/**
+ * True when revision `rid` is the one the public article page shows (findPublicArticle in
+ * services/articles.ts): the article's published revision, or, when nothing is published and
+ * the article is visible while pending, its newest revision in a "visible while pending" state
+ * (the states table decides which). Checked per candidate, after the GIN index has found it.
+ */
+function isPublicRevision(rid: Prisma.Sql) {
+  const pendingStates = Prisma.join(statesWhere("visibleWhilePending"));
+  return Prisma.sql`(
+    EXISTS (SELECT 1 FROM article pa WHERE pa.published_revision_id = ${rid})
+    OR EXISTS (
+      SELECT 1 FROM revision pr JOIN article pa ON pa.id = pr.article_id
+      WHERE pr.id = ${rid} AND pa.published_revision_id IS NULL AND pa.visible_while_pending
+        AND pr.state::text IN (${pendingStates})
+        AND NOT EXISTS (
+          SELECT 1 FROM revision newer
+          WHERE newer.article_id = pr.article_id AND newer.number > pr.number AND newer.state::text IN (${pendingStates})
+        )
+    )
+  )`;
+}
+
+function candidates(q: string, publicOnly: boolean) {
+  const visible = publicOnly ? Prisma.sql`AND ${isPublicRevision(Prisma.sql`s.revision_id`)}` : Prisma.empty;
   return Prisma.sql`
     head AS (
       SELECT s.revision_id FROM revision_search s, ${query(q)} q
@@ -96,18 +123,24 @@ function candidates(q: string, publishedOnly: boolean) {
     )`;
 }
 
-/** Published content only. Ranked first, then ts_headline on the page's rows alone (it reads the whole text). */
+/**
+ * What the public can read, and nothing else: each article's public revision (see
+ * isPublicRevision), pending ones marked. Ranked first, then ts_headline on the page's rows
+ * alone (it reads the whole text).
+ */
 export async function searchPublished(db: Db, q: string, limit = 10): Promise<SearchHit[]> {
   const rows = await db.$queryRaw<Row[]>`
     WITH ${candidates(q, true)}, hits AS (
-      SELECT a.id AS article_id, a.slug, s.revision_id, ts_rank_cd(s.document, q, 1) AS rank
+      SELECT a.id AS article_id, a.slug, s.revision_id, ts_rank_cd(s.document, q, 1) AS rank,
+             a.published_revision_id IS DISTINCT FROM s.revision_id AS pending_review
       FROM candidates c JOIN revision_search s ON s.revision_id = c.revision_id
-      JOIN article a ON a.published_revision_id = s.revision_id, ${query(q)} q
+      JOIN revision cr ON cr.id = s.revision_id JOIN article a ON a.id = cr.article_id, ${query(q)} q
       ORDER BY rank DESC, a.slug
       LIMIT ${limit}
     )
     SELECT h.article_id::text, h.slug, r.title, r.number, r.state::text AS state, h.rank::float8 AS rank,
-           ts_headline('english', left(s.body, ${SNIPPET_SOURCE_CHARS}), ${query(q)}, ${HEADLINE_OPTIONS}) AS headline, NULL AS matched_reference
+           ts_headline('english', left(s.body, ${SNIPPET_SOURCE_CHARS}), ${query(q)}, ${HEADLINE_OPTIONS}) AS headline, NULL AS matched_reference,
+           h.pending_review
     FROM hits h JOIN revision r ON r.id = h.revision_id JOIN revision_search s ON s.revision_id = h.revision_id
     ORDER BY h.rank DESC, h.slug`;
   return rows.map(toHit);
@@ -124,7 +157,7 @@ export async function searchAllRevisions(db: Db, q: string, limit = 10): Promise
     ? await db.$queryRaw<Row[]>`
         SELECT DISTINCT ON (a.id) a.id::text AS article_id, a.slug, r.title, r.number, r.state::text AS state, 1::float8 AS rank,
                concat_ws(' ', ref.title, ref.authors, ref.source) AS headline,
-               ${doi ?? pmid} AS matched_reference
+               ${doi ?? pmid} AS matched_reference, false AS pending_review
         FROM reference ref JOIN revision r ON r.id = ref.revision_id JOIN article a ON a.id = r.article_id
         WHERE ${doi ? Prisma.sql`lower(ref.doi) = lower(${doi})` : Prisma.sql`ref.pmid = ${pmid}`}
         ORDER BY a.id, r.number DESC
@@ -141,7 +174,7 @@ export async function searchAllRevisions(db: Db, q: string, limit = 10): Promise
       SELECT * FROM ranked ORDER BY rank DESC, article_id LIMIT ${limit}
     )
     SELECT a.id::text AS article_id, a.slug, r.title, r.number, r.state::text AS state, h.rank::float8 AS rank,
-           ts_headline('english', left(s.body, ${SNIPPET_SOURCE_CHARS}), ${query(q)}, ${HEADLINE_OPTIONS}) AS headline, NULL AS matched_reference
+           ts_headline('english', left(s.body, ${SNIPPET_SOURCE_CHARS}), ${query(q)}, ${HEADLINE_OPTIONS}) AS headline, NULL AS matched_reference, false AS pending_review
     FROM hits h JOIN revision r ON r.id = h.revision_id JOIN article a ON a.id = h.article_id JOIN revision_search s ON s.revision_id = h.revision_id
     ORDER BY h.rank DESC, a.slug`;
   return byText.map(toHit);
