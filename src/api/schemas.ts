@@ -108,7 +108,7 @@ export const articleDetailSchema = z
         }),
       )
       .meta({
-        description: "Versions of parts of the article written for other audiences (e.g. patients); sectionKey null is the summary. Parts without a version read as the professional text.",
+        description: "Versions of parts of the article written for other audiences (e.g. patients); sectionKey null is the summary, `@disclaimer` the disclaimer, any other value a section. Parts without a version read as the professional text; without a disclaimer version, readers of that audience get the site's standard reader disclaimer.",
       }),
     links: z.object({ self: z.string(), html: z.string() }),
   })
@@ -146,8 +146,10 @@ const revisionContentOut = z.object({
   disclaimer: z.string(),
   sections: z.array(z.object({ key: z.string(), depth: z.number().int(), heading: z.string(), body: z.string() })),
   references: z.array(referenceOut.omit({ number: true, typeLabel: true })),
-  /** Audience versions of the summary (sectionKey null) and of sections. */
-  variants: z.array(z.object({ audience: z.string(), sectionKey: z.string().nullable(), body: z.string() })),
+  /** Audience versions of the summary (sectionKey null), of sections and of the disclaimer (sectionKey `@disclaimer`). */
+  variants: z.array(z.object({ audience: z.string(), sectionKey: z.string().nullable(), body: z.string() })).meta({
+    description: "Audience versions: sectionKey null is the summary, `@disclaimer` the disclaimer, any other value a section's key",
+  }),
 });
 
 export const revisionSchema = z

@@ -29,7 +29,7 @@ export const contentChangesSchema = z.object({
     changed: z.array(z.object({ key: z.string(), old: referenceSnapshot, new: referenceSnapshot })),
     order: z.object({ old: z.array(z.string()), new: z.array(z.string()) }).nullable(),
   }),
-  /** Audience versions of the summary (sectionKey null) or a section; absent in events written before they existed. */
+  /** Audience versions of the summary (sectionKey null), a section or the disclaimer ("@disclaimer"); absent in events written before they existed. */
   variants: z
     .object({
       added: z.array(variantSnapshot),

@@ -3,7 +3,7 @@
 // preview is exactly what the public would see.
 import { numberCitations } from "./citations.js";
 import { renderMarkdown } from "./markdown.js";
-import { hasRequiredDetails, referenceTypeLabels, type RevisionContent } from "./revision-content.js";
+import { hasRequiredDetails, referenceTypeLabels, sortedVariants, type RevisionContent } from "./revision-content.js";
 
 export interface RenderedReference {
   number: number | null;
@@ -33,11 +33,29 @@ export interface RenderedArticle {
   unresolvedKeys: string[];
 }
 
-export function renderRevision(content: RevisionContent): RenderedArticle {
-  const numbering = numberCitations(
-    [{ sectionKey: null, markdown: content.summary }, ...content.sections.map((s) => ({ sectionKey: s.key, markdown: s.body }))],
-    content.references.map((r) => r.key),
+/**
+ * Reference numbers are the revision's, not a version's: first citation in the text as written
+ * (summary, then sections), then references cited only in audience versions, in their order.
+ * So a reader switching versions sees the same number for the same source, and the professional
+ * page's numbers are exactly what they were before versions existed.
+ */
+export function revisionCitationNumbering(revision: RevisionContent) {
+  return numberCitations(
+    [
+      { sectionKey: null, markdown: revision.summary },
+      ...revision.sections.map((s) => ({ sectionKey: s.key, markdown: s.body })),
+      ...sortedVariants(revision).map((v) => ({ sectionKey: v.sectionKey, markdown: v.body })),
+    ],
+    revision.references.map((r) => r.key),
   );
+}
+
+/**
+ * `content` is what the page shows (the revision as written, or one audience's version of it from
+ * contentForAudience); `revision` is the revision as written, whose numbering every version uses.
+ */
+export function renderRevision(content: RevisionContent, revision: RevisionContent = content): RenderedArticle {
+  const numbering = revisionCitationNumbering(revision);
   const env = { numberOf: numbering.numberOf };
   const references = content.references
     .map((r) => ({

@@ -81,12 +81,31 @@ export const sectionSchema = z.object({
 export const audienceSlugPattern = /^[a-z0-9-]{1,40}$/;
 
 /**
- * One audience's version of the summary (sectionKey null) or of one section. Which
+ * The part key of an audience's version of the disclaimer. Section keys cannot start with
+ * "@", so it never names a section; the summary's part key is null.
+ */
+export const DISCLAIMER_PART = "@disclaimer";
+
+/**
+ * What a reader of another audience (e.g. patients) sees when the revision has no version of the
+ * disclaimer for them: the professional wording ("intended for healthcare professionals") would
+ * be wrong for them. The page marks it as standard wording.
+ */
+export const READER_DISCLAIMER_DEFAULT = {
+  heading: "Medical disclaimer",
+  text:
+    "This information is for general education. It does not replace advice from a doctor, pharmacist or other health professional who knows your situation: " +
+    "talk to them before starting, stopping or changing any treatment.",
+};
+
+/**
+ * One audience's version of the summary (sectionKey null), of one section, or of the disclaimer
+ * (sectionKey DISCLAIMER_PART). Which
  * audiences exist is the database's business (services/audiences.ts checks it on save).
  */
 export const variantSchema = z.object({
   audience: z.string().regex(audienceSlugPattern, "unknown audience"),
-  sectionKey: z.string().regex(/^[a-z0-9-]{1,80}$/).nullable(),
+  sectionKey: z.union([z.literal(DISCLAIMER_PART), z.string().regex(/^[a-z0-9-]{1,80}$/, "invalid part")]).nullable(),
   body: z.string().max(50_000, "must be at most 50,000 characters").transform((v) => v.replace(/\r\n/g, "\n").trim()).pipe(z.string().min(1, "an empty version is not saved")),
 });
 
@@ -118,7 +137,7 @@ export const revisionContentSchema = z
       const part = `${v.audience}|${v.sectionKey ?? ""}`;
       if (variantParts.has(part)) ctx.addIssue({ code: "custom", path: ["variants", i, "body"], message: "this part already has a version for that audience" });
       variantParts.add(part);
-      if (v.sectionKey !== null && !sectionKeys.has(v.sectionKey)) {
+      if (v.sectionKey !== null && v.sectionKey !== DISCLAIMER_PART && !sectionKeys.has(v.sectionKey)) {
         ctx.addIssue({ code: "custom", path: ["variants", i, "sectionKey"], message: "a version must belong to a section of the article" });
       }
     });
@@ -132,9 +151,10 @@ export type ReferenceContent = RevisionContent["references"][number];
 export type SectionContent = RevisionContent["sections"][number];
 export type VariantContent = RevisionContent["variants"][number];
 
-/** Variants in one order (audience, then summary first, then section order), whatever order they came in. */
+/** Variants in one order (audience, then summary first, then section order, then the disclaimer), whatever order they came in. */
 export function sortedVariants(content: Pick<RevisionContent, "sections" | "variants">): VariantContent[] {
-  const rank = new Map(content.sections.map((s, i) => [s.key, i + 1]));
+  const rank = new Map<string, number>(content.sections.map((s, i) => [s.key, i + 1]));
+  rank.set(DISCLAIMER_PART, content.sections.length + 1);
   return [...content.variants].sort(
     (a, b) => (a.audience < b.audience ? -1 : a.audience > b.audience ? 1 : 0) || (a.sectionKey === null ? 0 : rank.get(a.sectionKey) ?? 0) - (b.sectionKey === null ? 0 : rank.get(b.sectionKey) ?? 0),
   );
@@ -179,13 +199,22 @@ export function slugify(text: string): string {
     .replace(/-+$/, "");
 }
 
+/** A short name for the part a variant rewrites, for citation checks, diffs and history. */
+export function variantPartName(v: Pick<VariantContent, "sectionKey">, headingOf: (key: string) => string | undefined): string {
+  if (v.sectionKey === null) return "the summary";
+  if (v.sectionKey === DISCLAIMER_PART) return "the disclaimer";
+  return `section “${headingOf(v.sectionKey) ?? v.sectionKey}”`;
+}
+
 /**
- * The content one audience reads: its variants in place of the summary and sections
- * they rewrite. `asWritten` lists the parts shown as written for professionals
- * (section keys; null for the summary), which the page marks as such.
+ * The content one audience reads: its variants in place of the summary, sections and
+ * disclaimer they rewrite. `asWritten` lists the parts shown as written for professionals
+ * (section keys; null for the summary), which the page marks as such. Without a version of
+ * the disclaimer, another audience reads the standard reader disclaimer (`disclaimerIsDefault`),
+ * never the professional one.
  */
-export function contentForAudience(content: RevisionContent, audience: string | null): { content: RevisionContent; asWritten: (string | null)[] } {
-  if (audience === null) return { content, asWritten: [] };
+export function contentForAudience(content: RevisionContent, audience: string | null): { content: RevisionContent; asWritten: (string | null)[]; disclaimerIsDefault: boolean } {
+  if (audience === null) return { content, asWritten: [], disclaimerIsDefault: false };
   const variantOf = (sectionKey: string | null) => content.variants.find((v) => v.audience === audience && v.sectionKey === sectionKey)?.body;
   const asWritten: (string | null)[] = [];
   const summary = variantOf(null);
@@ -196,5 +225,16 @@ export function contentForAudience(content: RevisionContent, audience: string | 
     if (body === undefined && s.body.trim() !== "") asWritten.push(s.key);
     return body === undefined ? s : { ...s, body };
   });
-  return { content: { ...content, summary: summary ?? content.summary, sections }, asWritten };
+  const disclaimer = variantOf(DISCLAIMER_PART);
+  return {
+    content: {
+      ...content, summary: summary ?? content.summary, sections,
+      // The heading names the professional audience ("Professional Medical Disclaimer"): a reader of
+      // another version gets the plain heading with either its version or the standard wording.
+      disclaimerHeading: READER_DISCLAIMER_DEFAULT.heading,
+      disclaimer: disclaimer ?? READER_DISCLAIMER_DEFAULT.text,
+    },
+    asWritten,
+    disclaimerIsDefault: disclaimer === undefined,
+  };
 }

@@ -207,7 +207,7 @@ export class PublicSite {
     if (!audience) return null;
     const found = await findPublicArticle(this.db, slug);
     if (!found) return null;
-    const reading = audience.isDefault ? null : { slug: audience.slug, name: audience.name };
+    const reading = audience.isDefault ? null : { slug: audience.slug, name: audience.name, schemaAudienceType: audience.schemaAudienceType };
     const view = publicArticleView(found, reading);
     const basePath = `/articles/${found.article.slug}`;
     const path = audienceSlug === null ? basePath : `${basePath}?for=${audience.slug}`;

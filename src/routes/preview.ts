@@ -4,15 +4,22 @@ import type { Db } from "../db/database.js";
 import { openPreview } from "../services/preview-links.js";
 import { articleView } from "../web/article-view.js";
 import { auditContext } from "../web/context.js";
+import { parseInput } from "../web/validate.js";
+import { previewAudience, previewAudienceSchema } from "../services/audiences.js";
 
 export function previewRoutes(db: Db, secret: string) {
   const router = Router();
   router.get("/preview/:token", async (req, res) => {
     // Never indexed, never cached, and the token never leaks through a Referer header.
     res.set({ "X-Robots-Tag": "noindex, nofollow", "Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer" });
-    const { revision, expiresAt, nextReviewDue } = await openPreview(db, auditContext(req), secret, String(req.params.token).slice(0, 200));
-    const view = articleView(revision, { pendingReview: true, newestState: revision.state, nextReviewDue });
-    res.render("preview", { title: `Preview: ${revision.title}`, revision, expiresAt, ...view });
+    const token = String(req.params.token).slice(0, 200);
+    const { revision, expiresAt, nextReviewDue } = await openPreview(db, auditContext(req), secret, token);
+    // Each audience version, chosen with the same form as on the public page; the form's
+    // address is this link, so the choice keeps the token and needs no cookie.
+    const { audience, reading, choices } = await previewAudience(db, parseInput(previewAudienceSchema, req.query, "The version"));
+    const view = articleView(revision, { pendingReview: true, newestState: revision.state, nextReviewDue, audience: reading });
+    const selector = { action: `/preview/${encodeURIComponent(token)}`, audiences: choices, current: audience.slug };
+    res.render("preview", { title: `Preview: ${revision.title}`, revision, expiresAt, selector, ...view });
   });
   return router;
 }

@@ -137,3 +137,23 @@ export async function readerChoice(db: Client, input: z.output<typeof readerChoi
   const path = audience.isDefault ? `/articles/${input.article}` : `/articles/${input.article}?for=${audience.slug}`;
   return { audience, path };
 }
+
+/** `?for=` on a page that shows one revision to an outside reader (the preview link). */
+export const previewAudienceSchema = z.object({
+  for: z.string().regex(audienceSlugPattern, "is not one of the versions").optional(),
+});
+
+/**
+ * The audience a preview shows: the default (the article as written) without `?for=`, else the
+ * named one; an audience that does not exist is a 404, as on the public page.
+ */
+export async function previewAudience(db: Client, input: z.output<typeof previewAudienceSchema>) {
+  const audiences = await audienceList(db);
+  const audience = input.for === undefined ? audiences.defaultAudience : audiences.all.find((a) => a.slug === input.for);
+  if (!audience) throw new AppError("NOT_FOUND", "This preview has no such version: choose one of the versions listed on the page.");
+  return {
+    audience,
+    reading: audience.isDefault ? null : { slug: audience.slug, name: audience.name, schemaAudienceType: audience.schemaAudienceType },
+    choices: audiences.all.map((a) => ({ slug: a.slug, name: a.name, description: a.description })),
+  };
+}

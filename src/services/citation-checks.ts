@@ -1,7 +1,7 @@
 // Citation integrity checks, run on every save and shown to editors and reviewers.
 // Errors block "Submit for review" and "Approve"; warnings inform.
 import { citationKeys } from "../content/markdown.js";
-import type { RevisionContent } from "../content/revision-content.js";
+import { DISCLAIMER_PART, variantPartName, type RevisionContent } from "../content/revision-content.js";
 
 export interface CitationIssue {
   severity: "error" | "warning";
@@ -47,9 +47,9 @@ export function checkCitations(content: RevisionContent): CitationIssue[] {
     { where: `Summary`, markdown: content.summary, unit: "paragraph" },
     ...content.sections.map((s) => ({ where: `Section “${s.heading}”`, markdown: s.body, unit: "item" })),
     ...content.variants.map((v) => ({
-      where: `${v.audience} version of ${v.sectionKey === null ? "the summary" : `section “${headingOf.get(v.sectionKey) ?? v.sectionKey}”`}`,
+      where: `${v.audience} version of ${variantPartName(v, (key) => headingOf.get(key))}`,
       markdown: v.body,
-      unit: v.sectionKey === null ? "paragraph" : "item",
+      unit: v.sectionKey === null || v.sectionKey === DISCLAIMER_PART ? "paragraph" : "item",
     })),
   ];
   for (const text of texts) {

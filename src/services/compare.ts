@@ -6,7 +6,7 @@
 // stylesheet also marks with [+ +] / [− −] so colour is not the only cue.
 import { diffLines, diffWordsWithSpace } from "diff";
 import type { RevisionState } from "../generated/prisma/client.js";
-import { referenceTypeLabels, type ReferenceContent, type RevisionContent, type VariantContent } from "../content/revision-content.js";
+import { referenceTypeLabels, variantPartName, type ReferenceContent, type RevisionContent, type VariantContent } from "../content/revision-content.js";
 import { readability, type Readability } from "../content/readability.js";
 import { numberCitations } from "../content/citations.js";
 import { renderRevision } from "../content/render.js";
@@ -74,7 +74,7 @@ export interface VariantComparison {
 
 function compareVariants(before: RevisionContent, after: RevisionContent): VariantComparison[] {
   const headingOf = new Map([...before.sections, ...after.sections].map((s) => [s.key, s.heading]));
-  const part = (v: VariantContent) => (v.sectionKey === null ? "the summary" : `section “${headingOf.get(v.sectionKey) ?? v.sectionKey}”`);
+  const part = (v: VariantContent) => variantPartName(v, (key) => headingOf.get(key));
   const oldByPart = new Map(before.variants.map((v) => [variantPart(v), v]));
   const newParts = new Set(after.variants.map(variantPart));
   const out: VariantComparison[] = [];

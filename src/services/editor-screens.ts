@@ -130,7 +130,7 @@ export async function revisionScreen(db: Db, user: User | undefined, articleId: 
   const audience = audienceSlug === null ? audiences.defaultAudience : audiences.all.find((a) => a.slug === audienceSlug);
   if (!audience) throw new AppError("NOT_FOUND", "There is no such version of this revision.");
   const view = articleView(revision, {
-    audience: audience.isDefault ? null : { slug: audience.slug, name: audience.name },
+    audience: audience.isDefault ? null : { slug: audience.slug, name: audience.name, schemaAudienceType: audience.schemaAudienceType },
     pendingReview: revision.id !== article.publishedRevisionId, newestState: revision.state, nextReviewDue: article.nextReviewDue,
     liveNumber: revision.id === article.publishedRevisionId ? revision.number : null,
   });

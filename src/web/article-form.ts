@@ -3,7 +3,7 @@
 // with a position (to reorder), a depth (to nest) and a "remove" box; one blank
 // row of each is always offered for adding.
 import { randomBytes } from "node:crypto";
-import { audienceSlugPattern, revisionContentSchema, slugify, sortedVariants, type RevisionContent } from "../content/revision-content.js";
+import { DISCLAIMER_PART, audienceSlugPattern, revisionContentSchema, slugify, sortedVariants, type RevisionContent } from "../content/revision-content.js";
 import { fieldErrorsOf } from "./validate.js";
 import { AppError } from "../errors.js";
 
@@ -17,6 +17,8 @@ export interface ReferenceRow {
 export interface ArticleForm {
   baseRevisionId: string;
   title: string; summaryHeading: string; summary: string; summaryVariants: VariantFields; lastUpdated: string;
+  /** The disclaimer's versions per audience (an empty box: readers of that audience get the standard reader disclaimer). */
+  disclaimerVariants: VariantFields;
   disclaimerHeading: string; disclaimer: string; changeNote: string;
   sections: SectionRow[];
   references: ReferenceRow[];
@@ -67,6 +69,7 @@ export function formFromBody(body: Record<string, unknown>): ArticleForm {
     title: field("title"), summaryHeading: field("summaryHeading"), summary: field("summary"),
     summaryVariants: variantFields(body.summaryVariants, "summaryVariants"),
     lastUpdated: field("lastUpdated"), disclaimerHeading: field("disclaimerHeading"), disclaimer: field("disclaimer"),
+    disclaimerVariants: variantFields(body.disclaimerVariants, "disclaimerVariants"),
     changeNote: field("changeNote"),
     sections: rows(body.sections).map((r, i) => {
       const f = rowField("sections", i, r);
@@ -92,7 +95,7 @@ export function formFromContent(content: RevisionContent, baseRevisionId: string
   return {
     baseRevisionId,
     title: content.title, summaryHeading: content.summaryHeading, summary: content.summary, summaryVariants: variantsOf(null), lastUpdated: content.lastUpdated,
-    disclaimerHeading: content.disclaimerHeading, disclaimer: content.disclaimer, changeNote: "",
+    disclaimerHeading: content.disclaimerHeading, disclaimer: content.disclaimer, disclaimerVariants: variantsOf(DISCLAIMER_PART), changeNote: "",
     sections: content.sections.map((s, i) => ({ key: s.key, depth: String(s.depth), heading: s.heading, body: s.body, position: String(i + 1), variants: variantsOf(s.key) })),
     references: content.references.map((r, i) => ({
       key: r.key, type: r.type, title: r.title ?? "", authors: r.authors ?? "", source: r.source ?? "", year: r.year === null ? "" : String(r.year),
@@ -157,6 +160,7 @@ export function contentFromForm(form: ArticleForm): ParsedForm {
     variants: [
       ...variantsFrom(form.summaryVariants, null, (slug) => `summaryVariants.${slug}`),
       ...sections.flatMap(({ row, index }, i) => variantsFrom(row.variants, sectionContent[i]!.key, (slug) => `sections.${index}.variants.${slug}`)),
+      ...variantsFrom(form.disclaimerVariants, DISCLAIMER_PART, (slug) => `disclaimerVariants.${slug}`),
     ],
   };
   const result = revisionContentSchema.safeParse(candidate);

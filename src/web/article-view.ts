@@ -10,14 +10,27 @@ import { verifySignature } from "../services/signatures.js";
 export interface PageAudience {
   slug: string;
   name: string;
+  /** schema.org MedicalAudienceType of the audience (Patient, Clinician, …), for the footer. */
+  schemaAudienceType?: string;
+}
+
+/**
+ * The site footer under an article: the site's own wording for professionals, and for any
+ * other version a reminder that it does not replace a clinician's advice.
+ */
+export function footerNoteFor(audience: PageAudience | null): string | null {
+  if (audience === null) return null;
+  if (audience.schemaAudienceType === "Patient") return "Educational content for patients and caregivers; it does not replace advice from your clinician.";
+  return `Educational content written for: ${audience.name}. It does not replace advice from your clinician.`;
 }
 
 export function articleView(
   revision: RevisionWithContent,
   options: { pendingReview: boolean; newestState: string; nextReviewDue: Date | null; liveNumber?: number | null; audience?: PageAudience | null },
 ) {
-  const version = contentForAudience(toContent(revision), options.audience?.slug ?? null);
-  const rendered = renderRevision(version.content);
+  const asWrittenContent = toContent(revision);
+  const version = contentForAudience(asWrittenContent, options.audience?.slug ?? null);
+  const rendered = renderRevision(version.content, asWrittenContent);
   const reviewedBy = revision.approvals.map((a) => ({
     id: a.reviewerId,
     name: a.signerName,
@@ -33,6 +46,10 @@ export function articleView(
     audience: options.audience ?? null,
     /** Parts shown as written for professionals because this audience has no version of them. */
     asWritten: version.asWritten,
+    /** This audience has no version of the disclaimer: the standard reader wording is shown, marked. */
+    disclaimerIsDefault: version.disclaimerIsDefault,
+    /** The footer speaks to the reader of this version. */
+    footerNote: footerNoteFor(options.audience ?? null),
     pendingReview: options.pendingReview,
     /** The live revision's number when this page shows it (the public page and the live preview). */
     liveNumber: options.liveNumber ?? null,
