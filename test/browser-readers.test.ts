@@ -1,4 +1,5 @@
-// What a new reader sees, in a real headless Chromium with JavaScript off: search finds the
+// What a new reader sees, in a real headless Chromium (the pages need no JavaScript; it stays
+// on because axe runs in the page): search finds the
 // article the public can read (pending, with the caution), the patient version keeps the
 // professional page's reference numbers and has its own disclaimer and footer, and an outside
 // expert's preview link shows the patient version through the same selector. axe on each page.
@@ -52,7 +53,7 @@ describe.skipIf(!executablePath && !inCi)("what readers see, in a real browser",
     preview = previewPath(config.sessionSecret, link);
     server = await serve(createApp({ config, database, log: () => {} }));
     browser = await launchChromium(executablePath);
-    context = await browser.newContext({ baseURL: server.baseUrl, javaScriptEnabled: false });
+    context = await browser.newContext({ baseURL: server.baseUrl });
     page = await context.newPage();
   }, STEP);
 
@@ -89,7 +90,7 @@ describe.skipIf(!executablePath && !inCi)("what readers see, in a real browser",
   });
 
   it("an outside expert's preview link shows the patient version through the same selector", { timeout: STEP }, async () => {
-    const expert = await browser!.newContext({ baseURL: server!.baseUrl, javaScriptEnabled: false });
+    const expert = await browser!.newContext({ baseURL: server!.baseUrl });
     try {
       const p = await expert.newPage();
       expect((await p.goto(preview))?.status()).toBe(200);
