@@ -2,9 +2,13 @@
 // Start-up time of the built app on the embedded database, as a reader sees it: from
 // `npm start` to the first 200 of the seeded article page. Each run starts once on an
 // empty folder (migrations, demo accounts, seed, first render) and once more on the same
-// folder (a restart); the medians are printed with every run's figures.
+// folder (a restart); the medians are printed with every run's figures. The baseline, in
+// the same run: a fresh start without the build's embedded template (initdb and every
+// migration in WebAssembly, as before the template existed), made by moving the
+// template's manifest aside for that start.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -56,8 +60,22 @@ const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const build = spawnSync(process.execPath, [path.join(projectRoot, "scripts/ensure-build.mjs")], { stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
+const manifest = path.join(projectRoot, "dist", "embedded-template.json");
+/** A fresh start with the template's manifest moved aside: the folder is initialised and migrated in place. */
+async function freshWithoutTemplate(dataDir: string) {
+  if (!existsSync(manifest)) return timeStart(dataDir);
+  await rename(manifest, `${manifest}.off`);
+  try {
+    return await timeStart(dataDir);
+  } finally {
+    await rename(`${manifest}.off`, manifest);
+  }
+}
+if (!existsSync(manifest)) console.log("(no embedded template in dist/: fresh starts initialise the folder in place)");
+
 const fresh: number[] = [];
 const restart: number[] = [];
+const baseline: number[] = [];
 for (let i = 0; i < runs; i++) {
   const dir = await mkdtemp(path.join(tmpdir(), "bench-start-"));
   try {
@@ -65,15 +83,20 @@ for (let i = 0; i < runs; i++) {
     await first.stop();
     const again = await timeStart(path.join(dir, "data"));
     await again.stop();
+    const untemplated = await freshWithoutTemplate(path.join(dir, "data-untemplated"));
+    await untemplated.stop();
     fresh.push(first.ms);
     restart.push(again.ms);
-    console.log(`run ${i + 1}: fresh ${s(first.ms)} (listening after ${s(first.listeningMs)}), restart ${s(again.ms)} (listening after ${s(again.listeningMs)})`);
+    baseline.push(untemplated.ms);
+    console.log(`run ${i + 1}: fresh ${s(first.ms)} (listening after ${s(first.listeningMs)}), restart ${s(again.ms)} (listening after ${s(again.listeningMs)}), fresh without the template ${s(untemplated.ms)}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
-console.log(`\n| Start-up, built app, embedded database (${runs} runs, median) | time to the article page |`);
-console.log("|---|---|");
-console.log(`| Fresh \`npm start\` on an empty folder (migrations, demo accounts, seed) | ${s(median(fresh))} |`);
-console.log(`| Restart on the existing folder | ${s(median(restart))} |`);
+const base = median(baseline);
+console.log(`\n| Start-up, built app, embedded database (${runs} runs, median) | time to the article page | vs fresh start without the template |`);
+console.log("|---|---|---|");
+console.log(`| Fresh start without the template (baseline: initdb and migrations in place) | ${s(base)} | 1.00× |`);
+console.log(`| Fresh \`npm start\` on an empty folder (template, demo accounts, seed) | ${s(median(fresh))} | ${(median(fresh) / base).toFixed(2)}× |`);
+console.log(`| Restart on the existing folder | ${s(median(restart))} | ${(median(restart) / base).toFixed(2)}× |`);
 process.exit(0);
