@@ -1,6 +1,7 @@
 // npm run bench:public [-- --articles 10000 --duration 10]
-// The public site under load, against a baseline measured in the same run: a bare
-// Express app sending the very same page bytes from memory. For each database (the
+// The public site under load, against baselines measured in the same run: a plain
+// node:http server and a bare Express app, each sending the very same page bytes from
+// memory (the node:http one is the reference: what this Node process could send). For each database (the
 // embedded default, and PostgreSQL when BENCH_DATABASE_URL is set) it starts the
 // compiled app in its own process, seeds synthetic articles, and loads it with
 // autocannon (50 connections): the article page, a 304 revalidation and the index.
@@ -61,6 +62,7 @@ async function load(url: string, headers: Record<string, string> = {}): Promise<
 }
 
 const hasWrk = spawnSync("sh", ["-c", "command -v wrk"]).status === 0;
+if (!hasWrk) console.log("(wrk is not installed: measuring with autocannon only; `apt-get install -y wrk` adds the wrk figures.)");
 
 /** The same load from wrk (2 threads, 50 connections), the tool the issue's reference figures used. */
 async function wrkLoad(url: string, headers: Record<string, string> = {}): Promise<Load> {
@@ -113,20 +115,34 @@ async function signIn(base: string): Promise<Record<string, string>> {
   return { cookie: session || cookie };
 }
 
-async function baseline(bytes: Buffer) {
+/** A separate process sending `bytes` for every request: a bare Express app, or plain node:http. */
+async function baseline(bytes: Buffer, kind: "express" | "node:http") {
   const script = path.join(await mkdtemp(path.join(tmpdir(), "bench-baseline-")), "baseline.mjs");
   await writeFile(script.replace(/baseline\.mjs$/, "page.html"), bytes);
-  await writeFile(
-    script,
-    `import express from ${JSON.stringify(path.join(projectRoot, "node_modules/express/index.js"))};
-import { readFileSync } from "node:fs";
-const page = readFileSync(new URL("./page.html", import.meta.url));
+  const server =
+    kind === "express"
+      ? `import express from ${JSON.stringify(path.join(projectRoot, "node_modules/express/index.js"))};
 const app = express();
 app.get(/.*/, (_req, res) => res.type("html").send(page));
-const server = app.listen(0, "127.0.0.1", () => console.log("Listening on http://localhost:" + server.address().port));
-`,
-  );
+const server = app.listen(0, "127.0.0.1", () => console.log("Listening on http://localhost:" + server.address().port));`
+      : `import http from "node:http";
+const server = http.createServer((_req, res) => {
+  res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Length": page.length });
+  res.end(page);
+});
+server.listen(0, "127.0.0.1", () => console.log("Listening on http://localhost:" + server.address().port));`;
+  await writeFile(script, `import { readFileSync } from "node:fs";\nconst page = readFileSync(new URL("./page.html", import.meta.url));\n${server}\n`);
   return startProcess([script], {});
+}
+
+/** Loads a baseline server with autocannon (and wrk when installed), then stops it. */
+async function measureBaseline(bytes: Buffer, kind: "express" | "node:http") {
+  const base = await baseline(bytes, kind);
+  try {
+    return { autocannon: await load(base.url + ARTICLE), wrk: hasWrk ? await wrkLoad(base.url + ARTICLE) : undefined };
+  } finally {
+    await stop(base.child);
+  }
 }
 
 async function nginxCheck(exportDir: string, appUrl: string) {
@@ -192,14 +208,13 @@ async function benchDatabase(label: string, databaseUrl: string | undefined) {
     }
     const pageBytes = Buffer.from(await (await fetch(app.url + ARTICLE, { headers: { "accept-encoding": "identity" } })).arrayBuffer());
     const etag = (await fetch(app.url + ARTICLE, { headers: { "accept-encoding": "identity" } })).headers.get("etag")!;
-    const base = await baseline(pageBytes);
     const results: Record<string, Load> = {};
-    try {
-      results.baseline = await load(base.url + ARTICLE);
-      if (hasWrk) results.wrkBaseline = await wrkLoad(base.url + ARTICLE);
-    } finally {
-      await stop(base.child);
-    }
+    const nodeHttp = await measureBaseline(pageBytes, "node:http");
+    const expressBaseline = await measureBaseline(pageBytes, "express");
+    results.nodeHttp = nodeHttp.autocannon;
+    results.baseline = expressBaseline.autocannon;
+    if (nodeHttp.wrk) results.wrkNodeHttp = nodeHttp.wrk;
+    if (expressBaseline.wrk) results.wrkBaseline = expressBaseline.wrk;
     if (hasWrk) results.wrkArticle = await wrkLoad(app.url + ARTICLE);
     results.article = await load(app.url + ARTICLE);
     results.revalidate = await load(app.url + ARTICLE, { "if-none-match": etag });
@@ -210,27 +225,30 @@ async function benchDatabase(label: string, databaseUrl: string | undefined) {
     const nginx = await nginxCheck(exportDir, app.url);
 
     const rows = [
-      ["Express sending the same bytes (baseline)", results.baseline!],
+      ["node:http sending the same bytes (baseline)", results.nodeHttp!],
+      ["Express sending the same bytes", results.baseline!],
       ["Article page", results.article!],
       ["Article page, 304 revalidation", results.revalidate!],
       ["Article index, first page", results.index!],
       ...(nginx ? [["nginx serving the static export", nginx.load] as const] : []),
     ] as const;
     console.log(`\n### ${label}: ${fmt(pageBytes.length)}-byte article page, ${fmt(articleCount)} synthetic articles, 50 connections, ${duration} s each\n`);
-    console.log("| What | req/s | p50 | p99 | ratio to baseline | non-2xx (304s here) |");
-    console.log("|---|---|---|---|---|---|");
+    console.log("| What (autocannon) | req/s | p50 | p99 | vs node:http | vs Express | non-2xx (304s here) |");
+    console.log("|---|---|---|---|---|---|---|");
     for (const [what, r] of rows) {
-      console.log(`| ${what} | ${fmt(r.reqPerSec)} | ${r.p50} ms | ${r.p99} ms | ${(r.reqPerSec / results.baseline!.reqPerSec).toFixed(2)}× | ${r.non2xx} |`);
+      console.log(`| ${what} | ${fmt(r.reqPerSec)} | ${r.p50} ms | ${r.p99} ms | ${(r.reqPerSec / results.nodeHttp!.reqPerSec).toFixed(2)}× | ${(r.reqPerSec / results.baseline!.reqPerSec).toFixed(2)}× | ${r.non2xx} |`);
     }
     console.log(`\n- Article page vs WordPress (${WORDPRESS_REQ_S} req/s): ${fmt(results.article!.reqPerSec / WORDPRESS_REQ_S)}× (autocannon)`);
-    if (results.wrkArticle && results.wrkBaseline) {
-      const a = results.wrkArticle, b = results.wrkBaseline;
-      console.log(`- With wrk (as the reference figures): baseline ${fmt(b.reqPerSec)} req/s (p50 ${b.p50} ms, p99 ${b.p99} ms); article page ${fmt(a.reqPerSec)} req/s (p50 ${a.p50} ms, p99 ${a.p99} ms), ${(a.reqPerSec / b.reqPerSec).toFixed(2)}× the baseline, ${fmt(a.reqPerSec / WORDPRESS_REQ_S)}× WordPress`);
+    if (results.wrkArticle && results.wrkBaseline && results.wrkNodeHttp) {
+      const a = results.wrkArticle, b = results.wrkBaseline, n = results.wrkNodeHttp;
+      console.log(`- With wrk (2 threads, 50 connections): node:http ${fmt(n.reqPerSec)} req/s (p99 ${n.p99} ms); Express ${fmt(b.reqPerSec)} req/s (p99 ${b.p99} ms); article page ${fmt(a.reqPerSec)} req/s (p50 ${a.p50} ms, p99 ${a.p99} ms): **${(a.reqPerSec / n.reqPerSec).toFixed(2)}× node:http**, ${(a.reqPerSec / b.reqPerSec).toFixed(2)}× Express, ${fmt(a.reqPerSec / WORDPRESS_REQ_S)}× WordPress`);
+    } else {
+      console.log("- wrk not installed: no wrk figures");
     }
     console.log(`- Public index, every page rendered once (${index.pages} pages): p50 ${index.p50.toFixed(1)} ms, p95 ${index.p95.toFixed(1)} ms`);
     console.log(`- Staff dashboard, every page (${dashboard.pages} pages, signed in): p50 ${dashboard.p50.toFixed(1)} ms, p95 ${dashboard.p95.toFixed(1)} ms`);
     if (nginx) console.log(`- Static export served by nginx: ${nginx.same ? "the same bytes as the app" : "DIFFERENT bytes from the app"}`);
-    else console.log("- nginx not installed: static export not load-tested");
+    else console.log("- nginx not installed: static export not load-tested (`apt-get install -y nginx-light`)");
   } finally {
     await stop(app.child);
     await scratch?.close();

@@ -16,11 +16,14 @@ function newest(target) {
   return latest;
 }
 
-const sources = ["src", "seed", "tsconfig.json", "tsconfig.build.json", "package-lock.json"].map((p) => path.join(root, p)).filter(existsSync);
+const sources = ["src", "seed", "prisma/migrations", "tsconfig.json", "tsconfig.build.json", "package-lock.json"].map((p) => path.join(root, p)).filter(existsSync);
 const stale = !existsSync(stamp) || Math.max(...sources.map(newest)) > statSync(stamp).mtimeMs;
 if (stale) {
   console.log("Compiling to dist/ …");
   const result = spawnSync(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
   if (result.status !== 0) process.exit(result.status ?? 1);
+  // A new, migrated embedded database that a first start on an empty DATA_DIR copies (src/db/embedded-template.ts).
+  const template = spawnSync(process.execPath, [path.join(root, "dist", "src", "cli", "embedded-template.js")], { cwd: root, stdio: "inherit" });
+  if (template.status !== 0) process.exit(template.status ?? 1);
   writeFileSync(stamp, new Date().toISOString());
 }

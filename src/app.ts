@@ -1,5 +1,6 @@
 // Builds the Express application from its dependencies; src/server.ts listens.
-import express from "express";
+import http from "node:http";
+import express, { type RequestHandler, type Request, type Response } from "express";
 import helmet from "helmet";
 import session from "express-session";
 import type { Config } from "./config.js";
@@ -16,6 +17,7 @@ import { publicRoutes } from "./routes/public.js";
 import { PageCache } from "./public/page-cache.js";
 import { PublicSite } from "./public/public-site.js";
 import { redirectToRememberedAudience, servePublicPages } from "./public/serve.js";
+import { publicHotPath, type HotPathListener } from "./public/hot-path.js";
 import { invalidateOnChange } from "./public/invalidation.js";
 import { StaticExport } from "./public/static-export.js";
 import { authRoutes } from "./routes/auth.js";
@@ -62,14 +64,47 @@ export function publicDeliveryOf(app: object): PublicDelivery {
   return delivery;
 }
 
+/** The headers a middleware sets on every response (helmet's, which depend on nothing in the request). */
+function headersSetBy(middleware: RequestHandler): string[] {
+  const headers: string[] = [];
+  const res = { setHeader: (name: string, value: unknown) => void headers.push(name, String(value)), removeHeader: () => {} };
+  void middleware({} as Request, res as unknown as Response, () => {});
+  return headers;
+}
+
+/**
+ * The app's request listener with the hot path in front (decision 0034): what a server
+ * should listen with. Express alone (`http.createServer(app)`, supertest) answers the same.
+ */
+export function publicListener(app: ReturnType<typeof createApp>): HotPathListener {
+  return publicHotPath(app, publicDeliveryOf(app).cache, SESSION_COOKIE);
+}
+
+export function createServer(app: ReturnType<typeof createApp>): http.Server {
+  return http.createServer(publicListener(app));
+}
+
 export function createApp({ config, database, logger = createLogger({ level: config.env === "test" ? "silent" : undefined }), log = (m) => logger.error(m) }: AppDeps) {
   const db = database.prisma;
   const app = viewEngine();
   app.set("trust proxy", config.trustProxy ? 1 : false);
   app.disable("x-powered-by");
 
+  const securityHeaders = helmet({
+    contentSecurityPolicy: {
+      directives: {
+        "script-src": ["'self'"], "style-src": ["'self'"], "img-src": ["'self'", "data:"], "form-action": ["'self'"],
+        // Only ask browsers to upgrade to HTTPS when the site is served over HTTPS.
+        "upgrade-insecure-requests": config.cookieSecure === true ? [] : null,
+      },
+    },
+    // Plain-HTTP local use must keep working; behind TLS, HSTS is the proxy's job or on via COOKIE_SECURE.
+    strictTransportSecurity: config.cookieSecure === true,
+  });
+
   const site = new PublicSite(app, db, config);
-  const cache = new PageCache((key) => site.render(key), config.pageCacheBytes);
+  // Cached pages carry their whole header block, security headers included, for the hot path.
+  const cache = new PageCache((key) => site.render(key), config.pageCacheBytes, Date.now, headersSetBy(securityHeaders));
   const staticExport = config.staticExportDir ? new StaticExport(site, db, config.staticExportDir) : undefined;
   staticExport?.follow(cache, log);
   const ready = invalidateOnChange(database, cache, log).catch((error) => log(`Public page invalidation is not listening: ${(error as Error).message}`));
@@ -82,20 +117,9 @@ export function createApp({ config, database, logger = createLogger({ level: con
     res.locals.csrfToken = () => "";
     next();
   });
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          "script-src": ["'self'"], "style-src": ["'self'"], "img-src": ["'self'", "data:"], "form-action": ["'self'"],
-          // Only ask browsers to upgrade to HTTPS when the site is served over HTTPS.
-          "upgrade-insecure-requests": config.cookieSecure === true ? [] : null,
-        },
-      },
-      // Plain-HTTP local use must keep working; behind TLS, HSTS is the proxy's job or on via COOKIE_SECURE.
-      strictTransportSecurity: config.cookieSecure === true,
-    }),
-  );
+  app.use(securityHeaders);
   // Anonymous readers of public pages stop here: no session, no database, no template.
+  // (Cached ones are answered before Express by the hot path, publicListener.)
   app.use(redirectToRememberedAudience());
   app.use(servePublicPages(cache, SESSION_COOKIE));
   // Cached public pages are not logged line by line: at thousands of reads a second that

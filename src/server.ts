@@ -6,7 +6,7 @@ import { loadConfig } from "./config.js";
 import type { AddressInfo } from "node:net";
 import { openAppDatabase, type Database } from "./db/database.js";
 import { ConfigError } from "./errors.js";
-import { createApp, publicDeliveryOf } from "./app.js";
+import { createApp, createServer, publicDeliveryOf } from "./app.js";
 import { seedDatabase } from "./services/seed.js";
 import { pruneExpiredSessions } from "./web/session-store.js";
 import { demoUsers } from "../seed/demo-users.js";
@@ -56,7 +56,8 @@ async function activeDemoAccounts(database: Database): Promise<string[]> {
 
 function listen(app: ReturnType<typeof createApp>, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    // Cached public pages are answered ahead of Express (decision 0034).
+    const server = createServer(app).listen(port, host);
     server.once("listening", () => resolve(server));
     server.once("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "EADDRINUSE") reject(new ConfigError(`Setting PORT (${port}) is already in use by another program; choose another port.`));

@@ -9,6 +9,7 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { ConfigError } from "../errors.js";
 import { applyMigrations, pendingMigrations } from "./migrate.js";
+import { embeddedTemplate } from "./embedded-template.js";
 import type { Config } from "../config.js";
 import { askOwner, claimDataDir, controlAddress } from "./data-dir-owner.js";
 import { grantAppRole } from "./roles.js";
@@ -50,6 +51,8 @@ export interface OpenOptions {
   ifOwned?: "connect" | "refuse";
   /** Embedded only: create the folder's database from this backup (src/db/backup.ts). */
   loadDataDir?: Blob;
+  /** Embedded only: false = never start a new folder from the build's template (src/db/embedded-template.ts). */
+  template?: boolean;
 }
 
 /** Why an embedded folder cannot be used right now, as one sentence. */
@@ -71,7 +74,8 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       connectionString = `postgresql://postgres@${pgAddress}/postgres?sslmode=disable`;
     } else {
       try {
-        embedded = await openEmbedded(options.dataDir, options.loadDataDir);
+        const loadDataDir = options.loadDataDir ?? (options.template === false ? undefined : await embeddedTemplate(options.dataDir));
+        embedded = await openEmbedded(options.dataDir, loadDataDir);
       } catch (error) {
         await claim.claimed.release();
         throw error;

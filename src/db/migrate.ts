@@ -66,6 +66,12 @@ export async function applyMigrations(pool: pg.Pool, dir = migrationsDir): Promi
   return applied;
 }
 
+/** Every migration in the folder, in order, with the checksum recorded when it is applied. */
+export async function migrationChecksums(dir = migrationsDir): Promise<{ name: string; checksum: string }[]> {
+  const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  return Promise.all(names.map(async (name) => ({ name, checksum: createHash("sha256").update(await readFile(path.join(dir, name, "migration.sql"), "utf8")).digest("hex") })));
+}
+
 /** Migrations in the folder that this database has not applied (read-only: works for a role that may not create tables). */
 export async function pendingMigrations(pool: pg.Pool, dir = migrationsDir): Promise<string[]> {
   const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();

@@ -24,6 +24,16 @@ export interface Representation {
   body: Buffer;
   etag: string;
   encoding: "br" | "gzip" | null;
+  /**
+   * The response headers after the security headers, in the order they are sent, as flat
+   * [name, value, ...] lists: for a 200 (and HEAD) and for a 304.
+   */
+  headers: { ok: string[]; notModified: string[] };
+  /**
+   * The whole header block the hot path writes in one call (src/public/hot-path.ts): the
+   * request id slot (index 1, filled per request), the security headers, then `headers`.
+   */
+  block: { ok: string[]; notModified: string[] };
 }
 
 export interface CachedPage extends RenderedPage {
@@ -38,7 +48,25 @@ export interface CachedPage extends RenderedPage {
 /** Every tag matches "all": dropping it empties the cache. */
 export const ALL = "all";
 
-export function compressPage(page: RenderedPage): CachedPage {
+/** For CDNs that read CDN-Cache-Control (RFC 9213): see PUBLIC_CACHE_CONTROL in public-site.ts. */
+export const CDN_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=600";
+
+export const REQUEST_ID_HEADER = "X-Request-Id";
+
+function representationHeaders(page: RenderedPage, lastModifiedHttp: string, body: Buffer, etag: string, encoding: Representation["encoding"], securityHeaders: readonly string[]) {
+  const validators = ["Cache-Control", page.cacheControl, "CDN-Cache-Control", CDN_CACHE_CONTROL, "Vary", "Accept-Encoding", "ETag", etag, "Last-Modified", lastModifiedHttp];
+  if (page.robots) validators.push("X-Robots-Tag", page.robots);
+  const ok = [...validators, "Content-Type", page.contentType, "Content-Length", String(body.length)];
+  if (encoding) ok.push("Content-Encoding", encoding);
+  const head = [REQUEST_ID_HEADER, "", ...securityHeaders];
+  return { body, etag, encoding, headers: { ok, notModified: validators }, block: { ok: [...head, ...ok], notModified: [...head, ...validators] } };
+}
+
+/**
+ * Compresses a rendered page and computes every header it is sent with, once.
+ * `securityHeaders` (flat name/value list) are those every response carries (helmet's).
+ */
+export function compressPage(page: RenderedPage, securityHeaders: readonly string[] = []): CachedPage {
   const hash = createHash("sha256").update(page.body).digest("base64url").slice(0, 32);
   const gzip = gzipSync(page.body, { level: 9 });
   // Quality 6, not 11: 11 saves another ~15% of a 4 KB response but costs ~30 ms on every
@@ -47,15 +75,16 @@ export function compressPage(page: RenderedPage): CachedPage {
     params: { [zlib.BROTLI_PARAM_QUALITY]: 6, [zlib.BROTLI_PARAM_SIZE_HINT]: page.body.length },
   });
   const lastModified = new Date(Math.floor(page.lastModified.getTime() / 1000) * 1000);
+  const lastModifiedHttp = lastModified.toUTCString();
   return {
     ...page,
     lastModified,
-    lastModifiedHttp: lastModified.toUTCString(),
+    lastModifiedHttp,
     // Strong ETags differ per encoding: each is a different byte sequence.
-    identity: { body: page.body, etag: `"${hash}"`, encoding: null },
-    gzip: { body: gzip, etag: `"${hash}-gz"`, encoding: "gzip" },
-    br: { body: br, etag: `"${hash}-br"`, encoding: "br" },
-    size: page.body.length + gzip.length + br.length + 512,
+    identity: representationHeaders(page, lastModifiedHttp, page.body, `"${hash}"`, null, securityHeaders),
+    gzip: representationHeaders(page, lastModifiedHttp, gzip, `"${hash}-gz"`, "gzip", securityHeaders),
+    br: representationHeaders(page, lastModifiedHttp, br, `"${hash}-br"`, "br", securityHeaders),
+    size: page.body.length + gzip.length + br.length + 2048,
   };
 }
 
@@ -76,10 +105,21 @@ export class PageCache {
     private readonly render: Renderer,
     private readonly maxBytes: number,
     private readonly now: () => number = Date.now,
+    /** Headers every response carries (flat name/value list), part of each page's header block. */
+    private readonly securityHeaders: readonly string[] = [],
   ) {}
 
   get size() {
     return { pages: this.entries.size, bytes: this.bytes };
+  }
+
+  /** The stored page for key if it is still fresh, without rendering (the hot path's lookup). */
+  peek(key: string): CachedPage | undefined {
+    const hit = this.entries.get(key);
+    if (!hit || (hit.expiresAt !== undefined && this.now() >= hit.expiresAt)) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, hit);
+    return hit;
   }
 
   /** The page for key, rendered if needed; null when there is no such public page. */
@@ -97,7 +137,7 @@ export class PageCache {
     const rendering = this.render(key)
       .then((page) => {
         if (!page) return null;
-        const cached = compressPage(page);
+        const cached = compressPage(page, this.securityHeaders);
         if (this.storing && this.epoch === started) this.store(key, cached);
         return cached;
       })

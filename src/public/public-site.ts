@@ -23,7 +23,7 @@ export const INDEX_PAGE_SIZE = 50;
  * it stale for ten minutes while they revalidate.
  */
 export const PUBLIC_CACHE_CONTROL = "public, max-age=0, must-revalidate, s-maxage=60";
-export const CDN_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=600";
+export { CDN_CACHE_CONTROL } from "./page-cache.js";
 
 /** How long an article page is served before its signatures are verified again. */
 export const SIGNATURE_RECHECK_MS = 10 * 60_000;

@@ -1,9 +1,10 @@
 // Sends a cached public page: the representation the client accepts (brotli, gzip or
 // identity), with validators, and 304 Not Modified when the client's copy is current.
 // This is the hot path for anonymous readers: no database, no template, no session.
+import type { IncomingHttpHeaders } from "node:http";
 import type { NextFunction, Request, Response } from "express";
 import type { CachedPage, PageCache, Representation } from "./page-cache.js";
-import { AUDIENCE_COOKIE, CDN_CACHE_CONTROL, parsePublicPath, publicPageKey } from "./public-site.js";
+import { AUDIENCE_COOKIE, parsePublicPath, publicPageKey } from "./public-site.js";
 
 function accepts(header: string, coding: string): boolean {
   for (const part of header.split(",")) {
@@ -15,12 +16,22 @@ function accepts(header: string, coding: string): boolean {
   return false;
 }
 
-function chooseRepresentation(page: CachedPage, acceptEncoding: string | undefined): Representation {
-  if (acceptEncoding) {
-    if (accepts(acceptEncoding, "br")) return page.br;
-    if (accepts(acceptEncoding, "gzip")) return page.gzip;
+type Coding = "br" | "gzip" | "identity";
+/** Clients send a handful of distinct Accept-Encoding values: parse each once. */
+const codingByHeader = new Map<string, Coding>();
+
+function codingFor(acceptEncoding: string): Coding {
+  let coding = codingByHeader.get(acceptEncoding);
+  if (coding === undefined) {
+    coding = accepts(acceptEncoding, "br") ? "br" : accepts(acceptEncoding, "gzip") ? "gzip" : "identity";
+    if (codingByHeader.size >= 256) codingByHeader.clear();
+    codingByHeader.set(acceptEncoding, coding);
   }
-  return page.identity;
+  return coding;
+}
+
+export function chooseRepresentation(page: CachedPage, acceptEncoding: string | undefined): Representation {
+  return acceptEncoding ? page[codingFor(acceptEncoding)] : page.identity;
 }
 
 /** If-None-Match uses the weak comparison (RFC 9110 13.1.2): W/ prefixes are ignored. */
@@ -30,33 +41,26 @@ function etagMatches(header: string, page: CachedPage): boolean {
   return [page.identity.etag, page.gzip.etag, page.br.etag].some((etag) => sent.includes(etag));
 }
 
-function notModified(req: Request, page: CachedPage): boolean {
-  const ifNoneMatch = req.headers["if-none-match"];
+export function notModified(headers: IncomingHttpHeaders, page: CachedPage): boolean {
+  const ifNoneMatch = headers["if-none-match"];
   if (ifNoneMatch !== undefined) return etagMatches(ifNoneMatch, page);
-  const ifModifiedSince = req.headers["if-modified-since"];
+  const ifModifiedSince = headers["if-modified-since"];
   if (ifModifiedSince === undefined) return false;
   const since = Date.parse(ifModifiedSince);
   return !Number.isNaN(since) && page.lastModified.getTime() <= since;
 }
 
+/**
+ * Sends a cached page through Express (a miss just rendered, or the cache bypassed). The
+ * headers come from the page's precomputed list, the same the hot path writes.
+ */
 export function sendPage(req: Request, res: Response, page: CachedPage) {
   const chosen = chooseRepresentation(page, req.headers["accept-encoding"]);
-  res.setHeader("Cache-Control", page.cacheControl);
-  res.setHeader("CDN-Cache-Control", CDN_CACHE_CONTROL);
-  res.setHeader("Vary", "Accept-Encoding");
-  res.setHeader("ETag", chosen.etag);
-  res.setHeader("Last-Modified", page.lastModifiedHttp);
-  if (page.robots) res.setHeader("X-Robots-Tag", page.robots);
-  if (notModified(req, page)) {
-    res.statusCode = 304;
-    res.end();
-    return;
-  }
-  res.setHeader("Content-Type", page.contentType);
-  res.setHeader("Content-Length", chosen.body.length);
-  if (chosen.encoding) res.setHeader("Content-Encoding", chosen.encoding);
-  res.statusCode = 200;
-  res.end(req.method === "HEAD" ? undefined : chosen.body);
+  const unchanged = notModified(req.headers, page);
+  const headers = unchanged ? chosen.headers.notModified : chosen.headers.ok;
+  for (let i = 0; i < headers.length; i += 2) res.setHeader(headers[i]!, headers[i + 1]!);
+  res.statusCode = unchanged ? 304 : 200;
+  res.end(unchanged || req.method === "HEAD" ? undefined : chosen.body);
 }
 
 /**
@@ -74,7 +78,7 @@ export function servePublicPages(pages: PageCache, sessionCookieName: string) {
   };
 }
 
-const rememberedAudience = new RegExp(`(?:^|;\\s*)${AUDIENCE_COOKIE}=([a-z0-9-]{1,40})(?:;|$)`);
+export const rememberedAudience = new RegExp(`(?:^|;\\s*)${AUDIENCE_COOKIE}=([a-z0-9-]{1,40})(?:;|$)`);
 
 /**
  * A reader who chose an audience and opens an article's plain address is sent to that

@@ -7,7 +7,7 @@ import { muscleSpasmsArticle } from "../../seed/muscle-spasms.js";
 import { demoUsers } from "../../seed/demo-users.js";
 import type { SeedArticle } from "../../seed/types.js";
 import { createArticle } from "./articles.js";
-import { createUser } from "./users.js";
+import { createUser, hashPassword } from "./users.js";
 
 export const seedArticles: SeedArticle[] = [muscleSpasmsArticle];
 
@@ -39,9 +39,13 @@ export async function seedDatabase(db: Db, options: { demoUsers: boolean }): Pro
   const ctx = systemContext("seed");
   const result: SeedResult = { articles: [], demoUsers: [] };
   if (options.demoUsers) {
-    for (const user of demoUsers) {
-      if (await db.user.findUnique({ where: { email: user.email } })) continue;
-      await createUser(db, ctx, user);
+    const existing = new Set((await db.user.findMany({ where: { email: { in: demoUsers.map((u) => u.email) } }, select: { email: true } })).map((u) => u.email));
+    const missing = demoUsers.filter((user) => !existing.has(user.email));
+    // argon2 runs on libuv's thread pool: hash every password at once, create the accounts in order.
+    const hashes = missing.map((user) => hashPassword(user.password));
+    hashes.forEach((h) => h.catch(() => {}));
+    for (const [i, user] of missing.entries()) {
+      await createUser(db, ctx, user, { passwordHash: hashes[i]! });
       result.demoUsers.push(user.email);
     }
   }

@@ -45,9 +45,10 @@ export function userSnapshot(user: User) {
   return { email: user.email, name: user.name, role: user.role, credentials: user.credentials, canReview: user.canReview, active: user.active };
 }
 
-export async function createUser(db: Db, ctx: RequestContext, input: NewUser): Promise<User> {
+/** `passwordHash`: the password's argon2 hash when the caller already computed it (several accounts hashed in parallel). */
+export async function createUser(db: Db, ctx: RequestContext, input: NewUser, hashed?: { passwordHash: Promise<string> }): Promise<User> {
   const data = newUserSchema.parse(input);
-  const passwordHash = await hashPassword(data.password);
+  const passwordHash = await (hashed?.passwordHash ?? hashPassword(data.password));
   return db.$transaction(async (tx) => {
     if (await tx.user.findUnique({ where: { email: data.email } })) {
       throw new AppError("CONFLICT", `A user with the email ${data.email} already exists.`, { fieldErrors: { email: "already used" } });
