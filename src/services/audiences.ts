@@ -84,19 +84,17 @@ export async function checkVariantAudiences(db: Client, content: RevisionContent
   content.variants.forEach((variant, i) => {
     const audience = bySlug.get(variant.audience);
     const reason = !audience
-      ? `there is no audience "${variant.audience}"`
+      ? `There is no audience "${variant.audience}" to write a version for`
       : audience.isDefault
-        ? `"${variant.audience}" is the default audience, which reads the article as written: put that text in the article itself`
+        ? `"${variant.audience}" is the default audience, which reads the article as written: put that text in the article itself, not in a version`
         : audience.archivedAt
-          ? `the audience "${variant.audience}" is archived and takes no new versions`
+          ? `The audience "${variant.audience}" is archived and takes no new versions`
           : null;
     if (reason === null) return;
     fieldErrors[field(i)] ??= reason;
-    reasons.push(`${field(i)}: ${reason}`);
+    if (!reasons.includes(reason)) reasons.push(reason);
   });
-  if (reasons.length) {
-    throw new AppError("BAD_REQUEST", `A version is written for an audience it cannot be written for (${reasons.slice(0, 3).join("; ")}).`, { fieldErrors });
-  }
+  if (reasons.length) throw new AppError("BAD_REQUEST", `${reasons.slice(0, 3).join(". ")}.`, { fieldErrors });
 }
 
 /** Archived audiences' versions left out of `content` (restoring an old revision brings back only what may be written now). */
