@@ -184,7 +184,8 @@ export function readabilityFigure(markdown: string | undefined, audience: Pick<A
 
 /** Figures for the summary and every section of `content`, as written and per audience version. */
 export function revisionReadability(content: RevisionContent, audiences: Audience[]) {
-  const others = audiences.filter((a) => !a.isDefault);
+  // An archived audience appears only where this content has a version for it (history).
+  const others = audiences.filter((a) => !a.isDefault && (!a.archivedAt || content.variants.some((v) => v.audience === a.slug)));
   const variantOf = (slug: string, sectionKey: string | null) => content.variants.find((v) => v.audience === slug && v.sectionKey === sectionKey)?.body;
   const parts = [
     { label: content.summaryHeading, sectionKey: null as string | null, body: content.summary },

@@ -138,7 +138,10 @@ export async function revisionScreen(db: Db, user: User | undefined, articleId: 
   });
   return {
     title: `Revision ${number}: ${revision.title}`, article, revision, ...view,
-    versions: audiences.all.map((a) => ({ slug: a.isDefault ? null : a.slug, name: a.name, current: a.id === audience.id })),
+    // Archived audiences are listed only for revisions that have their versions.
+    versions: audiences.all
+      .filter((a) => !a.archivedAt || a.id === audience.id || revision.variants.some((v) => v.audienceSlug === a.slug))
+      .map((a) => ({ slug: a.isDefault ? null : a.slug, name: a.name, current: a.id === audience.id })),
     canRestore: can(user, "article.edit") && article.currentRevisionId !== revision.id };
 }
 
