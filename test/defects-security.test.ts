@@ -2,9 +2,14 @@
 // import, variant audiences validated in one place, names like "constructor" in lookups,
 // audiences renamed and archived, and access ended when an account is deactivated or its
 // password is set by an admin.
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { auditEventsSince, createSeededDatabase, lastAuditId, reseedContent, type TestDatabase } from "./helpers/database.js";
+import { auditEventsSince, createSeededDatabase, lastAuditId, reseedContent, serverUrl, type TestDatabase } from "./helpers/database.js";
 import { createTestApp } from "./helpers/app.js";
 import { bearer, contextOf, tokenFor, userByEmail } from "./helpers/api.js";
 import { demo, signedInAgent, type Agent } from "./helpers/session.js";
@@ -114,6 +119,21 @@ describe("admin-only article settings through the API and import", () => {
       code: "FORBIDDEN", details: { fieldErrors: { "article.visibleWhilePending": "only administrators may choose this setting" } },
     });
     expect(await database.prisma.article.findUnique({ where: { slug: "cli-leak" } })).toBeNull();
+  });
+
+  it.skipIf(!serverUrl)("the import command refuses an editor's file asking for admin-only settings, and says which field", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "import-settings-"));
+    try {
+      const file = path.join(dir, "article.json");
+      await writeFile(file, JSON.stringify(importDoc("cli-command-leak", { visibleWhilePending: true })));
+      const run = promisify(execFile);
+      const refused = await run(path.resolve("node_modules/.bin/tsx"), ["src/cli/article-import.ts", file, "--as", demo.alice], { env: { ...process.env, DATABASE_URL: database.url! } }).catch((e) => e);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("Only administrators may choose article.visibleWhilePending");
+      expect(await database.prisma.article.findUnique({ where: { slug: "cli-command-leak" } })).toBeNull();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("what an import ignores is said in warnings: unknown article fields, and settings of an article that already exists", async () => {

@@ -66,7 +66,9 @@ export async function workspaceScreen(db: Db, user: User, articleId: string) {
     liveNumber: live?.number ?? null,
     issues: checkCitations(content),
     readability: revisionReadability(content, (await audienceList(db)).all),
+    // `audiences`: versions one may comment on now; `allAudiences`: names for older threads (archived ones too).
     audiences: (await audienceList(db)).others,
+    allAudiences: (await audienceList(db)).all,
     threads: await listThreads(db, articleId, current, user),
     signatures: current.approvals.map((a) => ({ ...a, valid: verifySignature(a, current) })),
     meanings: signatureMeanings,
