@@ -96,18 +96,21 @@ export async function exportArticle(db: Db, by: { slug?: string; articleId?: str
   } satisfies z.input<typeof exportDocumentSchema>;
 }
 
+const knownArticleFields = new Set(["slug", "visibleWhilePending", "approvalsRequired"]);
+
 /**
  * Imports a validated export: a new article (as a Draft) when the address is free,
  * otherwise a new Draft revision on top of the article's newest revision (refused
- * while that revision is in review, as in the editor).
+ * while that revision is in review, as in the editor). Article settings are admin-only
+ * (decision 0025); what the import ignored is returned in `warnings`.
  */
-const knownArticleFields = new Set(["slug", "visibleWhilePending", "approvalsRequired"]);
 
 export async function importArticle(db: Db, ctx: RequestContext, user: User, doc: ExportDocument) {
   if (!can(user, "article.create") || !can(user, "article.edit")) throw new AppError("FORBIDDEN", "Your role does not allow importing articles.");
   const requested = { visibleWhilePending: doc.article.visibleWhilePending, approvalsRequired: doc.article.approvalsRequired };
   const warnings = Object.keys(doc.article)
     .filter((field) => !knownArticleFields.has(field))
+    .slice(0, 20)
     .map((field) => `article.${field.slice(0, 60)} is not part of the export format and was ignored.`);
   const hash = contentHash(doc.content);
   if (doc.contentHash && doc.contentHash !== hash) {
