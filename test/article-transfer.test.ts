@@ -36,19 +36,21 @@ describe("article export and import", () => {
     // Through a file, as a person would move it.
     const file = JSON.parse(JSON.stringify(exported));
 
-    const alice = await userByEmail(target, demo.alice);
+    // The file carries the article's settings (visible while pending): only an admin's import may set them.
+    const sam = await userByEmail(target, demo.sam);
     const since = await lastAuditId(target);
-    const result = await importArticle(target.prisma, contextOf(alice), alice, exportDocumentSchema.parse(file));
+    const result = await importArticle(target.prisma, contextOf(sam), sam, exportDocumentSchema.parse(file));
     expect(result).toMatchObject({ slug: SEEDED_SLUG, revisionNumber: 1, newArticle: true, contentHash: exported.contentHash });
 
     const { revision, content } = await currentRevision(target);
     expect(contentHash(content)).toBe(exported.contentHash);
     expect(revision.contentHash).toBe(exported.contentHash);
     expect(revision.state).toBe("DRAFT");
-    expect(revision.authorId).toBe(alice.id);
+    expect(revision.authorId).toBe(sam.id);
     expect(await target.prisma.approval.count()).toBe(0);
     const events = await auditEventsSince(target, since);
-    expect(events.map((e) => [e.action, e.actorEmail])).toEqual([["article.created", demo.alice], ["article.revision.created", demo.alice]]);
+    expect(events.map((e) => [e.action, e.actorEmail])).toEqual([["article.created", demo.sam], ["article.revision.created", demo.sam]]);
+    expect((await target.prisma.article.findUniqueOrThrow({ where: { slug: SEEDED_SLUG } })).visibleWhilePending).toBe(exported.article.visibleWhilePending);
     expect((await exportArticle(target.prisma, { slug: SEEDED_SLUG })).contentHash).toBe(exported.contentHash);
   });
 
@@ -99,11 +101,13 @@ describe("article export and import", () => {
     const exported = (await bearer(from, (await tokenFor(source, demo.priya, ["read"])).token).get(`/api/v1/editorial/articles/${article.id}/export`).expect(200)).body;
     // A reviewer may read and export, but importing is editorial work.
     await bearer(to, (await tokenFor(target, demo.priya)).token).post("/api/v1/editorial/imports", exported).expect(403);
-    const { token, id } = await tokenFor(target, demo.ben);
+    // The export carries the settings an admin chose (visible while pending): an editor may not set them.
+    await bearer(to, (await tokenFor(target, demo.ben)).token).post("/api/v1/editorial/imports", exported).expect(403);
+    const { token, id } = await tokenFor(target, demo.sam);
     const imported = importResultSchema.parse((await bearer(to, token).post("/api/v1/editorial/imports", exported).expect(201)).body);
     expect(imported.contentHash).toBe(exported.contentHash);
     const created = await target.prisma.auditEvent.findFirstOrThrow({ where: { action: "article.created", articleId: imported.articleId } });
-    expect([created.actorEmail, created.apiTokenId]).toEqual([demo.ben, id]);
+    expect([created.actorEmail, created.apiTokenId]).toEqual([demo.sam, id]);
   });
 
   it.skipIf(!serverUrl)("round-trips through the command line (npm run article:export / article:import)", async () => {
@@ -125,7 +129,8 @@ describe("article export and import", () => {
       const unreadable = await run(tsx, ["src/cli/article-import.ts", bad, "--as", demo.alice], { env: { ...process.env, DATABASE_URL: target.url! } }).catch((e) => e);
       expect(unreadable.stderr).toContain("could not be read as JSON");
 
-      const { stdout } = await run(tsx, ["src/cli/article-import.ts", file, "--as", demo.alice], { env: { ...process.env, DATABASE_URL: target.url! } });
+      // The file carries admin-chosen settings: an admin imports it.
+      const { stdout } = await run(tsx, ["src/cli/article-import.ts", file, "--as", demo.sam], { env: { ...process.env, DATABASE_URL: target.url! } });
       expect(stdout).toContain(exported.contentHash);
       expect((await currentRevision(target)).revision.contentHash).toBe(exported.contentHash);
     } finally {

@@ -146,7 +146,7 @@ describe("variants in the content model", () => {
     const res = await save(agents.alice!, (c) => {
       c.variants = [{ audience: "professionals", sectionKey: SECTION, body: "Twice." }];
     }).expect(400);
-    expect(visibleText(res.text)).toContain('There is no audience "professionals" that variants can be written for');
+    expect(visibleText(res.text)).toContain('"professionals" is the default audience, which reads the article as written');
     expect(await counts()).toEqual(before);
   });
 

@@ -236,7 +236,7 @@ describe("events written by each action", () => {
     expect(events[0]!.payload).toMatchObject({ user: { email: "ada@demo.test", role: "REVIEWER", credentials: "MD, Cardiology" } });
     expect(JSON.stringify(events[0]!.payload)).not.toContain("password");
     expect(events[2]!.payload).toEqual({ old: "REVIEWER", new: "EDITOR" });
-    expect(events[3]!.payload).toEqual({ sessionsEnded: 1 });
+    expect(events[3]!.payload).toEqual({ sessionsEnded: 1, tokensRevoked: 0 });
     const editorTries = await editor.post(`/admin/users/${ada.id}/reactivate`).type("form").send({ _csrf: editor.csrf });
     expect(editorTries.status).toBe(403);
   });
@@ -262,8 +262,8 @@ describe("events written by each action", () => {
     expect((await benAgent.get("/editor")).status).toBe(303);
     await signedInAgent(app, demo.ben, "a-brand-new-password");
     const events = await auditEventsSince(database, since);
-    expect(events.map((e) => e.action)).toEqual(["user.password.reset", "auth.login.succeeded"]);
-    expect(events[0]!.payload).toEqual({ sessionsEnded: 1 });
+    expect(events.map((e) => e.action)).toEqual(["user.password.reset", "auth.session.revoked", "auth.login.succeeded"]);
+    expect(events[0]!.payload).toEqual({ sessionsEnded: 1, tokensRevoked: 0 });
     expect(JSON.stringify(events.map((e) => [e.payload, e.comment]))).not.toContain("a-brand-new-password");
     await admin.post(`/admin/users/${ben.id}/password`).type("form").send({ _csrf: admin.csrf, password: "demo-password-2025" }).expect(303);
   });

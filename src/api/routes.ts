@@ -13,6 +13,7 @@ import { findPublicArticle } from "../services/articles.js";
 import { decodeCursor, listPublishedArticles } from "../services/published-articles.js";
 import { searchAllRevisions, searchPublished } from "../services/search.js";
 import { exportArticle, importArticle } from "../services/article-transfer.js";
+import { assertMayChooseSettings } from "../services/article-settings.js";
 import { slugify } from "../content/revision-content.js";
 import { can, type Permission } from "../workflow/permissions.js";
 import type { TransitionName } from "../workflow/transitions.js";
@@ -89,14 +90,19 @@ export function apiRoutes(db: Db): ApiRoute[] {
     // ---- editorial API
     defineRoute({
       method: "post", path: "/v1/editorial/articles", operationId: "createArticle", tag: "Editorial", access: "write",
-      summary: "Create an article", description: "Its first revision is a Draft written by the token's owner.",
-      body: S.createArticleBody, refusals: [409],
+      summary: "Create an article",
+      description: "Its first revision is a Draft written by the token's owner. The article settings (visibleWhilePending, approvalsRequired, nextReviewDue) " +
+        "may be chosen only by admins, as on the settings page: anyone else gets 403 naming the field unless the value is the default. " +
+        "A variant for an unknown, archived or the default audience is refused with 400 naming `content.variants.N.audience`.",
+      body: S.createArticleBody, refusals: [403, 409],
       responses: { 201: { description: "The new article", schema: S.editorialArticleSchema } },
       handler: async ({ body, user, req }) => {
         const author = permitted(user, "article.create", "creating articles");
         const slug = body.slug || slugify(body.content.title);
         if (!slug) throw new AppError("BAD_REQUEST", "Choose an address (slug) for the article.", { fieldErrors: { slug: "required" } });
-        const { article } = await createArticle(db, auditContext(req), { slug, content: body.content, authorId: author.id });
+        const settings = { visibleWhilePending: body.visibleWhilePending, approvalsRequired: body.approvalsRequired, nextReviewDue: body.nextReviewDue };
+        assertMayChooseSettings(author, settings);
+        const { article } = await createArticle(db, auditContext(req), { slug, content: body.content, authorId: author.id, contentField: "content.", ...settings });
         return { status: 201, body: await present.editorialArticle(db, author, article.id) };
       },
     }),
@@ -128,7 +134,7 @@ export function apiRoutes(db: Db): ApiRoute[] {
       responses: { 201: { description: "The new revision", schema: S.revisionSchema } },
       handler: async ({ params, body, user, req }) => {
         const editor = permitted(user, "article.edit", "editing articles");
-        const saved = await saveRevision(db, auditContext(req), editor, params.id, { baseRevisionId: body.baseRevisionId, content: body.content, changeNote: body.changeNote || null });
+        const saved = await saveRevision(db, auditContext(req), editor, params.id, { baseRevisionId: body.baseRevisionId, content: body.content, changeNote: body.changeNote || null, contentField: "content." });
         return { status: 201, body: present.revision((await findRevision(db, saved.id))!) };
       },
     }),
@@ -162,8 +168,10 @@ export function apiRoutes(db: Db): ApiRoute[] {
       method: "post", path: "/v1/editorial/imports", operationId: "importArticle", tag: "Editorial", access: "write",
       summary: "Import an article from an export document",
       description: "Creates the article as a Draft when its address is free, otherwise a new Draft revision of the existing article (409 while it is in review). " +
-        "Approvals, signatures and states are never imported; the content is attributed to the token's owner.",
-      body: S.exportDocumentSchema, refusals: [409],
+        "Approvals, signatures and states are never imported; the content is attributed to the token's owner. " +
+        "`article.visibleWhilePending` and `article.approvalsRequired` are admin-only settings, used only when the import creates the article: " +
+        "anyone else gets 403 naming the field unless the value is the default. What the import ignored is listed in `warnings`.",
+      body: S.exportDocumentSchema, refusals: [403, 409],
       responses: { 201: { description: "Imported", schema: S.importResultSchema } },
       handler: async ({ body, user, req }) => ({ status: 201, body: await importArticle(db, auditContext(req), user!, body) }),
     }),

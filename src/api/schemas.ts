@@ -5,7 +5,7 @@ import { z } from "zod";
 import { referenceTypes, revisionContentSchema } from "../content/revision-content.js";
 import { revisionStates } from "../web/format.js";
 import { transitionNames } from "../workflow/transitions.js";
-import { positiveInt, uuid } from "../schemas.js";
+import { isoDate, positiveInt, uuid } from "../schemas.js";
 import { transitionInputSchema } from "../services/workflow.js";
 import { exportDocumentSchema } from "../services/article-transfer.js";
 
@@ -197,6 +197,9 @@ export const editorialArticleSchema = z
 
 export const createArticleBody = z.object({
   slug: z.string().trim().regex(/^[a-z0-9-]{1,120}$/, "use lowercase letters, digits and hyphens").optional(),
+  visibleWhilePending: z.boolean().optional().meta({ description: "Admins only (as on the settings page); 403 for anyone else unless false" }),
+  approvalsRequired: z.number().int().min(1, "at least 1").max(5, "at most 5").optional().meta({ description: "Admins only; 403 for anyone else unless 1" }),
+  nextReviewDue: isoDate().optional().meta({ description: "yyyy-mm-dd. Admins only; 403 for anyone else" }),
   content: revisionContentSchema,
 });
 
@@ -229,7 +232,10 @@ export const commentsSchema = z
   .meta({ id: "CommentThreads" });
 
 export const importResultSchema = z
-  .object({ articleId: z.string(), slug: z.string(), revisionNumber: z.number().int(), newArticle: z.boolean(), contentHash: z.string() })
+  .object({
+    articleId: z.string(), slug: z.string(), revisionNumber: z.number().int(), newArticle: z.boolean(), contentHash: z.string(),
+    warnings: z.array(z.string()).meta({ description: "Parts of the file that were ignored, and why (e.g. settings of an article that already exists)" }),
+  })
   .meta({ id: "ImportResult" });
 
 export { exportDocumentSchema };

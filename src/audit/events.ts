@@ -76,12 +76,18 @@ export const eventSchemas = {
   "user.created": z.object({ user: userSnapshot }),
   "user.changed": z.object({ changes: fieldChanges }),
   "user.role.changed": z.object({ old: z.string(), new: z.string() }),
-  "user.deactivated": z.object({ sessionsEnded: z.number().int() }),
-  "user.reactivated": z.object({}),
-  /** The new password is never recorded, only that it was set and whose sessions ended. */
-  "user.password.reset": z.object({ sessionsEnded: z.number().int() }),
+  /** `tokensRevoked`: API tokens revoked with it (absent in events written before tokens were revoked here). */
+  "user.deactivated": z.object({ sessionsEnded: z.number().int(), tokensRevoked: z.number().int().optional() }),
+  /** `tokensRevoked`: tokens still unrevoked from before deactivation revoked tokens (they never come back). */
+  "user.reactivated": z.object({ tokensRevoked: z.number().int().optional() }),
+  /** The new password is never recorded, only that it was set and whose sessions (and API tokens) ended. */
+  "user.password.reset": z.object({ sessionsEnded: z.number().int(), tokensRevoked: z.number().int().optional() }),
 
-  "article.created": z.object({ slug: z.string(), title: z.string(), visibleWhilePending: z.boolean(), approvalsRequired: z.number().int() }),
+  "article.created": z.object({
+    slug: z.string(), title: z.string(), visibleWhilePending: z.boolean(), approvalsRequired: z.number().int(),
+    /** Set only when an admin chose it at creation (API). */
+    nextReviewDue: z.string().optional(),
+  }),
   "article.settings.changed": z.object({ changes: fieldChanges }),
   "article.revision.created": z.object({
     revisionNumber: z.number().int(),
@@ -134,9 +140,13 @@ export const eventSchemas = {
 
   /** A personal API token was created or revoked; the token itself is never recorded. */
   "api_token.created": z.object({ tokenId: z.string(), name: z.string(), prefix: z.string(), scopes: z.array(z.string()) }),
-  "api_token.revoked": z.object({ tokenId: z.string(), name: z.string(), prefix: z.string() }),
+  /** `reason`: set when the token was revoked with an account change, not by its owner. */
+  "api_token.revoked": z.object({ tokenId: z.string(), name: z.string(), prefix: z.string(), reason: z.string().optional() }),
   "audience.created": z.object({ slug: z.string(), name: z.string(), schemaAudienceType: z.string(), maxGrade: z.number().nullable() }),
   "audience.changed": z.object({ slug: z.string(), changes: fieldChanges }),
+  /** Hidden from readers and editors; `revisionsWithVersions` revisions keep its versions. */
+  "audience.archived": z.object({ slug: z.string(), name: z.string(), revisionsWithVersions: z.number().int() }),
+  "audience.unarchived": z.object({ slug: z.string(), name: z.string(), revisionsWithVersions: z.number().int() }),
 
   "system.seeded": z.object({ articles: z.array(z.string()), demoUsers: z.array(z.string()) }),
   "system.synthetic_articles_seeded": z.object({ count: z.number().int(), firstSlug: z.string(), lastSlug: z.string() }),

@@ -31,6 +31,7 @@ runCli(async () => {
     const ctx = { ...systemContext("cli article:import"), actor: { id: user.id, name: user.name, email: user.email, role: user.role } };
     const result = await importArticle(database.prisma, ctx, user, doc);
     console.log(`Imported as ${result.newArticle ? "a new article" : "a new draft revision"}: /articles/${result.slug}, revision ${result.revisionNumber}, content ${result.contentHash}.`);
+    for (const warning of result.warnings) console.log(`Note: ${warning}`);
   } finally {
     await database.close();
   }

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { JobHandlers } from "./queue.js";
 import type { Mailer } from "./mailer.js";
 import { SCHEDULE_JOB, runScheduleJob } from "../services/schedules.js";
-import { EMAIL_JOB, notificationKinds, type NotificationKind } from "../services/notifications.js";
+import { EMAIL_JOB, alwaysEmailedKinds, notificationSubject, type NotificationKind } from "../services/notifications.js";
 
 const emailPayload = z.object({ notificationId: z.string() });
 
@@ -15,8 +15,9 @@ export function createJobHandlers(deps: { mailer: Mailer; /** The site's address
     [EMAIL_JOB]: async (tx, job) => {
       const { notificationId } = emailPayload.parse(job.payload);
       const n = await tx.notification.findUnique({ where: { id: notificationId }, include: { user: { select: { email: true, active: true } } } });
-      if (!n || !n.user.active) return;
-      const subject = notificationKinds[n.kind as NotificationKind] ?? "Notification";
+      // A deactivated person gets no mail, except the notice that their access changed.
+      if (!n || (!n.user.active && !alwaysEmailedKinds.has(n.kind as NotificationKind))) return;
+      const subject = notificationSubject(n.kind);
       const base = deps.publicUrl ?? "";
       const text = `${n.message}\n\n${n.link ? `Open: ${base}${n.link}\n\n` : ""}You can choose which notifications you receive by e-mail at ${base}/editor/notifications.\n`;
       await deps.mailer.send({ id: n.id, to: n.user.email, subject: `Clinical Answers: ${subject}`, text });

@@ -203,7 +203,8 @@ export class PublicSite {
 
   private async renderArticle(slug: string, audienceSlug: string | null, viewer: Viewer): Promise<RenderedPage | null> {
     const audiences = await audienceList(this.db);
-    const audience = audienceSlug === null ? audiences.defaultAudience : audiences.all.find((a) => a.slug === audienceSlug);
+    // An archived audience's address is not a page (the public route sends readers on to the article as written).
+    const audience = audienceSlug === null ? audiences.defaultAudience : audiences.offered.find((a) => a.slug === audienceSlug);
     if (!audience) return null;
     const found = await findPublicArticle(this.db, slug);
     if (!found) return null;
@@ -232,7 +233,7 @@ export class PublicSite {
     });
     const selector = {
       articleSlug: found.article.slug,
-      audiences: audiences.all.map((a) => ({ slug: a.slug, name: a.name, description: a.description })),
+      audiences: audiences.offered.map((a) => ({ slug: a.slug, name: a.name, description: a.description })),
       current: audience.slug,
       cookieName: AUDIENCE_COOKIE,
     };
@@ -277,6 +278,7 @@ export class PublicSite {
     const versions = await this.db.$queryRaw<{ slug: string; audience: string }[]>`
       SELECT DISTINCT a.slug, v.audience_slug AS audience FROM article a
       JOIN content_variant v ON v.revision_id = a.published_revision_id
+      JOIN audience au ON au.slug = v.audience_slug AND au.archived_at IS NULL
       ORDER BY a.slug, v.audience_slug`;
     const versionsOf = (slug: string) => versions.filter((v) => v.slug === slug).map((v) => v.audience);
     const url = (loc: string, lastmod?: Date) =>

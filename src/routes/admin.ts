@@ -11,9 +11,9 @@ import { uuid } from "../schemas.js";
 import { requireUser } from "../web/security.js";
 import { parseInput, textValues } from "../web/validate.js";
 import { can, type Permission } from "../workflow/permissions.js";
-import { createUser, listUsers, newUserSchema, passwordSchema, resetPassword, roleLabels, roles, setUserActive, updateUser, userChangesSchema } from "../services/users.js";
+import { accessSummaries, createUser, listUsers, newUserSchema, passwordSchema, resetPassword, roleLabels, roles, setUserActive, updateUser, userChangesSchema } from "../services/users.js";
 import { readOutbox } from "../jobs/mailer.js";
-import { audienceChangesSchema, createAudience, listAudiences, newAudienceSchema, schemaAudienceTypes, updateAudience } from "../services/audiences.js";
+import { audienceChangesSchema, createAudience, listAudiences, newAudienceSchema, schemaAudienceTypes, setAudienceArchived, updateAudience } from "../services/audiences.js";
 import { unreadCount } from "../services/notifications.js";
 import { auditFilterSchema, auditPage, auditRowsForExport, csvHeader, csvLine, jsonLine } from "../services/audit-queries.js";
 
@@ -53,18 +53,48 @@ export function adminRoutes(db: Db, options: { outboxDir: string; smtpConfigured
     }
   });
 
-  router.post("/audiences/:id", need("user.manage"), async (req, res) => {
-    const id = uuid().safeParse(req.params.id);
+  const audienceId = (params: unknown) => {
+    const id = uuid().safeParse((params as { id?: unknown }).id);
     if (!id.success) throw new AppError("NOT_FOUND", "That audience does not exist.");
-    await updateAudience(db, auditContext(req), req.user!, id.data, parseInput(audienceChangesSchema, req.body, "The audience"));
-    res.redirect(303, "/admin/audiences");
+    return id.data;
+  };
+
+  // The display name, description, schema.org type and grade limit; never the address name.
+  router.post("/audiences/:id", need("user.manage"), async (req, res) => {
+    const id = audienceId(req.params);
+    try {
+      await updateAudience(db, auditContext(req), req.user!, id, parseInput(audienceChangesSchema, req.body, "The audience"));
+      res.redirect(303, "/admin/audiences");
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== "BAD_REQUEST") throw error;
+      await renderAudiences(res, 400, { error: error.message });
+    }
   });
 
+  for (const [action, archived] of [["archive", true], ["unarchive", false]] as const) {
+    router.post(`/audiences/:id/${action}`, need("user.manage"), async (req, res) => {
+      const id = audienceId(req.params);
+      try {
+        await setAudienceArchived(db, auditContext(req), req.user!, id, archived);
+        res.redirect(303, "/admin/audiences");
+      } catch (error) {
+        if (!(error instanceof AppError) || error.code !== "CONFLICT") throw error;
+        await renderAudiences(res, 409, { error: error.message });
+      }
+    });
+  }
+
   // ---- users
-  router.get("/users", need("user.manage"), async (_req, res) => {
-    const users = await listUsers(db);
-    res.render("admin/users", { title: "Users", users, roles, roleLabels, fieldErrors: {}, values: {}, error: null });
-  });
+  // Each row says what deactivating or setting a password will end, before the admin confirms.
+  const renderUsers = async (res: Response, status: number, extra: Record<string, unknown> = {}) => {
+    const [users, access] = await Promise.all([listUsers(db), accessSummaries(db)]);
+    res.status(status).render("admin/users", {
+      title: "Users", users: users.map((u) => ({ ...u, access: access.get(u.id) ?? { sessions: 0, tokens: 0 } })),
+      roles, roleLabels, fieldErrors: {}, values: {}, error: null, ...extra,
+    });
+  };
+
+  router.get("/users", need("user.manage"), async (_req, res) => renderUsers(res, 200));
 
   router.post("/users", need("user.manage"), async (req, res) => {
     const values = textValues(req.body, ["email", "name", "role", "credentials"] as const);
@@ -74,8 +104,7 @@ export function adminRoutes(db: Db, options: { outboxDir: string; smtpConfigured
       res.redirect(303, "/admin/users");
     } catch (error) {
       if (!(error instanceof AppError) || !["BAD_REQUEST", "CONFLICT"].includes(error.code)) throw error;
-      const users = await listUsers(db);
-      res.status(error.code === "CONFLICT" ? 409 : 400).render("admin/users", { title: "Users", users, roles, roleLabels, fieldErrors: error.details.fieldErrors ?? {}, values, error: error.message });
+      await renderUsers(res, error.code === "CONFLICT" ? 409 : 400, { fieldErrors: error.details.fieldErrors ?? {}, values, error: error.message });
     }
   });
 

@@ -5,7 +5,7 @@ import { Router } from "express";
 import type { Database } from "../db/database.js";
 import { AppError } from "../errors.js";
 import { AUDIENCE_COOKIE, publicPageKey, type PublicSite } from "../public/public-site.js";
-import { readerChoice, readerChoiceSchema } from "../services/audiences.js";
+import { archivedAudienceRedirect, readerChoice, readerChoiceSchema } from "../services/audiences.js";
 import { parseInput } from "../web/validate.js";
 
 export function publicRoutes(database: Database, site: PublicSite, options: { cookieSecure: boolean }) {
@@ -33,6 +33,13 @@ export function publicRoutes(database: Database, site: PublicSite, options: { co
       // A remembered audience that no longer exists (or a forged cookie) must not keep
       // sending the reader to a missing page: forget it.
       if (req.query.for !== undefined) res.clearCookie(AUDIENCE_COOKIE, { path: "/", sameSite: "lax", httpOnly: true, secure: options.cookieSecure });
+      // An archived audience's version is no longer offered: its address (bookmarks, links)
+      // leads to the article as written. Not a permanent redirect: the audience may come back.
+      const archived = await archivedAudienceRedirect(database.prisma, req.path, req.query as Record<string, unknown>);
+      if (archived) {
+        res.setHeader("Cache-Control", "no-store");
+        return res.redirect(302, archived);
+      }
       throw new AppError("NOT_FOUND", "There is no published article at this address.");
     }
     if (page.robots) res.setHeader("X-Robots-Tag", page.robots);

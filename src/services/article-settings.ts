@@ -5,6 +5,9 @@ import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
 import { recordEvent, type RequestContext } from "../audit/audit-log.js";
 import { isoDate } from "../schemas.js";
+import type { User } from "../generated/prisma/client.js";
+import { can } from "../workflow/permissions.js";
+import { lookupTable } from "../lookup.js";
 
 export const articleSettingsSchema = z.object({
   version: z.coerce.number().int().min(0),
@@ -35,6 +38,41 @@ export async function updateArticleSettings(db: Db, ctx: RequestContext, article
     if (updated.count !== 1) throw new AppError("CONFLICT", "Someone else changed this article's settings meanwhile; reload and try again.");
     await recordEvent(tx, ctx, { action: "article.settings.changed", entityType: "article", entityId: articleId, articleId, articleTitle: article.currentRevision?.title ?? null, payload: { changes } });
   });
+}
+
+/** What every new article starts with, unless an admin chooses otherwise. */
+export const newArticleDefaults = { visibleWhilePending: false, approvalsRequired: 1, nextReviewDue: null as string | null };
+export type RequestedSettings = { visibleWhilePending?: boolean; approvalsRequired?: number; nextReviewDue?: string | null };
+
+const adminOnlySettings = {
+  visibleWhilePending: "whether the public sees the article while it awaits review",
+  approvalsRequired: "how many signatures a revision needs",
+  nextReviewDue: "the next review date",
+} as const satisfies Record<keyof RequestedSettings, string>;
+
+/**
+ * The settings page's rule on every other path that creates an article (API create, API
+ * import, the import command): only someone who may change article settings (admins) may
+ * choose them. Anyone else asking for a value other than the default is refused with
+ * FORBIDDEN, naming each field (`field(name)`, as the request spells it), and nothing is
+ * created. Asking for the default value is accepted: it chooses nothing (an exported file
+ * always carries the settings, so an editor can import one that keeps the defaults).
+ */
+export function assertMayChooseSettings(user: User, requested: RequestedSettings, field: (name: keyof RequestedSettings) => string = (name) => name) {
+  if (can(user, "article.settings")) return;
+  const fieldErrors = lookupTable<string>();
+  for (const name of Object.keys(adminOnlySettings) as (keyof RequestedSettings)[]) {
+    const value = requested[name];
+    if (value !== undefined && value !== newArticleDefaults[name]) fieldErrors[field(name)] = "only administrators may choose this setting";
+  }
+  const refused = Object.keys(fieldErrors);
+  if (!refused.length) return;
+  throw new AppError(
+    "FORBIDDEN",
+    `Only administrators may choose ${refused.map((f) => `${f} (${adminOnlySettings[f.split(".").at(-1) as keyof RequestedSettings]})`).join(", ")}. ` +
+      "Leave it out, and ask an administrator to change it on the article's settings page. Nothing was created.",
+    { fieldErrors, securityReason: `asked for admin-only article settings: ${refused.join(", ")}` },
+  );
 }
 
 /** What an editor may change without the admin's review settings: the address. */

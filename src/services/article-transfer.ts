@@ -19,6 +19,7 @@ import type { RequestContext } from "../audit/audit-log.js";
 import { contentHash, revisionContentSchema } from "../content/revision-content.js";
 import { can } from "../workflow/permissions.js";
 import { createArticle } from "./articles.js";
+import { assertMayChooseSettings } from "./article-settings.js";
 import { saveRevision } from "./editing.js";
 import { findRevision, toContent } from "./revisions.js";
 
@@ -41,9 +42,12 @@ export const exportDocumentSchema = z
     format: z.literal(EXPORT_FORMAT, { message: `must be "${EXPORT_FORMAT}"` }),
     formatVersion: z.literal(EXPORT_FORMAT_VERSION, { message: `only version ${EXPORT_FORMAT_VERSION} can be read` }),
     exportedAt: z.string().max(40).nullable().optional(),
-    article: z.object({
+    // Loose: a field this version does not know is reported back as ignored, not silently dropped.
+    article: z.looseObject({
       slug: z.string().trim().regex(/^[a-z0-9-]{1,120}$/, "use lowercase letters, digits and hyphens"),
+      /** Admin-only setting (as on the settings page); used only when the import creates the article. */
       visibleWhilePending: z.boolean().optional(),
+      /** Admin-only setting, likewise. */
       approvalsRequired: z.number().int().min(1).max(5).optional(),
     }),
     /** SHA-256 of `content` when exported; checked on import so a damaged file is refused. */
@@ -92,35 +96,55 @@ export async function exportArticle(db: Db, by: { slug?: string; articleId?: str
   } satisfies z.input<typeof exportDocumentSchema>;
 }
 
+const knownArticleFields = new Set(["slug", "visibleWhilePending", "approvalsRequired"]);
+
 /**
  * Imports a validated export: a new article (as a Draft) when the address is free,
  * otherwise a new Draft revision on top of the article's newest revision (refused
- * while that revision is in review, as in the editor).
+ * while that revision is in review, as in the editor). Article settings are admin-only
+ * (decision 0025); what the import ignored is returned in `warnings`.
  */
+
 export async function importArticle(db: Db, ctx: RequestContext, user: User, doc: ExportDocument) {
   if (!can(user, "article.create") || !can(user, "article.edit")) throw new AppError("FORBIDDEN", "Your role does not allow importing articles.");
+  const requested = { visibleWhilePending: doc.article.visibleWhilePending, approvalsRequired: doc.article.approvalsRequired };
+  const warnings = Object.keys(doc.article)
+    .filter((field) => !knownArticleFields.has(field))
+    .slice(0, 20)
+    .map((field) => `article.${field.slice(0, 60)} is not part of the export format and was ignored.`);
   const hash = contentHash(doc.content);
   if (doc.contentHash && doc.contentHash !== hash) {
     throw new AppError("BAD_REQUEST", "The file's content does not match its contentHash: it was changed or damaged after export. Export it again.", {
       fieldErrors: { contentHash: "does not match the content" },
     });
   }
-  const existing = await db.article.findUnique({ where: { slug: doc.article.slug }, select: { id: true, currentRevisionId: true } });
+  const existing = await db.article.findUnique({
+    where: { slug: doc.article.slug }, select: { id: true, currentRevisionId: true, visibleWhilePending: true, approvalsRequired: true },
+  });
+  const existingSettings = (a: NonNullable<typeof existing>) => ({ visibleWhilePending: a.visibleWhilePending, approvalsRequired: a.approvalsRequired });
   let articleId: string;
   let revisionNumber: number;
   if (!existing) {
+    // The settings page's rule: only admins choose these (403 naming the field otherwise).
+    assertMayChooseSettings(user, requested, (name) => `article.${name}`);
     const { article, revision } = await createArticle(db, ctx, {
-      slug: doc.article.slug, content: doc.content, authorId: user.id,
-      visibleWhilePending: doc.article.visibleWhilePending, approvalsRequired: doc.article.approvalsRequired,
+      slug: doc.article.slug, content: doc.content, authorId: user.id, contentField: "content.", ...requested,
     });
     articleId = article.id;
     revisionNumber = revision.number;
   } else {
     const revision = await saveRevision(db, ctx, user, existing.id, {
       baseRevisionId: existing.currentRevisionId!, content: doc.content, changeNote: `Imported from a file${doc.exportedAt ? ` exported ${doc.exportedAt}` : ""}`,
+      contentField: "content.",
     });
+    // Settings are never changed by an import onto an existing article, whoever imports.
+    for (const [name, value] of Object.entries(requested)) {
+      if (value !== undefined && value !== existingSettings(existing)[name as keyof typeof requested]) {
+        warnings.push(`article.${name} was not applied: the article already exists and keeps its settings (an administrator changes them on its settings page).`);
+      }
+    }
     articleId = existing.id;
     revisionNumber = revision.number;
   }
-  return { articleId, slug: doc.article.slug, revisionNumber, newArticle: !existing, contentHash: hash };
+  return { articleId, slug: doc.article.slug, revisionNumber, newArticle: !existing, contentHash: hash, warnings };
 }

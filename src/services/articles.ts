@@ -6,6 +6,7 @@ import type { RevisionContent } from "../content/revision-content.js";
 import type { Prisma, RevisionState, User } from "../generated/prisma/client.js";
 import { slugify } from "../content/revision-content.js";
 import { statesWhere } from "../workflow/states.js";
+import { checkVariantAudiences } from "./audiences.js";
 import { contentChanges, findRevision, insertRevision, type RevisionWithContent } from "./revisions.js";
 
 export interface NewArticle {
@@ -13,10 +14,14 @@ export interface NewArticle {
   content: RevisionContent;
   visibleWhilePending?: boolean;
   approvalsRequired?: number;
+  /** yyyy-mm-dd */
+  nextReviewDue?: string | null;
   topic?: string | null;
   /** The seed imports an article already submitted; editors always start with a draft. */
   initialState?: RevisionState;
   authorId: string | null;
+  /** Where the content sits in the request, to name refused fields (e.g. "content." in the API). */
+  contentField?: string;
 }
 
 export async function createArticle(db: Db, ctx: RequestContext, input: NewArticle) {
@@ -24,8 +29,12 @@ export async function createArticle(db: Db, ctx: RequestContext, input: NewArtic
     if (await tx.article.findUnique({ where: { slug: input.slug } })) {
       throw new AppError("CONFLICT", `An article with the address "${input.slug}" already exists.`, { fieldErrors: { slug: "already used by another article" } });
     }
+    await checkVariantAudiences(tx, input.content, (i) => `${input.contentField ?? ""}variants.${i}.audience`);
     const article = await tx.article.create({
-      data: { slug: input.slug, visibleWhilePending: input.visibleWhilePending ?? false, approvalsRequired: input.approvalsRequired ?? 1, topic: input.topic ?? null },
+      data: {
+        slug: input.slug, visibleWhilePending: input.visibleWhilePending ?? false, approvalsRequired: input.approvalsRequired ?? 1, topic: input.topic ?? null,
+        nextReviewDue: input.nextReviewDue ? new Date(input.nextReviewDue) : null,
+      },
     });
     const revision = await insertRevision(tx, {
       articleId: article.id, number: 1, state: input.initialState ?? "DRAFT", content: input.content,
@@ -35,7 +44,10 @@ export async function createArticle(db: Db, ctx: RequestContext, input: NewArtic
     const common = { entityType: "article" as const, entityId: article.id, articleId: article.id, articleTitle: input.content.title };
     await recordEvent(tx, ctx, {
       ...common, action: "article.created",
-      payload: { slug: article.slug, title: input.content.title, visibleWhilePending: article.visibleWhilePending, approvalsRequired: article.approvalsRequired },
+      payload: {
+        slug: article.slug, title: input.content.title, visibleWhilePending: article.visibleWhilePending, approvalsRequired: article.approvalsRequired,
+        ...(input.nextReviewDue ? { nextReviewDue: input.nextReviewDue } : {}),
+      },
     });
     await recordEvent(tx, ctx, {
       ...common, action: "article.revision.created", entityType: "revision", entityId: revision.id, revisionId: revision.id,

@@ -9,6 +9,7 @@ import { recordEvent, type RequestContext } from "../audit/audit-log.js";
 import { audienceSlugPattern, type RevisionContent } from "../content/revision-content.js";
 import { can } from "../workflow/permissions.js";
 import { readability } from "../content/readability.js";
+import { lookupTable } from "../lookup.js";
 
 type Client = Db | Prisma.TransactionClient;
 
@@ -29,8 +30,25 @@ const audienceFields = {
   maxGrade,
 };
 
+/**
+ * Address names an audience may not take: names every JavaScript object answers to (a
+ * lookup by name must never find them), and words the site's addresses and query
+ * parameters already use, so `?for=<name>` can never be mistaken for something else.
+ */
+export const reservedAudienceSlugs: ReadonlySet<string> = new Set([
+  "constructor", "prototype", "__proto__", "hasownproperty", "isprototypeof", "propertyisenumerable", "tostring", "tolocalestring", "valueof",
+  "__definegetter__", "__definesetter__", "__lookupgetter__", "__lookupsetter__",
+  "null", "undefined", "nan", "true", "false", "default", "all", "none",
+  "for", "after", "view", "from", "to", "articles", "article", "reader-choice", "editor", "admin", "api", "static", "login", "logout",
+  "account", "preview", "search", "sitemap", "feed", "robots", "healthz", "editorial-policy", "advisory-board",
+]);
+
 export const newAudienceSchema = z.object({
-  slug: z.string().trim().regex(audienceSlugPattern, "use lowercase letters, digits and hyphens (at most 40)"),
+  slug: z
+    .string()
+    .trim()
+    .regex(audienceSlugPattern, "use lowercase letters, digits and hyphens (at most 40)")
+    .refine((slug) => !reservedAudienceSlugs.has(slug), "is a reserved word: choose another address name"),
   ...audienceFields,
 });
 export const audienceChangesSchema = z.object(audienceFields);
@@ -39,21 +57,51 @@ export function listAudiences(db: Client): Promise<Audience[]> {
   return db.audience.findMany({ orderBy: [{ position: "asc" }, { createdAt: "asc" }] });
 }
 
-/** The audiences and which one is the default (the article as written). */
+/**
+ * The audiences: `all` (archived ones too, for history), the default (the article as
+ * written), `others` (the audiences editors write versions for now: neither the default
+ * nor archived) and `offered` (what the reader selector lists: the default and `others`).
+ */
 export async function audienceList(db: Client) {
   const all = await listAudiences(db);
   const byDefault = all.find((a) => a.isDefault);
   if (!byDefault) throw new Error("No default audience: the audiences migration seeds one.");
-  return { all, defaultAudience: byDefault, others: all.filter((a) => !a.isDefault) };
+  const others = all.filter((a) => !a.isDefault && !a.archivedAt);
+  return { all, defaultAudience: byDefault, others, offered: [byDefault, ...others] };
 }
 
-/** Refuses variants written for an audience that does not exist or reads the article as written. */
-export async function checkVariantAudiences(db: Client, content: RevisionContent) {
+/**
+ * The one rule for the audiences of variants, on every path that writes content (the
+ * editor page, API save and create, import): each variant names an existing audience that
+ * is neither the default (it reads the article as written) nor archived. `field(i)` names
+ * the i-th variant's audience as the request spelled it (e.g. `content.variants.0.audience`).
+ */
+export async function checkVariantAudiences(db: Client, content: RevisionContent, field: (index: number) => string = (i) => `variants.${i}.audience`) {
   if (content.variants.length === 0) return;
-  const { others } = await audienceList(db);
-  const allowed = new Set(others.map((a) => a.slug));
-  const wrong = content.variants.find((v) => !allowed.has(v.audience));
-  if (wrong) throw new AppError("BAD_REQUEST", `There is no audience "${wrong.audience}" that variants can be written for. Reload the editor and try again.`);
+  const bySlug = new Map((await listAudiences(db)).map((a) => [a.slug, a]));
+  const fieldErrors = lookupTable<string>();
+  const reasons: string[] = [];
+  content.variants.forEach((variant, i) => {
+    const audience = bySlug.get(variant.audience);
+    const reason = !audience
+      ? `There is no audience "${variant.audience}" to write a version for`
+      : audience.isDefault
+        ? `"${variant.audience}" is the default audience, which reads the article as written: put that text in the article itself, not in a version`
+        : audience.archivedAt
+          ? `The audience "${variant.audience}" is archived and takes no new versions`
+          : null;
+    if (reason === null) return;
+    fieldErrors[field(i)] ??= reason;
+    if (!reasons.includes(reason)) reasons.push(reason);
+  });
+  if (reasons.length) throw new AppError("BAD_REQUEST", `${reasons.slice(0, 3).join(". ")}.`, { fieldErrors });
+}
+
+/** Archived audiences' versions left out of `content` (restoring an old revision brings back only what may be written now). */
+export async function withoutArchivedVariants(db: Client, content: RevisionContent): Promise<RevisionContent> {
+  if (content.variants.length === 0) return content;
+  const archived = new Set((await listAudiences(db)).filter((a) => a.archivedAt).map((a) => a.slug));
+  return archived.size ? { ...content, variants: content.variants.filter((v) => !archived.has(v.audience)) } : content;
 }
 
 function requireAdmin(user: User) {
@@ -93,6 +141,31 @@ export async function updateAudience(db: Db, ctx: RequestContext, user: User, id
   });
 }
 
+/**
+ * Archives an audience (or brings it back). Archived: gone from the reader selector and
+ * the editor, refused for new versions; revisions that carry its versions keep them (they
+ * are part of their content hash and signatures) and still show them in history and
+ * comparisons. Its public addresses (`?for=<slug>`) send readers to the article as written.
+ * The audit event has no article, so every cached public page is replaced (their selector changes).
+ */
+export async function setAudienceArchived(db: Db, ctx: RequestContext, user: User, id: string, archived: boolean) {
+  requireAdmin(user);
+  return db.$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM audience WHERE id = ${id}::uuid FOR UPDATE`;
+    if (!rows[0]) throw new AppError("NOT_FOUND", "That audience does not exist.");
+    const before = (await tx.audience.findUnique({ where: { id } }))!;
+    if (before.isDefault) throw new AppError("CONFLICT", `“${before.name}” is the default audience (the article as written): it cannot be archived.`);
+    if (!!before.archivedAt === archived) throw new AppError("CONFLICT", `“${before.name}” is ${archived ? "already archived" : "not archived"}.`);
+    const audience = await tx.audience.update({ where: { id }, data: { archivedAt: archived ? new Date() : null } });
+    const revisionsWithVersions = (await tx.$queryRaw<{ n: number }[]>`SELECT count(DISTINCT revision_id)::int AS n FROM content_variant WHERE audience_slug = ${audience.slug}`)[0]?.n ?? 0;
+    await recordEvent(tx, ctx, {
+      action: archived ? "audience.archived" : "audience.unarchived", entityType: "audience", entityId: id,
+      payload: { slug: audience.slug, name: audience.name, revisionsWithVersions },
+    });
+    return audience;
+  });
+}
+
 export interface ReadabilityFigure {
   grade: number;
   ease: number;
@@ -111,7 +184,8 @@ export function readabilityFigure(markdown: string | undefined, audience: Pick<A
 
 /** Figures for the summary and every section of `content`, as written and per audience version. */
 export function revisionReadability(content: RevisionContent, audiences: Audience[]) {
-  const others = audiences.filter((a) => !a.isDefault);
+  // An archived audience appears only where this content has a version for it (history).
+  const others = audiences.filter((a) => !a.isDefault && (!a.archivedAt || content.variants.some((v) => v.audience === a.slug)));
   const variantOf = (slug: string, sectionKey: string | null) => content.variants.find((v) => v.audience === slug && v.sectionKey === sectionKey)?.body;
   const parts = [
     { label: content.summaryHeading, sectionKey: null as string | null, body: content.summary },
@@ -125,6 +199,17 @@ export function revisionReadability(content: RevisionContent, audiences: Audienc
   }));
 }
 
+/**
+ * Where an article address for an archived audience (`/articles/<slug>?for=<archived>`)
+ * sends the reader: the article as written. Null for any other address.
+ */
+export async function archivedAudienceRedirect(db: Client, path: string, query: Record<string, unknown>): Promise<string | null> {
+  const match = /^\/articles\/([a-z0-9-]{1,120})$/.exec(path);
+  if (!match || typeof query.for !== "string" || !audienceSlugPattern.test(query.for)) return null;
+  const audience = await db.audience.findUnique({ where: { slug: query.for }, select: { archivedAt: true } });
+  return audience?.archivedAt ? `/articles/${match[1]}` : null;
+}
+
 export const readerChoiceSchema = z.object({
   article: z.string({ message: "choose an article" }).regex(/^[a-z0-9-]{1,120}$/, "is not an article address"),
   for: z.string({ message: "choose who you are" }).regex(audienceSlugPattern, "is not one of the choices"),
@@ -133,7 +218,7 @@ export const readerChoiceSchema = z.object({
 /** A reader's choice of audience: the audience and the address of that version of the article. */
 export async function readerChoice(db: Client, input: z.output<typeof readerChoiceSchema>) {
   const audience = await db.audience.findUnique({ where: { slug: input.for } });
-  if (!audience) throw new AppError("BAD_REQUEST", "That is not one of the choices: pick one of the versions listed on the article.");
+  if (!audience || audience.archivedAt) throw new AppError("BAD_REQUEST", "That is not one of the choices: pick one of the versions listed on the article.");
   const path = audience.isDefault ? `/articles/${input.article}` : `/articles/${input.article}?for=${audience.slug}`;
   return { audience, path };
 }

@@ -12,6 +12,7 @@ import { numberCitations } from "../content/citations.js";
 import { renderRevision } from "../content/render.js";
 import { htmlDiff } from "../content/html-diff.js";
 import { citableTexts, variantPart } from "./revisions.js";
+import { lookupTable } from "../lookup.js";
 
 const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
@@ -211,7 +212,7 @@ export function compareRevisions(before: RevisionContent, after: RevisionContent
 
   const oldRefs = new Map(before.references.map((r) => [r.key, r]));
   const newRefs = new Map(after.references.map((r) => [r.key, r]));
-  const referenceNames: Record<string, string> = {};
+  const referenceNames = lookupTable<string>();
   for (const { references: refs } of [oldRendered, newRendered]) {
     for (const r of refs) referenceNames[r.key] = `Reference ${r.number ?? "(not cited)"}${r.title ? `: ${r.title}` : ""}`;
   }

@@ -9,13 +9,15 @@ import type { RevisionContent } from "../content/revision-content.js";
 import { can } from "../workflow/permissions.js";
 import { IN_REVIEW } from "../workflow/transitions.js";
 import { stateLabels } from "../workflow/states.js";
-import { checkVariantAudiences } from "./audiences.js";
+import { checkVariantAudiences, withoutArchivedVariants } from "./audiences.js";
 import { contentChanges, findRevision, hasChanges, insertRevision, referencesChanged, toContent } from "./revisions.js";
 
 export interface SaveInput {
   baseRevisionId: string;
   content: RevisionContent;
   changeNote: string | null;
+  /** Where the content sits in the request, to name refused fields (e.g. "content." in the API). */
+  contentField?: string;
 }
 
 /** Locks the article and checks that `baseRevisionId` is still its newest revision. */
@@ -39,12 +41,12 @@ async function lockCurrent(tx: Prisma.TransactionClient, articleId: string, base
 
 async function writeRevision(
   db: Db, ctx: RequestContext, user: User, articleId: string, baseRevisionId: string,
-  content: RevisionContent, changeNote: string | null, restoredFromNumber: number | null,
+  content: RevisionContent, changeNote: string | null, restoredFromNumber: number | null, contentField = "",
 ) {
   if (!can(user, "article.edit")) throw new AppError("FORBIDDEN", "Your role does not allow editing articles.");
   return db.$transaction(async (tx) => {
     const base = await lockCurrent(tx, articleId, baseRevisionId);
-    await checkVariantAudiences(tx, content);
+    await checkVariantAudiences(tx, content, (i) => `${contentField}variants.${i}.audience`);
     const changes = contentChanges(toContent(base), content);
     if (!hasChanges(changes)) {
       throw new AppError("BAD_REQUEST", `Nothing has changed since revision ${base.number}, so no new revision was saved.`);
@@ -67,14 +69,16 @@ async function writeRevision(
 }
 
 export function saveRevision(db: Db, ctx: RequestContext, user: User, articleId: string, input: SaveInput) {
-  return writeRevision(db, ctx, user, articleId, input.baseRevisionId, input.content, input.changeNote, null);
+  return writeRevision(db, ctx, user, articleId, input.baseRevisionId, input.content, input.changeNote, null, input.contentField);
 }
 
 /** Restores an earlier revision's content as a new draft on top of the current one. */
 export async function restoreRevision(db: Db, ctx: RequestContext, user: User, articleId: string, fromRevisionId: string, baseRevisionId: string) {
   const from = await findRevision(db, fromRevisionId);
   if (!from || from.articleId !== articleId) throw new AppError("NOT_FOUND", "That revision does not exist.");
-  return writeRevision(db, ctx, user, articleId, baseRevisionId, toContent(from), `Restored from revision ${from.number}`, from.number);
+  // Versions for audiences archived since are not brought back (they stay in the old revision).
+  const content = await withoutArchivedVariants(db, toContent(from));
+  return writeRevision(db, ctx, user, articleId, baseRevisionId, content, `Restored from revision ${from.number}`, from.number);
 }
 
 /** Restores revision `number` of the article as a new draft. */

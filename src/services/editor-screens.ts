@@ -26,7 +26,8 @@ import { articleSchedules } from "./schedules.js";
 import { articlePreviewLinks } from "./preview-links.js";
 import { activeAssignments } from "./assignments.js";
 import { listBoardMembers } from "./users.js";
-import { audienceList, listAudiences, readabilityFigure, revisionReadability } from "./audiences.js";
+import { audienceList, listAudiences, readabilityFigure, revisionReadability, type ReadabilityFigure } from "./audiences.js";
+import { lookupTable } from "../lookup.js";
 
 /** Names the audience of each variant change (the comparison itself knows only slugs). */
 async function withAudienceNames(db: Db, comparison: RevisionComparison) {
@@ -65,7 +66,9 @@ export async function workspaceScreen(db: Db, user: User, articleId: string) {
     liveNumber: live?.number ?? null,
     issues: checkCitations(content),
     readability: revisionReadability(content, (await audienceList(db)).all),
+    // `audiences`: versions one may comment on now; `allAudiences`: names for older threads (archived ones too).
     audiences: (await audienceList(db)).others,
+    allAudiences: (await audienceList(db)).all,
     threads: await listThreads(db, articleId, current, user),
     signatures: current.approvals.map((a) => ({ ...a, valid: verifySignature(a, current) })),
     meanings: signatureMeanings,
@@ -99,18 +102,19 @@ export async function editorScreen(db: Db, articleId: string, form: ArticleForm,
   const { article, current } = await newestRevisionOf(db, articleId);
   const { defaultAudience, others } = await audienceList(db);
   // Figures for the text on screen (the user's own after a refused save), as written and per audience.
-  const figuresOf = (asWritten: string, variants: Record<string, string>) => ({
-    asWritten: readabilityFigure(asWritten, null),
-    ...Object.fromEntries(others.map((a) => [a.slug, readabilityFigure(variants[a.slug], a)])),
-  });
+  const figuresOf = (asWritten: string, variants: Record<string, string>) =>
+    lookupTable<ReadabilityFigure | null>([
+      ["asWritten", readabilityFigure(asWritten, null)],
+      ...others.map((a) => [a.slug, readabilityFigure(Object.hasOwn(variants, a.slug) ? variants[a.slug] : undefined, a)] as const),
+    ]);
   const shown = withBlankRows(form);
   return {
     title: `Edit: ${current.title}`, article, current, form: shown,
     defaultAudience, audiences: others,
     readability: { summary: figuresOf(shown.summary, shown.summaryVariants), sections: shown.sections.map((s) => figuresOf(s.body, s.variants)) },
-    referenceTypes, referenceTypeLabels, fieldErrors: {}, error: null, conflict: null,
+    referenceTypes, referenceTypeLabels, fieldErrors: lookupTable<string>(), error: null, conflict: null,
     // References are labelled by the number readers see (in the revision being edited).
-    referenceNumbers: Object.fromEntries(renderRevision(toContent(current)).references.filter((r) => r.number).map((r) => [r.key, r.number])),
+    referenceNumbers: lookupTable(renderRevision(toContent(current)).references.filter((r) => r.number).map((r) => [r.key, r.number] as const)),
     issues: checkCitations(toContent(current)), ...extra,
   };
 }
@@ -136,7 +140,10 @@ export async function revisionScreen(db: Db, user: User | undefined, articleId: 
   });
   return {
     title: `Revision ${number}: ${revision.title}`, article, revision, ...view,
-    versions: audiences.all.map((a) => ({ slug: a.isDefault ? null : a.slug, name: a.name, current: a.id === audience.id })),
+    // Archived audiences are listed only for revisions that have their versions.
+    versions: audiences.all
+      .filter((a) => !a.archivedAt || a.id === audience.id || revision.variants.some((v) => v.audienceSlug === a.slug))
+      .map((a) => ({ slug: a.isDefault ? null : a.slug, name: a.name, current: a.id === audience.id })),
     canRestore: can(user, "article.edit") && article.currentRevisionId !== revision.id };
 }
 

@@ -69,9 +69,9 @@ function listed(items: string[]): string {
   return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 }
 
-const settingLabels: Record<string, string> = {
-  slug: "web address", visibleWhilePending: "shown while pending review", approvalsRequired: "signatures required", nextReviewDue: "next review due",
-};
+const settingLabels = new Map<string, string>([
+  ["slug", "web address"], ["visibleWhilePending", "shown while pending review"], ["approvalsRequired", "signatures required"], ["nextReviewDue", "next review due"],
+]);
 const show = (v: unknown) => (v === null || v === undefined || v === "" ? "—" : typeof v === "boolean" ? (v ? "yes" : "no") : String(v));
 
 /** "changed Skeletal Muscle Relaxants, edited references 4–6": what one saved revision did. */
@@ -135,13 +135,15 @@ export const formatters: { [A in AuditAction]: Formatter<A> } = {
   "user.created": (p, f) => say(`${f.actor} created the account of ${p.user.name} (${p.user.role.toLowerCase()}).`),
   "user.changed": (p, f) => say(`${f.actor} changed an account: ${Object.keys(p.changes).join(", ")}.`),
   "user.role.changed": (p, f) => say(`${f.actor} changed a role from ${p.old.toLowerCase()} to ${p.new.toLowerCase()}.`),
-  "user.deactivated": (p, f) => say(`${f.actor} deactivated an account (${p.sessionsEnded} session(s) ended).`),
-  "user.reactivated": (_p, f) => say(`${f.actor} reactivated an account.`),
-  "user.password.reset": (p, f) => say(`${f.actor} set a new password for an account (${p.sessionsEnded} session(s) ended).`),
+  "user.deactivated": (p, f) =>
+    say(`${f.actor} deactivated an account (${p.sessionsEnded} session(s) ended${p.tokensRevoked !== undefined ? `, ${p.tokensRevoked} API token(s) revoked` : ""}).`),
+  "user.reactivated": (p, f) => say(`${f.actor} reactivated an account${p.tokensRevoked ? ` (${p.tokensRevoked} API token(s) left from before were revoked)` : ""}; its old API tokens stay revoked.`),
+  "user.password.reset": (p, f) =>
+    say(`${f.actor} set a new password for an account (${p.sessionsEnded} session(s) ended${p.tokensRevoked !== undefined ? `, ${p.tokensRevoked} API token(s) revoked` : ""}).`),
 
   "article.created": (p, f) => say(`${f.actor} created the article “${p.title}”.`),
   "article.settings.changed": (p, f) =>
-    say(`${f.actor} changed the article's settings: ${Object.entries(p.changes).map(([k, c]) => `${settingLabels[k] ?? k} from ${show(c.old)} to ${show(c.new)}`).join("; ")}.`),
+    say(`${f.actor} changed the article's settings: ${Object.entries(p.changes).map(([k, c]) => `${settingLabels.get(k) ?? k} from ${show(c.old)} to ${show(c.new)}`).join("; ")}.`),
   "article.revision.created": (p, f) => {
     if (p.basedOnNumber === null) return say(`${f.actor} created r${p.revisionNumber}, the first revision.`, p.changeNote);
     const { text, diffs } = savedSentence(f.actor, `saved r${p.revisionNumber}`, p.changes, f);
@@ -196,9 +198,12 @@ export const formatters: { [A in AuditAction]: Formatter<A> } = {
   },
 
   "api_token.created": (p, f) => say(`${f.actor} created the API token “${p.name}” (${p.prefix}…, ${p.scopes.join(" and ")}).`),
-  "api_token.revoked": (p, f) => say(`${f.actor} revoked the API token “${p.name}” (${p.prefix}…).`),
+  "api_token.revoked": (p, f) => say(`${f.actor} revoked the API token “${p.name}” (${p.prefix}…)${p.reason ? `: ${p.reason}` : ""}.`),
   "audience.created": (p, f) => say(`${f.actor} added the audience “${p.name}”${p.maxGrade !== null ? ` (reading grade at most ${p.maxGrade})` : ""}.`),
   "audience.changed": (p, f) => say(`${f.actor} changed the audience “${p.slug}”: ${Object.keys(p.changes).join(", ")}.`),
+  "audience.archived": (p, f) =>
+    say(`${f.actor} archived the audience “${p.name}” (?for=${p.slug}): readers and editors no longer see it; ${p.revisionsWithVersions} revision(s) keep its versions in their history.`),
+  "audience.unarchived": (p, f) => say(`${f.actor} brought back the archived audience “${p.name}” (?for=${p.slug}).`),
 
   "system.seeded": (p) => say(`The sample content was loaded (${p.articles.length} article(s)).`),
   "system.synthetic_articles_seeded": (p) => say(`${p.count} synthetic articles were added for load testing.`),

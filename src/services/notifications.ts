@@ -19,9 +19,20 @@ export const notificationKinds = {
   "review.due_soon": "A review assigned to you is due soon",
   "review.overdue": "A review assigned to you is overdue",
   "schedule.failed": "A scheduled publication failed",
+  "account.changed": "An administrator changed your account's access",
 } as const;
 export type NotificationKind = keyof typeof notificationKinds;
 export const notificationKindNames = Object.keys(notificationKinds) as NotificationKind[];
+
+/**
+ * Kinds always sent by e-mail, even to an account just deactivated, and not offered as a
+ * preference: a person must learn that their access changed (and can tell if it was not them).
+ */
+export const alwaysEmailedKinds: ReadonlySet<NotificationKind> = new Set(["account.changed"]);
+
+export function notificationSubject(kind: string): string {
+  return Object.hasOwn(notificationKinds, kind) ? notificationKinds[kind as NotificationKind] : "Notification";
+}
 
 export const EMAIL_JOB = "notification.email";
 
@@ -38,7 +49,8 @@ export interface NewNotification {
 export async function notify(tx: Tx, input: NewNotification) {
   const wanted = [...new Set(input.userIds.filter((id): id is string => !!id && id !== input.actorId))];
   if (!wanted.length) return;
-  const users = await tx.user.findMany({ where: { id: { in: wanted }, active: true }, select: { id: true } });
+  const always = alwaysEmailedKinds.has(input.kind);
+  const users = await tx.user.findMany({ where: { id: { in: wanted }, ...(always ? {} : { active: true }) }, select: { id: true } });
   const optedOut = new Set(
     (await tx.notificationPreference.findMany({ where: { userId: { in: users.map((u) => u.id) }, kind: input.kind, email: false }, select: { userId: true } })).map((p) => p.userId),
   );
@@ -46,7 +58,7 @@ export async function notify(tx: Tx, input: NewNotification) {
     const notification = await tx.notification.create({
       data: { userId: id, kind: input.kind, articleId: input.articleId ?? null, message: input.message.slice(0, 1000), link: input.link ?? null },
     });
-    if (!optedOut.has(id)) await enqueue(tx, EMAIL_JOB, { notificationId: notification.id });
+    if (always || !optedOut.has(id)) await enqueue(tx, EMAIL_JOB, { notificationId: notification.id });
   }
 }
 
@@ -63,7 +75,7 @@ export async function notificationsScreen(db: Db, userId: string) {
   return {
     title: "Notifications",
     items,
-    kinds: notificationKindNames.map((kind) => ({ kind, label: notificationKinds[kind], email: !emailOff.has(kind) })),
+    kinds: notificationKindNames.filter((kind) => !alwaysEmailedKinds.has(kind)).map((kind) => ({ kind, label: notificationKinds[kind], email: !emailOff.has(kind) })),
   };
 }
 

@@ -5,6 +5,7 @@ import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
 import { recordEvent, type RequestContext } from "../audit/audit-log.js";
 import type { Prisma, Role, User } from "../generated/prisma/client.js";
+import { notify } from "./notifications.js";
 
 export const roles = ["EDITOR", "REVIEWER", "ADMIN"] as const;
 export const roleLabels: Record<Role, string> = { EDITOR: "Editor", REVIEWER: "Reviewer", ADMIN: "Admin" };
@@ -120,18 +121,71 @@ async function assertAnotherAdminRemains(tx: Prisma.TransactionClient, leavingUs
   }
 }
 
-/** An admin sets a new password for a user (e.g. a forgotten one); it ends the user's sessions. */
+/**
+ * Ends a person's access in `tx`: deletes their sessions and revokes their API tokens, each
+ * revocation an audit event in the same transaction. A revoked token never works again, so
+ * reactivating the account does not bring its tokens back (the owner creates new ones).
+ */
+async function endAccess(tx: Prisma.TransactionClient, ctx: RequestContext, userId: string, reason: string) {
+  const sessions = await tx.session.deleteMany({ where: { userId } });
+  if (sessions.count) await recordEvent(tx, ctx, { action: "auth.session.revoked", entityType: "session", entityId: userId, payload: { reason, sessions: sessions.count } });
+  const tokens = await revokeTokensOf(tx, ctx, userId, reason);
+  return { sessionsEnded: sessions.count, tokensRevoked: tokens };
+}
+
+async function revokeTokensOf(tx: Prisma.TransactionClient, ctx: RequestContext, userId: string, reason: string) {
+  const tokens = await tx.apiToken.findMany({ where: { userId, revokedAt: null }, orderBy: { createdAt: "asc" } });
+  if (!tokens.length) return 0;
+  await tx.apiToken.updateMany({ where: { id: { in: tokens.map((t) => t.id) } }, data: { revokedAt: new Date() } });
+  for (const token of tokens) {
+    await recordEvent(tx, ctx, { action: "api_token.revoked", entityType: "api_token", entityId: token.id, payload: { tokenId: token.id, name: token.name, prefix: token.prefix, reason } });
+  }
+  return tokens.length;
+}
+
+/** What deactivating an account or setting its password ends, shown on the users page before the admin confirms. */
+export async function accessSummaries(db: Db) {
+  const now = new Date();
+  const [sessions, tokens] = await Promise.all([
+    db.session.groupBy({ by: ["userId"], where: { expiresAt: { gt: now } }, _count: { _all: true } }),
+    db.apiToken.groupBy({ by: ["userId"], where: { revokedAt: null }, _count: { _all: true } }),
+  ]);
+  const summary = new Map<string, { sessions: number; tokens: number }>();
+  for (const s of sessions) if (s.userId) summary.set(s.userId, { sessions: s._count._all, tokens: 0 });
+  for (const t of tokens) summary.set(t.userId, { sessions: summary.get(t.userId)?.sessions ?? 0, tokens: t._count._all });
+  return summary;
+}
+
+/**
+ * An admin sets a new password for a user (e.g. a forgotten one, or a suspected break-in):
+ * it ends the user's sessions and revokes their API tokens, and tells them (in the app and
+ * by e-mail), all in one transaction with the audit events.
+ */
 export async function resetPassword(db: Db, ctx: RequestContext, userId: string, password: string) {
   const passwordHash = await hashPassword(passwordSchema.parse(password));
   return db.$transaction(async (tx) => {
     const updated = await tx.user.updateMany({ where: { id: userId }, data: { passwordHash } });
     if (updated.count !== 1) throw new AppError("NOT_FOUND", "That user does not exist.");
-    const ended = await tx.session.deleteMany({ where: { userId } });
-    await recordEvent(tx, ctx, { action: "user.password.reset", entityType: "user", entityId: userId, payload: { sessionsEnded: ended.count } });
+    await recordEvent(tx, ctx, { action: "user.password.reset", entityType: "user", entityId: userId, payload: await peekAccess(tx, userId) });
+    const ended = await endAccess(tx, ctx, userId, "an administrator set a new password");
+    await notify(tx, {
+      kind: "account.changed", userIds: [userId], actorId: ctx.actor?.id ?? null, link: "/account/tokens",
+      message: `${ctx.actor?.name ?? "An administrator"} set a new password for your account. ` +
+        `Your sessions were ended (${ended.sessionsEnded}) and your API tokens revoked (${ended.tokensRevoked}): sign in with the new password and create new tokens where you need them. ` +
+        "If you did not ask for this, tell an administrator.",
+    });
   });
 }
 
-/** Deactivating a user ends all their sessions at once; history keeps their name. */
+async function peekAccess(tx: Prisma.TransactionClient, userId: string) {
+  const [sessionsEnded, tokensRevoked] = await Promise.all([tx.session.count({ where: { userId } }), tx.apiToken.count({ where: { userId, revokedAt: null } })]);
+  return { sessionsEnded, tokensRevoked };
+}
+
+/**
+ * Deactivating a user ends all their sessions and revokes their API tokens at once, and
+ * tells them by e-mail; history keeps their name. Reactivating does not bring tokens back.
+ */
 export async function setUserActive(db: Db, ctx: RequestContext, actorId: string, userId: string, active: boolean) {
   if (userId === actorId && !active) throw new AppError("CONFLICT", "You cannot deactivate your own account.");
   return db.$transaction(async (tx) => {
@@ -142,11 +196,18 @@ export async function setUserActive(db: Db, ctx: RequestContext, actorId: string
       throw new AppError("CONFLICT", active ? "That user is already active." : "That user is already deactivated.");
     }
     if (active) {
-      await recordEvent(tx, ctx, { action: "user.reactivated", entityType: "user", entityId: userId, payload: {} });
+      // Tokens left unrevoked by a deactivation from before deactivation revoked them must not come back either.
+      await recordEvent(tx, ctx, { action: "user.reactivated", entityType: "user", entityId: userId, payload: { tokensRevoked: (await peekAccess(tx, userId)).tokensRevoked } });
+      await revokeTokensOf(tx, ctx, userId, "tokens do not survive a deactivation");
     } else {
-      const ended = await tx.session.deleteMany({ where: { userId } });
-      await recordEvent(tx, ctx, { action: "user.deactivated", entityType: "user", entityId: userId, payload: { sessionsEnded: ended.count } });
-      if (ended.count) await recordEvent(tx, ctx, { action: "auth.session.revoked", entityType: "session", entityId: userId, payload: { reason: "user deactivated", sessions: ended.count } });
+      await recordEvent(tx, ctx, { action: "user.deactivated", entityType: "user", entityId: userId, payload: await peekAccess(tx, userId) });
+      const ended = await endAccess(tx, ctx, userId, "user deactivated");
+      await notify(tx, {
+        kind: "account.changed", userIds: [userId], actorId: ctx.actor?.id ?? null,
+        message: `${ctx.actor?.name ?? "An administrator"} deactivated your account. You can no longer sign in; ` +
+          `your sessions were ended (${ended.sessionsEnded}) and your API tokens revoked (${ended.tokensRevoked}). ` +
+          "If your account is reactivated, create new tokens: the old ones stay revoked. If this is unexpected, contact an administrator.",
+      });
     }
   });
 }

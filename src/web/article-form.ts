@@ -6,8 +6,9 @@ import { randomBytes } from "node:crypto";
 import { DISCLAIMER_PART, audienceSlugPattern, revisionContentSchema, slugify, sortedVariants, type RevisionContent } from "../content/revision-content.js";
 import { fieldErrorsOf } from "./validate.js";
 import { AppError } from "../errors.js";
+import { lookupTable } from "../lookup.js";
 
-/** Audience versions typed beside a text, by audience slug. */
+/** Audience versions typed beside a text, by audience slug (a prototype-free table: see src/lookup.ts). */
 export type VariantFields = Record<string, string>;
 export interface SectionRow { key: string; depth: string; heading: string; body: string; position: string; remove?: string; variants: VariantFields }
 export interface ReferenceRow {
@@ -47,13 +48,13 @@ const MAX_AUDIENCES = 20;
 
 /** `name[<audience slug>]` fields; whether each audience exists is checked when saving. */
 function variantFields(value: unknown, field: string): VariantFields {
-  if (value === undefined || value === null || value === "") return {};
+  if (value === undefined || value === null || value === "") return lookupTable();
   if (typeof value !== "object" || Array.isArray(value)) {
     throw new AppError("BAD_REQUEST", `The field ${field} must name an audience. Reload the editor and try again.`, { fieldErrors: { [field]: "must name an audience" } });
   }
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length > MAX_AUDIENCES) throw new AppError("BAD_REQUEST", `The field ${field} names too many audiences.`);
-  const out: VariantFields = {};
+  const out: VariantFields = lookupTable();
   for (const [slug, text] of entries) {
     if (!audienceSlugPattern.test(slug)) throw new AppError("BAD_REQUEST", `There is no audience "${slug.slice(0, 40)}". Reload the editor and try again.`);
     out[slug] = typeof text === "string" ? text : (() => { throw new AppError("BAD_REQUEST", `The field ${field}.${slug} must be text.`); })();
@@ -91,7 +92,7 @@ export function formFromBody(body: Record<string, unknown>): ArticleForm {
 
 export function formFromContent(content: RevisionContent, baseRevisionId: string): ArticleForm {
   const variantsOf = (sectionKey: string | null): VariantFields =>
-    Object.fromEntries(content.variants.filter((v) => v.sectionKey === sectionKey).map((v) => [v.audience, v.body]));
+    lookupTable(content.variants.filter((v) => v.sectionKey === sectionKey).map((v) => [v.audience, v.body]));
   return {
     baseRevisionId,
     title: content.title, summaryHeading: content.summaryHeading, summary: content.summary, summaryVariants: variantsOf(null), lastUpdated: content.lastUpdated,
@@ -109,7 +110,7 @@ export function withBlankRows(form: ArticleForm): ArticleForm {
   const next = String(form.sections.length + 1);
   return {
     ...form,
-    sections: [...form.sections, { key: "", depth: "1", heading: "", body: "", position: next, variants: {} }],
+    sections: [...form.sections, { key: "", depth: "1", heading: "", body: "", position: next, variants: lookupTable() }],
     references: [...form.references, { key: "", type: "RESEARCH", title: "", authors: "", source: "", year: "", doi: "", pmid: "", url: "", note: "", position: String(form.references.length + 1) }],
   };
 }
@@ -166,7 +167,7 @@ export function contentFromForm(form: ArticleForm): ParsedForm {
   const result = revisionContentSchema.safeParse(candidate);
   if (!result.success) {
     // Point each message at the row the user typed in, not its sorted position.
-    const fieldErrors: Record<string, string> = {};
+    const fieldErrors = lookupTable<string>();
     for (const [path, message] of Object.entries(fieldErrorsOf(result.error))) {
       const variant = /^variants\.(\d+)\./.exec(path);
       if (variant) {

@@ -2,9 +2,10 @@
 // carrying a message per field, which forms show beside their inputs.
 import type { z } from "zod";
 import { AppError } from "../errors.js";
+import { lookupTable } from "../lookup.js";
 
 export function fieldErrorsOf(error: z.ZodError): Record<string, string> {
-  const fieldErrors: Record<string, string> = {};
+  const fieldErrors = lookupTable<string>();
   for (const issue of error.issues) {
     const field = issue.path.map(String).join(".") || "form";
     fieldErrors[field] ??= issue.message;
