@@ -141,7 +141,7 @@ async function recordFailure(db: Db, definition: JobDefinition | undefined, fail
     // Giving up (or recording the failure) failed too: keep the job pending and try it all again later.
     logger.error({ jobId: job.id, kind: job.kind, lastError, error: (error as Error)?.message ?? String(error) }, "A queued job's failure could not be recorded; it will be tried again");
     await db.job
-      .updateMany({ where: { id: job.id, status: "PENDING" }, data: { lastError, runAt: new Date(Date.now() + policy.maxDelayMs) } })
+      .updateMany({ where: { id: job.id, status: "PENDING" }, data: { attempts: { increment: 1 }, lastError, runAt: new Date(Date.now() + policy.maxDelayMs) } })
       .catch(() => {});
   }
 }

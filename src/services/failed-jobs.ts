@@ -38,10 +38,9 @@ const idOf = (payload: unknown, key: string) => {
 async function describe(db: Db | Tx, jobs: Job[]): Promise<JobView[]> {
   const notificationIds = jobs.filter((j) => j.kind === EMAIL_JOB).map((j) => idOf(j.payload, "notificationId")).filter((id): id is string => !!id);
   const scheduleIds = jobs.filter((j) => j.kind === SCHEDULE_JOB).map((j) => idOf(j.payload, "scheduleId")).filter((id): id is string => !!id);
-  const [notifications, schedules] = await Promise.all([
-    notificationIds.length ? db.notification.findMany({ where: { id: { in: notificationIds } }, include: { user: { select: { email: true } } } }) : [],
-    scheduleIds.length ? db.publicationSchedule.findMany({ where: { id: { in: scheduleIds } }, include: { revision: { select: { number: true, title: true } } } }) : [],
-  ]);
+  // One after the other: inside a transaction both would share one connection.
+  const notifications = notificationIds.length ? await db.notification.findMany({ where: { id: { in: notificationIds } }, include: { user: { select: { email: true } } } }) : [];
+  const schedules = scheduleIds.length ? await db.publicationSchedule.findMany({ where: { id: { in: scheduleIds } }, include: { revision: { select: { number: true, title: true } } } }) : [];
   return jobs.map((job) => {
     const base = {
       id: job.id, kind: job.kind, kindLabel: kindLabels[job.kind] ?? job.kind, attempts: job.attempts, lastError: job.lastError,
