@@ -17,7 +17,7 @@ import { demo, signedInAgent, type Agent } from "./helpers/session.js";
 import { currentRevision } from "./helpers/articles.js";
 import { workflowActions } from "./helpers/workflow.js";
 import { decodeEntities, visibleText } from "./helpers/html.js";
-import { serve } from "./helpers/browser.js";
+import { chromiumPath, clickAndWait, launchChromium, newPerson, seriousAxeViolations, serve, signIn, type BrowserLog } from "./helpers/browser.js";
 import { publicDeliveryOf } from "../src/app.js";
 import { StaticExport } from "../src/public/static-export.js";
 import { retryDelayMs, runDueJobs, runOneJob, type JobHandlers, type JobLogger } from "../src/jobs/queue.js";
@@ -400,4 +400,39 @@ describe("a scheduled publication whose job keeps failing", () => {
     expect(await database.prisma.notification.count({ where: { kind: "schedule.failed" } })).toBe(2);
     expect(await failStrandedSchedules(database.prisma)).toBe(0);
   });
+});
+
+// ---------------------------------------------------------------- the admin page in a real browser
+
+const chromium = chromiumPath();
+describe.skipIf(!chromium && process.env.CI !== "true")("Jobs that gave up, in a real browser", () => {
+  it("an admin goes from the outbox to the job that gave up and retries it; the page passes axe and its CSP", async () => {
+    if (!chromium) throw new Error("CI=true but no Chromium executable was found: install it with `apt-get install -y chromium` or set CHROMIUM_PATH.");
+    const job = await emailJob();
+    await outboxUnavailable();
+    await failingFor(job.id, "3 days");
+    await runOneJob(database.prisma, jobHandlers, { logger });
+    expect((await database.prisma.job.findUniqueOrThrow({ where: { id: job.id } })).status).toBe("GAVE_UP");
+    await outboxBack();
+    const running = await serve(app);
+    const browser = await launchChromium(chromium);
+    const log: BrowserLog = { messages: [] };
+    try {
+      const { page } = await newPerson(browser, running.baseUrl, "sam", log);
+      await signIn(page, demo.sam);
+      await page.goto("/admin/outbox");
+      await clickAndWait(page, page.getByRole("main").getByRole("link", { name: "Jobs that gave up" }));
+      expect(new URL(page.url()).pathname).toBe("/admin/jobs");
+      const row = page.getByTestId("jobs-gave-up").getByRole("row").filter({ hasText: "alice.editor@demo.test" });
+      await expect.poll(() => row.count()).toBe(1);
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      await clickAndWait(page, row.getByRole("button", { name: /^Retry/ }));
+      await expect.poll(() => page.getByText("No job has given up.").count()).toBe(1);
+      expect(await database.prisma.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "PENDING" });
+      expect(log.messages).toEqual([]);
+    } finally {
+      await browser.close();
+      await running.close();
+    }
+  }, 180_000);
 });
