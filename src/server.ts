@@ -16,6 +16,8 @@ import { startJobRunner } from "./jobs/queue.js";
 import { createJobHandlers } from "./jobs/handlers.js";
 import { createMailer } from "./jobs/mailer.js";
 import { remindReviewers } from "./services/assignments.js";
+import { failStrandedSchedules } from "./services/schedules.js";
+import { createLogger } from "./web/logging.js";
 
 async function main() {
   const config = loadConfig();
@@ -24,7 +26,8 @@ async function main() {
     const seeded = await seedDatabase(database.prisma, { demoUsers: config.seedDemoUsers });
     console.log(`Seeded ${seeded.articles.length} article(s) and ${seeded.demoUsers.length} demo account(s).`);
   }
-  const app = createApp({ config, database });
+  const logger = createLogger();
+  const app = createApp({ config, database, logger });
   const server = await listen(app, config.port, config.host);
   const where = database.kind === "embedded" ? `embedded PostgreSQL in ${config.dataDir}` : "PostgreSQL server from DATABASE_URL";
   const port = (server.address() as AddressInfo).port;
@@ -45,7 +48,11 @@ async function main() {
   setInterval(() => void prune().catch(() => {}), 3600_000).unref();
   // Scheduled publications and other queued work; anything that fell due while the app was stopped runs now.
   const jobHandlers = createJobHandlers({ mailer: createMailer(config), publicUrl: config.publicUrl });
-  const jobs = startJobRunner(database.prisma, jobHandlers, { periodic: [remindReviewers], onError: (error) => console.error(`A queued job could not run: ${(error as Error)?.message ?? error}`) });
+  const jobs = startJobRunner(database.prisma, jobHandlers, {
+    logger,
+    periodic: [remindReviewers, failStrandedSchedules],
+    onError: (error) => logger.error({ error: (error as Error)?.message ?? String(error) }, "A queued job could not run"),
+  });
   shutdownOn(server, database, jobs);
 }
 

@@ -124,6 +124,9 @@ export const eventSchemas = {
   /** The schedule's time came, but a re-check refused it: nothing was published. */
   "schedule.failed": z.object({ scheduleId: z.string(), scheduleAction: z.enum(["PUBLISH", "UNPUBLISH"]), revisionNumber: z.number().int().nullable(), reason: z.string() }),
 
+  /** An admin put a queued job that had given up back in the queue (a failed schedule is Scheduled again). */
+  "job.retried": z.object({ jobId: z.string(), kind: z.string(), kindLabel: z.string(), about: z.string(), attempts: z.number().int(), lastError: z.string().nullable() }),
+
   "preview.created": z.object({ previewLinkId: z.string(), revisionNumber: z.number().int(), expiresAt: z.string() }),
   "preview.revoked": z.object({ previewLinkId: z.string(), revisionNumber: z.number().int() }),
   /** Someone opened a preview link (no account: the event records the address and browser). */

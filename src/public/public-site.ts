@@ -285,7 +285,8 @@ export class PublicSite {
       `  <url><loc>${escapeXml(loc)}</loc>${lastmod ? `<lastmod>${lastmod.toISOString()}</lastmod>` : ""}</url>\n`;
     const body =
       `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n` +
-      url(`${this.site.baseUrl}/articles`, maxDate(articles.map((a) => a.changedAt), new Date(0))) +
+      // With nothing published the index has no real modification date: say none rather than 1970.
+      url(`${this.site.baseUrl}/articles`, articles.length ? maxDate(articles.map((a) => a.changedAt), new Date()) : undefined) +
       url(`${this.site.baseUrl}/editorial-policy`) +
       url(`${this.site.baseUrl}/advisory-board`) +
       articles

@@ -1,8 +1,8 @@
 // Writes the public site as files that nginx or a CDN can serve: the very bytes the app
 // serves (plus a .gz beside each for gzip_static). Every file is written to a temporary
-// name and renamed, so a reader never sees half a page. With STATIC_EXPORT_DIR set,
+// name (in a folder nginx never serves) and renamed, so a reader never sees half a page. With STATIC_EXPORT_DIR set,
 // each committed change rewrites exactly the files it affects.
-import { cp, mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { Db } from "../db/database.js";
@@ -31,12 +31,15 @@ export function exportPath(page: PublicPageKey): string | null {
   }
 }
 
-async function writeAtomically(file: string, data: Buffer) {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  await writeFile(temporary, data);
-  await rename(temporary, file);
-}
+/**
+ * Temporary files are written in a hidden folder inside the export (the same file system, so
+ * the rename is atomic) that nginx refuses to serve, and named `<file>.tmp-<pid>-<random>`.
+ * A process killed between write and rename leaves one behind; writeAll() removes them.
+ */
+export const TEMPORARY_DIR = ".tmp";
+const TEMPORARY_NAME = /\.tmp-\d+-[0-9a-f]{8}$/;
+/** Other processes (replicas sharing the export) may be writing right now: only older temporaries are stray. */
+const STRAY_AFTER_MS = 60_000;
 
 export class StaticExport {
   constructor(
@@ -44,6 +47,34 @@ export class StaticExport {
     private readonly db: Db,
     private readonly dir: string,
   ) {}
+
+  private async writeAtomically(file: string, data: Buffer) {
+    const temporaryDir = path.join(this.dir, TEMPORARY_DIR);
+    await mkdir(temporaryDir, { recursive: true });
+    await mkdir(path.dirname(file), { recursive: true });
+    const temporary = path.join(temporaryDir, `${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+    await writeFile(temporary, data);
+    await rename(temporary, file);
+  }
+
+  /**
+   * Removes temporary files left by a process that died mid-write: only names matching the
+   * export's own temporary pattern, only older than a minute, anywhere in the export (earlier
+   * versions wrote them beside the pages). Returns how many were removed.
+   */
+  async removeStrayTemporaries(now = Date.now()): Promise<number> {
+    let removed = 0;
+    const entries = await readdir(this.dir, { recursive: true, withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (!entry.isFile() || !TEMPORARY_NAME.test(entry.name)) continue;
+      const file = path.join(entry.parentPath, entry.name);
+      const info = await stat(file).catch(() => null);
+      if (!info || now - info.mtimeMs < STRAY_AFTER_MS) continue;
+      await rm(file, { force: true });
+      removed++;
+    }
+    return removed;
+  }
 
   /** Writes one page (and its .gz), or removes it when it is no longer public. Returns whether it exists. */
   async writePage(page: PublicPageKey): Promise<boolean> {
@@ -57,8 +88,8 @@ export class StaticExport {
       return false;
     }
     const compressed = compressPage(rendered);
-    await writeAtomically(file, compressed.identity.body);
-    await writeAtomically(`${file}.gz`, compressed.gzip.body);
+    await this.writeAtomically(file, compressed.identity.body);
+    await this.writeAtomically(`${file}.gz`, compressed.gzip.body);
     return true;
   }
 
@@ -69,6 +100,7 @@ export class StaticExport {
   /** Every public page, the site's assets, and no article that is no longer public. */
   async writeAll(): Promise<{ pages: number }> {
     await mkdir(this.dir, { recursive: true });
+    await this.removeStrayTemporaries();
     await cp(publicAssetsDir, path.join(this.dir, "static"), { recursive: true });
     let pages = 0;
     for (const kind of ["policy", "board", "robots"] as const) if (await this.writePage({ kind })) pages++;

@@ -1,4 +1,4 @@
-// Admin pages: users and the site-wide audit log with export.
+// Admin pages: users, audiences, the outbox, jobs that gave up, and the site-wide audit log with export.
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Router, type Request, type Response } from "express";
@@ -15,6 +15,7 @@ import { accessSummaries, createUser, listUsers, newUserSchema, passwordSchema, 
 import { readOutbox } from "../jobs/mailer.js";
 import { audienceChangesSchema, createAudience, listAudiences, newAudienceSchema, schemaAudienceTypes, setAudienceArchived, updateAudience } from "../services/audiences.js";
 import { unreadCount } from "../services/notifications.js";
+import { jobsNeedingAttention, retryJob, undeliveredEmailCount } from "../services/failed-jobs.js";
 import { auditFilterSchema, auditPage, auditRowsForExport, csvHeader, csvLine, jsonLine } from "../services/audit-queries.js";
 
 const userParams = z.object({ id: uuid() });
@@ -31,7 +32,28 @@ export function adminRoutes(db: Db, options: { outboxDir: string; smtpConfigured
 
   // ---- notification e-mail written to the outbox folder (when no SMTP_URL is set)
   router.get("/outbox", need("user.manage"), async (_req, res) => {
-    res.render("admin/outbox", { title: "Outbox", messages: await readOutbox(options.outboxDir), outboxDir: options.outboxDir, smtpConfigured: options.smtpConfigured });
+    res.render("admin/outbox", {
+      title: "Outbox", messages: await readOutbox(options.outboxDir), outboxDir: options.outboxDir, smtpConfigured: options.smtpConfigured,
+      undelivered: await undeliveredEmailCount(db),
+    });
+  });
+
+  // ---- queued jobs that gave up (e-mail never delivered, schedules that could not run), with Retry
+  const renderJobs = async (res: Response, status: number, error: string | null = null) =>
+    res.status(status).render("admin/jobs", { title: "Jobs that gave up", ...(await jobsNeedingAttention(db)), error });
+
+  router.get("/jobs", need("user.manage"), async (_req, res) => renderJobs(res, 200));
+
+  router.post("/jobs/:id/retry", need("user.manage"), async (req, res) => {
+    const id = uuid().safeParse(req.params.id);
+    try {
+      if (!id.success) throw new AppError("NOT_FOUND", "That job does not exist.");
+      await retryJob(db, auditContext(req), req.user!, id.data);
+      res.redirect(303, "/admin/jobs");
+    } catch (error) {
+      if (!(error instanceof AppError) || !["NOT_FOUND", "CONFLICT"].includes(error.code)) throw error;
+      await renderJobs(res, error.code === "CONFLICT" ? 409 : 404, error.message);
+    }
   });
 
   // ---- reader audiences (the public selector, variants, readability limits)

@@ -175,6 +175,8 @@ export const formatters: { [A in AuditAction]: Formatter<A> } = {
   "schedule.cancelled": (p, f) => say(`${f.actor} cancelled the scheduled ${scheduleVerb[p.scheduleAction]} of r${p.revisionNumber}.`),
   "schedule.failed": (p) => say(`The scheduled ${scheduleVerb[p.scheduleAction]}${p.revisionNumber ? ` of r${p.revisionNumber}` : ""} did not happen: ${p.reason}`),
 
+  "job.retried": (p, f) => say(`${f.actor} retried a ${p.kindLabel.toLowerCase()} that had given up after ${p.attempts} attempt(s): ${p.about}.`, p.lastError ? `Last error: ${short(p.lastError)}` : null),
+
   "preview.created": (p, f) => say(`${f.actor} shared a preview link to r${p.revisionNumber}, valid until ${p.expiresAt.slice(0, 10)}.`),
   "preview.revoked": (p, f) => say(`${f.actor} revoked a preview link to r${p.revisionNumber}.`),
   "preview.viewed": (p) => say(`Someone opened a preview link to r${p.revisionNumber}.`),
@@ -224,6 +226,6 @@ export const historyKinds = {
   assignments: { label: "Assignments", prefixes: ["review."] },
   schedules: { label: "Scheduled publication", prefixes: ["schedule."] },
   previews: { label: "Preview links", prefixes: ["preview."] },
-  other: { label: "Accounts and system", prefixes: ["auth.", "user.", "system."] },
+  other: { label: "Accounts and system", prefixes: ["auth.", "user.", "system.", "job."] },
 } as const;
 export type HistoryKind = keyof typeof historyKinds;

@@ -93,40 +93,99 @@ async function newerLiveRefusal(tx: Tx, action: ScheduleAction, locked: { articl
     : null;
 }
 
+type ScheduleWithCreator = Prisma.PublicationScheduleGetPayload<{ include: { createdBy: true } }>;
+
+/** The scheduled step is recorded as the admin who scheduled it. */
+function scheduledContext(admin: User): RequestContext {
+  return { actor: { id: admin.id, name: admin.name, email: admin.email, role: admin.role }, ip: null, userAgent: "scheduled publication", requestId: randomUUID() };
+}
+
+/**
+ * The one way a schedule fails, whatever made it fail (a re-check refused it, or the queue
+ * gave up on its job): nothing is published, the schedule is FAILED with the reason, a
+ * `schedule.failed` event is written and the admin who scheduled it and the revision's
+ * editor are notified, all in the caller's transaction.
+ */
+async function failSchedule(tx: Tx, schedule: ScheduleWithCreator, failureReason: string, now: Date) {
+  const revision = await tx.revision.findUnique({ where: { id: schedule.revisionId }, select: { number: true, title: true, authorId: true } });
+  await tx.publicationSchedule.update({ where: { id: schedule.id }, data: { status: "FAILED", failureReason, finishedAt: now } });
+  await recordEvent(tx, scheduledContext(schedule.createdBy), {
+    action: "schedule.failed", entityType: "revision", entityId: schedule.revisionId, articleId: schedule.articleId, revisionId: schedule.revisionId,
+    articleTitle: revision?.title ?? null,
+    payload: { scheduleId: schedule.id, scheduleAction: schedule.action, revisionNumber: revision?.number ?? null, reason: failureReason },
+  });
+  await notify(tx, {
+    kind: "schedule.failed", userIds: [schedule.createdById, revision?.authorId], articleId: schedule.articleId, link: `/editor/articles/${schedule.articleId}#schedules`,
+    message: `The scheduled ${schedule.action === "PUBLISH" ? "publication" : "unpublication"} of r${revision?.number ?? "?"}${revision ? ` of "${revision.title}"` : ""} did not happen: ${failureReason}`,
+  });
+}
+
+/** Locks a schedule that is still waiting to run; null when it is gone or no longer Scheduled. */
+async function lockWaitingSchedule(tx: Tx, scheduleId: string): Promise<ScheduleWithCreator | null> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM publication_schedule WHERE id = ${scheduleId}::uuid FOR UPDATE`;
+  if (!rows[0]) return null;
+  const schedule = await tx.publicationSchedule.findUniqueOrThrow({ where: { id: scheduleId }, include: { createdBy: true } });
+  return schedule.status === "SCHEDULED" ? schedule : null;
+}
+
 /** The job: runs one schedule inside the worker's transaction (which also marks the job done). */
 export async function runScheduleJob(tx: Tx, job: ClaimedJob) {
   const { scheduleId, reason } = jobPayload.parse(job.payload);
-  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM publication_schedule WHERE id = ${scheduleId}::uuid FOR UPDATE`;
-  if (!rows[0]) return;
-  const schedule = await tx.publicationSchedule.findUniqueOrThrow({ where: { id: scheduleId }, include: { createdBy: true } });
-  if (schedule.status !== "SCHEDULED") return; // cancelled (or already run): nothing to do
+  const schedule = await lockWaitingSchedule(tx, scheduleId);
+  if (!schedule) return; // cancelled (or already run): nothing to do
   const admin = schedule.createdBy;
-  const ctx: RequestContext = {
-    actor: { id: admin.id, name: admin.name, email: admin.email, role: admin.role },
-    ip: null, userAgent: "scheduled publication", requestId: randomUUID(),
-  };
+  const ctx = scheduledContext(admin);
   const now = new Date();
   const verb = verbFor(schedule.action);
   const locked = await lockRevision(tx, schedule.articleId, schedule.revisionId);
   const facts = locked ? await guardFacts(tx, admin, locked.article, locked.revision) : null;
   const refusal = facts ? (verb.guard(facts) ?? (await newerLiveRefusal(tx, schedule.action, locked!))) : { code: "NOT_FOUND" as const, reason: "The revision no longer exists." };
   if (refusal || !locked || !facts) {
-    const failureReason = refusal?.reason ?? "The revision no longer exists.";
-    await tx.publicationSchedule.update({ where: { id: scheduleId }, data: { status: "FAILED", failureReason, finishedAt: now } });
-    await recordEvent(tx, ctx, {
-      action: "schedule.failed", entityType: "revision", entityId: schedule.revisionId, articleId: schedule.articleId, revisionId: schedule.revisionId,
-      articleTitle: locked?.revision.title ?? null,
-      payload: { scheduleId, scheduleAction: schedule.action, revisionNumber: locked?.revision.number ?? null, reason: failureReason },
-    });
-    await notify(tx, {
-      kind: "schedule.failed", userIds: [admin.id, locked?.revision.authorId], articleId: schedule.articleId, link: `/editor/articles/${schedule.articleId}#schedules`,
-      message: `The scheduled ${schedule.action === "PUBLISH" ? "publication" : "unpublication"} of r${locked?.revision.number ?? "?"}${locked ? ` of "${locked.revision.title}"` : ""} did not happen: ${failureReason}`,
-    });
+    await failSchedule(tx, schedule, refusal?.reason ?? "The revision no longer exists.", now);
     return;
   }
   const comment = schedule.action === "PUBLISH" ? `Scheduled publication${reason ? `: ${reason}` : ""}` : reason || "Scheduled unpublication";
   await verb.apply({ tx, ctx, facts, revision: locked.revision, content: toContent(locked.revision), input: { comment, password: "", meaning: "", overrideReason: "" }, now });
   await tx.publicationSchedule.update({ where: { id: scheduleId }, data: { status: "DONE", finishedAt: now } });
+}
+
+const shortError = (error: string) => (error.length > 300 ? `${error.slice(0, 299)}…` : error);
+
+/** In the transaction that marks a schedule's job as given up: the schedule fails with it. */
+export async function scheduleJobGaveUp(tx: Tx, job: ClaimedJob & { failingSince: Date }, lastError: string) {
+  const parsed = jobPayload.safeParse(job.payload);
+  if (!parsed.success) return;
+  const schedule = await lockWaitingSchedule(tx, parsed.data.scheduleId);
+  if (!schedule) return;
+  const minutes = Math.max(1, Math.round((Date.now() - job.failingSince.getTime()) / 60_000));
+  await failSchedule(tx, schedule, `It could not be carried out: ${job.attempts} attempts over ${minutes} minute(s) failed (last error: ${shortError(lastError)}). Publish it by hand, schedule it again, or retry it from Jobs that gave up.`, new Date());
+}
+
+/**
+ * A schedule past its time whose job is no longer waiting (it gave up before schedules
+ * failed with their jobs, or was removed) would say "Scheduled" forever: fail it through the
+ * same path. Run on every worker tick; returns how many it failed.
+ */
+export async function failStrandedSchedules(db: Db, graceMs = 10 * 60_000): Promise<number> {
+  const stranded = await db.$queryRaw<{ id: string }[]>`
+    SELECT s.id::text AS id FROM publication_schedule s
+    WHERE s.status = 'SCHEDULED' AND s.run_at < ${new Date(Date.now() - graceMs)}
+      AND NOT EXISTS (SELECT 1 FROM job j WHERE j.kind = ${SCHEDULE_JOB} AND j.status = 'PENDING' AND j.payload->>'scheduleId' = s.id::text)`;
+  let failed = 0;
+  for (const { id } of stranded) {
+    const done = await db.$transaction(async (tx) => {
+      const schedule = await lockWaitingSchedule(tx, id);
+      if (!schedule) return false;
+      const jobs = await tx.$queryRaw<{ status: string; last_error: string | null }[]>`
+        SELECT status::text AS status, last_error FROM job WHERE kind = ${SCHEDULE_JOB} AND payload->>'scheduleId' = ${id} ORDER BY created_at DESC`;
+      if (jobs.some((j) => j.status === "PENDING")) return false;
+      const lastError = jobs.find((j) => j.last_error)?.last_error;
+      await failSchedule(tx, schedule, `Its job stopped without carrying it out${lastError ? ` (last error: ${shortError(lastError)})` : ""}. Publish it by hand or schedule it again.`, new Date());
+      return true;
+    });
+    if (done) failed++;
+  }
+  return failed;
 }
 
 const scheduleInclude = { revision: { select: { number: true, title: true } }, createdBy: { select: { name: true } } } as const;
