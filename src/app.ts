@@ -1,4 +1,5 @@
 // Builds the Express application from its dependencies; src/server.ts listens.
+import { unreadCount } from "./services/notifications.js";
 import express from "express";
 import helmet from "helmet";
 import session from "express-session";
@@ -126,9 +127,11 @@ export function createApp({ config, database, logger = createLogger({ level: con
   );
   app.use(loadSignedInUser(db, config));
   app.use(csrfProtection);
-  app.use((req, res, next) => {
+  app.use(async (req, res, next) => {
     res.locals.currentUser = req.user ? viewUser(req.user) : null;
     res.locals.currentPath = req.path;
+    // The staff header (with the bell's unread count) is the same on every page a signed-in person opens.
+    if (req.user) res.locals.unreadCount = await unreadCount(db, req.user.id);
     next();
   });
 
