@@ -52,7 +52,9 @@ describe.skipIf(!executablePath && !inCi)("API pages in a real browser", () => {
     expect(token).toMatch(/^cat_/);
     const call = () => fetch(`${server!.baseUrl}/api/v1/search?q=tizanidine`, { headers: { Authorization: `Bearer ${token}` } });
     expect((await call()).status).toBe(200);
-    await clickAndWait(page, page.getByRole("button", { name: "Revoke" }).first());
+    // Revoking asks first: the first button opens the question, the second revokes.
+    await page.locator("summary", { hasText: "Revoke" }).first().click();
+    await clickAndWait(page, page.getByRole("button", { name: "Yes, revoke" }).first());
     expect(await page.locator(".notice").innerText()).toContain("revoked");
     expect((await call()).status).toBe(401);
 
