@@ -24,3 +24,7 @@ if (stale) {
   if (result.status !== 0) process.exit(result.status ?? 1);
   writeFileSync(stamp, new Date().toISOString());
 }
+
+// The browser bundles (public/build/) are cheap to rebuild: always rebuilt, so they match the sources.
+const bundled = spawnSync(process.execPath, [path.join(root, "scripts", "build-browser.mjs")], { cwd: root, stdio: "inherit" });
+if (bundled.status !== 0) process.exit(bundled.status ?? 1);
