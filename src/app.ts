@@ -1,5 +1,4 @@
 // Builds the Express application from its dependencies; src/server.ts listens.
-import { unreadCount } from "./services/notifications.js";
 import express from "express";
 import helmet from "helmet";
 import session from "express-session";
@@ -28,6 +27,7 @@ import type { Logger } from "pino";
 import { apiErrors, apiRouter } from "./api/index.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { searchRoutes } from "./routes/search.js";
+import { unreadCount } from "./services/notifications.js";
 
 export interface AppDeps {
   config: Config;

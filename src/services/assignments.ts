@@ -2,7 +2,6 @@
 // admin names one or more board members and a due date. Assignments say who is
 // expected to review and by when; who may sign is unchanged (any eligible reviewer
 // who did not write the revision), and approvals still count distinct signatures.
-import { formatDate } from "../dates.js";
 import { z } from "zod";
 import type { Db } from "../db/database.js";
 import type { Prisma, User } from "../generated/prisma/client.js";
@@ -13,6 +12,7 @@ import { states } from "../workflow/states.js";
 import { isoDate, uuid } from "../schemas.js";
 import { notify } from "./notifications.js";
 import { contributorsOf } from "./contributors.js";
+import { formatDate } from "../dates.js";
 
 type Tx = Prisma.TransactionClient;
 
