@@ -7,7 +7,8 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY seed ./seed
-COPY scripts/ensure-build.mjs ./scripts/
+COPY scripts/ensure-build.mjs scripts/build-browser.mjs ./scripts/
+COPY public ./public
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # Runtime stage: compiled JavaScript, production dependencies, templates, assets, migrations.
@@ -21,7 +22,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY prisma ./prisma
 COPY views ./views
-COPY public ./public
+COPY --from=build /app/public ./public
 RUN mkdir /export && chown node:node /export
 USER node
 EXPOSE 3000

@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["src/generated/**", "node_modules/**", "dist/**", "data/**"] },
+  { ignores: ["src/generated/**", "node_modules/**", "dist/**", "data/**", "public/build/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -27,3 +27,7 @@ if (stale) {
   if (template.status !== 0) process.exit(template.status ?? 1);
   writeFileSync(stamp, new Date().toISOString());
 }
+
+// The browser bundles (public/build/) are cheap to rebuild: always rebuilt, so they match the sources.
+const bundled = spawnSync(process.execPath, [path.join(root, "scripts", "build-browser.mjs")], { cwd: root, stdio: "inherit" });
+if (bundled.status !== 0) process.exit(bundled.status ?? 1);

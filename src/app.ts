@@ -29,6 +29,7 @@ import type { Logger } from "pino";
 import { apiErrors, apiRouter } from "./api/index.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { searchRoutes } from "./routes/search.js";
+import { unreadCount } from "./services/notifications.js";
 
 export interface AppDeps {
   config: Config;
@@ -150,9 +151,11 @@ export function createApp({ config, database, logger = createLogger({ level: con
   );
   app.use(loadSignedInUser(db, config));
   app.use(csrfProtection);
-  app.use((req, res, next) => {
+  app.use(async (req, res, next) => {
     res.locals.currentUser = req.user ? viewUser(req.user) : null;
     res.locals.currentPath = req.path;
+    // The staff header (with the bell's unread count) is the same on every page a signed-in person opens.
+    if (req.user) res.locals.unreadCount = await unreadCount(db, req.user.id);
     next();
   });
 

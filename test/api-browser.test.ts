@@ -7,6 +7,7 @@ import { createApp } from "../src/app.js";
 import { createSeededDatabase, type TestDatabase } from "./helpers/database.js";
 import { testConfig } from "./helpers/app.js";
 import { demo } from "./helpers/session.js";
+import { collectServedHtml, expectValidHtml, type HtmlCollector } from "./helpers/html-validator.js";
 import { chromiumPath, clickAndWait, launchChromium, newPerson, serve, signIn, type BrowserLog, type RunningServer } from "./helpers/browser.js";
 
 const executablePath = chromiumPath();
@@ -17,21 +18,24 @@ describe.skipIf(!executablePath && !inCi)("API pages in a real browser", () => {
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
   const log: BrowserLog = { messages: [] };
+  let servedHtml: HtmlCollector | undefined;
 
   beforeAll(async () => {
     if (!executablePath) throw new Error("CI needs Chromium at /usr/bin/chromium (apt-get install -y chromium).");
     database = await createSeededDatabase();
     server = await serve(createApp({ config: testConfig(), database, log: () => {} }));
     browser = await launchChromium(executablePath);
+    servedHtml = await collectServedHtml();
   });
   afterAll(async () => {
+    await servedHtml?.dispose();
     await browser?.close();
     await server?.close();
     await database?.close();
   });
 
   it("shows the API reference and search results with no CSP violations, and a token works until it is revoked", async () => {
-    const { context, page } = await newPerson(browser!, server!.baseUrl, "alice", log);
+    const { context, page } = await newPerson(browser!, server!.baseUrl, "alice", log, servedHtml);
     await page.goto("/api/docs");
     expect(await page.getByRole("heading", { name: "API reference" }).count()).toBe(1);
     expect(await page.locator("#listArticles").count()).toBe(1);
@@ -52,7 +56,9 @@ describe.skipIf(!executablePath && !inCi)("API pages in a real browser", () => {
     expect(token).toMatch(/^cat_/);
     const call = () => fetch(`${server!.baseUrl}/api/v1/search?q=tizanidine`, { headers: { Authorization: `Bearer ${token}` } });
     expect((await call()).status).toBe(200);
-    await clickAndWait(page, page.getByRole("button", { name: "Revoke" }).first());
+    // Revoking asks first: the first button opens the question, the second revokes.
+    await page.locator("summary", { hasText: "Revoke" }).first().click();
+    await clickAndWait(page, page.getByRole("button", { name: "Yes, revoke" }).first());
     expect(await page.locator(".notice").innerText()).toContain("revoked");
     expect((await call()).status).toBe(401);
 
@@ -62,4 +68,8 @@ describe.skipIf(!executablePath && !inCi)("API pages in a real browser", () => {
     await context.close();
     expect(log.messages).toEqual([]);
   });
+
+  it("every page visited is valid HTML (Nu Html Checker, as served)", async () => {
+    await expectValidHtml(servedHtml!);
+  }, 180_000);
 });

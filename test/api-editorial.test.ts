@@ -64,12 +64,12 @@ describe("API tokens", () => {
     await bearer(app, token).get(`/api/v1/editorial/articles/${article.id}`).expect(200);
 
     const ben = await signedInAgent(app, demo.ben);
-    await ben.post(`/account/tokens/${id}/revoke`).type("form").send({ _csrf: ben.csrf }).expect(404);
+    await ben.post(`/account/tokens/${id}/revoke`).type("form").send({ _csrf: ben.csrf, confirmed: "yes" }).expect(404);
     await bearer(app, token).get(`/api/v1/editorial/articles/${article.id}`).expect(200);
 
     const alice = await signedInAgent(app, demo.alice);
     const since = await lastAuditId(database);
-    await alice.post(`/account/tokens/${id}/revoke`).type("form").send({ _csrf: alice.csrf }).expect(303);
+    await alice.post(`/account/tokens/${id}/revoke`).type("form").send({ _csrf: alice.csrf, confirmed: "yes" }).expect(303);
     expect((await auditEventsSince(database, since)).map((e) => e.action)).toEqual(["api_token.revoked"]);
     const refused = await bearer(app, token).get(`/api/v1/editorial/articles/${article.id}`).expect(401);
     expect(refused.headers["www-authenticate"]).toMatch(/^Bearer/);

@@ -12,6 +12,7 @@ import { testConfig } from "./helpers/app.js";
 import { demo, signedInAgent, formBody } from "./helpers/session.js";
 import { SEEDED_SLUG, currentRevision, editForm, supplyMissingSources } from "./helpers/articles.js";
 import { DEMO_PASSWORD } from "../seed/demo-users.js";
+import { collectServedHtml, expectValidHtml, type HtmlCollector } from "./helpers/html-validator.js";
 import { chromiumPath, clickAndWait, launchChromium, newPerson, serve, signIn, type BrowserLog, type RunningServer } from "./helpers/browser.js";
 
 const executablePath = chromiumPath();
@@ -31,6 +32,8 @@ describe.skipIf(!executablePath && !inCi)("reader personalization in a real brow
   const people: Record<string, { context: BrowserContext; page: Page }> = {};
   let articleId = "";
   let broken = false;
+  /** Every page the story opens, as served, for the Nu Html Checker at the end. */
+  let servedHtml: HtmlCollector | undefined;
   const person = (name: string) => people[name]!.page;
 
   beforeAll(async () => {
@@ -56,7 +59,8 @@ describe.skipIf(!executablePath && !inCi)("reader personalization in a real brow
     expect(saved.status).toBe(303);
     server = await serve(app);
     browser = await launchChromium(executablePath);
-    for (const name of ["reader", "alice", "minh", "sam"]) people[name] = await newPerson(browser, server.baseUrl, name, browserLog);
+    servedHtml = await collectServedHtml();
+    for (const name of ["reader", "alice", "minh", "sam"]) people[name] = await newPerson(browser, server.baseUrl, name, browserLog, servedHtml);
   }, 180_000);
 
   afterAll(async () => {
@@ -65,6 +69,7 @@ describe.skipIf(!executablePath && !inCi)("reader personalization in a real brow
     await browser?.close();
     await server?.close();
     await database?.close();
+    await servedHtml?.dispose();
   }, 60_000);
 
   beforeEach((ctx) => {
@@ -138,6 +143,7 @@ describe.skipIf(!executablePath && !inCi)("reader personalization in a real brow
 
   step("4. a signed-out reader, with JavaScript off, chooses “Patient or caregiver”, reads it, and chooses back", async () => {
     const context = await browser!.newContext({ baseURL: server!.baseUrl, javaScriptEnabled: false });
+    servedHtml!.watch(context);
     people.noScript = { context, page: await context.newPage() };
     const page = person("noScript");
     expect((await page.goto(PUBLIC_PATH))?.status()).toBe(200);
@@ -164,5 +170,9 @@ describe.skipIf(!executablePath && !inCi)("reader personalization in a real brow
     expect(await page.locator("main").innerText()).not.toContain("Written for healthcare professionals");
     await page.goto(PUBLIC_PATH);
     expect(page.url()).toMatch(new RegExp(`${PUBLIC_PATH}$`));
+  });
+
+  step("every page the story opened is valid HTML (Nu Html Checker, as served)", async () => {
+    await expectValidHtml(servedHtml!);
   });
 });

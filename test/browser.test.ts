@@ -16,6 +16,7 @@ import path from "node:path";
 import { createJobHandlers } from "../src/jobs/handlers.js";
 import { createMailer } from "../src/jobs/mailer.js";
 import { runDueJobs } from "../src/jobs/queue.js";
+import { collectServedHtml, expectValidHtml, type HtmlCollector } from "./helpers/html-validator.js";
 import { chromiumPath, clickAndWait, launchChromium, longDateUtc, newPerson, seriousAxeViolations, serve, signIn, type BrowserLog, type RunningServer } from "./helpers/browser.js";
 
 const executablePath = chromiumPath();
@@ -56,6 +57,8 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
   const people: Record<string, { context: BrowserContext; page: Page }> = {};
   let articleId = "";
   let outboxDir = "";
+  /** Every page the story opens, as served, for the Nu Html Checker at the end. */
+  let servedHtml: HtmlCollector | undefined;
   /** What the app's worker does on its next tick: run every due job (e-mail, schedules). */
   const runWorker = () => runDueJobs(database!.prisma, createJobHandlers({ mailer: createMailer({ outboxDir }) }));
   /** Set when a step fails: the later steps build on it, so they are skipped rather than failing confusingly. */
@@ -80,8 +83,9 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     const app = createApp({ config: testConfig({ OUTBOX_DIR: outboxDir }), database, log: (m) => appLog.push(m) });
     server = await serve(app);
     browser = await launchChromium(executablePath);
+    servedHtml = await collectServedHtml();
     for (const name of ["anonymous", "priya", "alice", "minh", "sam"]) {
-      people[name] = await newPerson(browser, server.baseUrl, name, browserLog);
+      people[name] = await newPerson(browser, server.baseUrl, name, browserLog, servedHtml);
     }
     articleId = (await currentRevision(database)).article.id;
   }, 180_000);
@@ -94,6 +98,7 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     await server?.close();
     await database?.close();
     if (outboxDir) await rm(outboxDir, { recursive: true, force: true });
+    await servedHtml?.dispose();
   }, 60_000);
 
   beforeEach((ctx) => {
@@ -447,5 +452,9 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     expect((await anon.goto(PUBLIC_PATH))?.status()).toBe(200);
     expect(await anon.locator("main").innerText()).toContain(NEW_DOSING);
     expect(await anon.getByTestId("live-revision").innerText()).toBe("r3");
+  });
+
+  step("every page the story opened is valid HTML (Nu Html Checker, as served)", async () => {
+    await expectValidHtml(servedHtml!);
   });
 });

@@ -255,8 +255,8 @@ describe("scheduled publishing", () => {
     const { article, revision } = await approvedRevision();
     await schedule(agents.sam!, article.id, { revisionId: revision.id, action: "PUBLISH", runAt: inAFewMinutes() }).expect(303);
     const row = await database.prisma.publicationSchedule.findFirstOrThrow();
-    await agents.sam!.post(`/editor/articles/${article.id}/schedules/${row.id}/cancel`).type("form").send({ _csrf: agents.sam!.csrf }).expect(303);
-    await agents.sam!.post(`/editor/articles/${article.id}/schedules/${row.id}/cancel`).type("form").send({ _csrf: agents.sam!.csrf }).expect(409);
+    await agents.sam!.post(`/editor/articles/${article.id}/schedules/${row.id}/cancel`).type("form").send({ _csrf: agents.sam!.csrf, confirmed: "yes" }).expect(303);
+    await agents.sam!.post(`/editor/articles/${article.id}/schedules/${row.id}/cancel`).type("form").send({ _csrf: agents.sam!.csrf, confirmed: "yes" }).expect(409);
     await timeComes();
     await runDueJobs(database.prisma, jobHandlers);
     expect(await pendingScheduleJobs()).toBe(0);
@@ -410,7 +410,7 @@ describe("preview links", () => {
 
     const link = await database.prisma.previewLink.findFirstOrThrow();
     const since = await lastAuditId(database);
-    await agents.alice!.post(`/editor/articles/${article.id}/preview-links/${link.id}/revoke`).type("form").send({ _csrf: agents.alice!.csrf }).expect(303);
+    await agents.alice!.post(`/editor/articles/${article.id}/preview-links/${link.id}/revoke`).type("form").send({ _csrf: agents.alice!.csrf, confirmed: "yes" }).expect(303);
     await request(app).get(path).expect(404);
     expect((await auditEventsSince(database, since)).map((e) => e.action)).toEqual(["preview.revoked"]);
     const workspace = await agents.alice!.get(`/editor/articles/${article.id}`).expect(200);

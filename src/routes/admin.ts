@@ -14,7 +14,6 @@ import { can, type Permission } from "../workflow/permissions.js";
 import { accessSummaries, createUser, listUsers, newUserSchema, passwordSchema, resetPassword, roleLabels, roles, setUserActive, updateUser, userChangesSchema } from "../services/users.js";
 import { readOutbox } from "../jobs/mailer.js";
 import { audienceChangesSchema, createAudience, listAudiences, newAudienceSchema, schemaAudienceTypes, setAudienceArchived, updateAudience } from "../services/audiences.js";
-import { unreadCount } from "../services/notifications.js";
 import { jobsNeedingAttention, retryJob, undeliveredEmailCount } from "../services/failed-jobs.js";
 import { auditFilterSchema, auditPage, auditRowsForExport, csvHeader, csvLine, jsonLine } from "../services/audit-queries.js";
 
@@ -23,10 +22,6 @@ const userParams = z.object({ id: uuid() });
 export function adminRoutes(db: Db, options: { outboxDir: string; smtpConfigured: boolean }) {
   const router = Router();
   router.use(requireUser);
-  router.use(async (req, res, next) => {
-    res.locals.unreadCount = await unreadCount(db, req.user!.id);
-    next();
-  });
   const need = (permission: Permission) => (req: Request, _res: unknown, next: (e?: unknown) => void) =>
     next(can(req.user, permission) ? undefined : new AppError("FORBIDDEN", "Only administrators can open this page."));
 

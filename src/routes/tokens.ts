@@ -4,7 +4,8 @@
 import { Router, type Request, type Response } from "express";
 import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
-import { createApiToken, listApiTokens, newTokenSchema, revokeApiToken, tokenIdSchema, tokenScopes } from "../services/api-tokens.js";
+import { createApiToken, listApiTokens, newTokenSchema, ownApiToken, revokeApiToken, tokenIdSchema, tokenScopes } from "../services/api-tokens.js";
+import { askToConfirm, isConfirmed } from "../web/confirm.js";
 import { auditContext } from "../web/context.js";
 import { requireUser } from "../web/security.js";
 import { parseInput } from "../web/validate.js";
@@ -38,6 +39,13 @@ export function tokenRoutes(db: Db) {
   router.post("/:tokenId/revoke", async (req, res) => {
     const parsed = tokenIdSchema.safeParse(req.params);
     if (!parsed.success) throw new AppError("NOT_FOUND", "That token does not exist.");
+    if (!isConfirmed(req)) {
+      const token = await ownApiToken(db, req.user!, parsed.data.tokenId);
+      return askToConfirm(req, res, {
+        title: "Revoke this token?", question: `Revoke the token "${token.name}"? Programs using it will stop working at once; this cannot be undone.`,
+        yes: "Yes, revoke the token", back: "/account/tokens",
+      });
+    }
     const token = await revokeApiToken(db, auditContext(req), req.user!, parsed.data.tokenId);
     await withNotice(req, res, "/account/tokens", `The token "${token.name}" is revoked: it no longer works.`);
   });

@@ -61,6 +61,13 @@ export function listApiTokens(db: Db, user: User) {
 }
 
 /** People revoke their own tokens only; someone else's token is "not found", never "forbidden". */
+/** One of the person's own tokens (anyone else's does not exist for them). */
+export async function ownApiToken(db: Db, user: User, tokenId: string) {
+  const token = await db.apiToken.findFirst({ where: { id: tokenId, userId: user.id } });
+  if (!token) throw new AppError("NOT_FOUND", "That token does not exist.");
+  return token;
+}
+
 export async function revokeApiToken(db: Db, ctx: RequestContext, user: User, tokenId: string) {
   return db.$transaction(async (tx) => {
     const token = await tx.apiToken.findFirst({ where: { id: tokenId, userId: user.id } });

@@ -12,6 +12,7 @@ import { states } from "../workflow/states.js";
 import { isoDate, uuid } from "../schemas.js";
 import { notify } from "./notifications.js";
 import { contributorsOf } from "./contributors.js";
+import { formatDate } from "../dates.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -73,7 +74,7 @@ export async function assignReviewers(
   });
   await notify(tx, {
     kind: "review.assigned", userIds: ids, actorId: by.id, articleId: target.articleId,
-    message: `${by.name} asked you to review r${target.revisionNumber} of "${target.title}" by ${assignment.reviewDue}.`,
+    message: `${by.name} asked you to review r${target.revisionNumber} of "${target.title}" by ${formatDate(assignment.reviewDue)}.`,
     link: `/editor/articles/${target.articleId}`,
   });
 }
@@ -129,7 +130,7 @@ export async function remindReviewers(db: Db) {
       if (claimed.count !== 1) return;
       await notify(tx, {
         kind, userIds: [a.reviewerId], articleId: a.articleId, link: `/editor/articles/${a.articleId}`,
-        message: kind === "review.overdue" ? `Your review of r${a.revision.number} of "${a.revision.title}" was due ${due}.` : `Your review of r${a.revision.number} of "${a.revision.title}" is due ${due}.`,
+        message: kind === "review.overdue" ? `Your review of r${a.revision.number} of "${a.revision.title}" was due ${formatDate(due)}.` : `Your review of r${a.revision.number} of "${a.revision.title}" is due ${formatDate(due)}.`,
       });
     });
   }

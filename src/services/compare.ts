@@ -6,7 +6,7 @@
 // stylesheet also marks with [+ +] / [− −] so colour is not the only cue.
 import { diffLines, diffWordsWithSpace } from "diff";
 import type { RevisionState } from "../generated/prisma/client.js";
-import { referenceTypeLabels, variantPartName, type ReferenceContent, type RevisionContent, type VariantContent } from "../content/revision-content.js";
+import { contentForAudience, referenceTypeLabels, variantPartName, type ReferenceContent, type RevisionContent, type VariantContent } from "../content/revision-content.js";
 import { readability, type Readability } from "../content/readability.js";
 import { numberCitations } from "../content/citations.js";
 import { renderRevision } from "../content/render.js";
@@ -69,8 +69,24 @@ export interface VariantComparison {
   /** "the summary" or the section's heading. */
   part: string;
   status: "added" | "removed" | "changed";
+  /** The Markdown source with words marked. */
   html: string;
+  /** The version as its audience reads it (rendered, citations numbered), with words marked. */
+  renderedHtml: string;
   readability: Readability | null;
+}
+
+/** Each audience's version of a part, rendered as that audience's page renders it (its own citation numbers). */
+function renderedVariants(content: RevisionContent): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const audience of new Set(content.variants.map((v) => v.audience))) {
+    const rendered = renderRevision(contentForAudience(content, audience).content, content);
+    const htmlOf = new Map(rendered.sections.map((s) => [s.key, s.html]));
+    for (const v of content.variants.filter((x) => x.audience === audience)) {
+      out.set(variantPart(v), v.sectionKey === null ? rendered.summaryHtml : (htmlOf.get(v.sectionKey) ?? ""));
+    }
+  }
+  return out;
 }
 
 function compareVariants(before: RevisionContent, after: RevisionContent): VariantComparison[] {
@@ -78,17 +94,28 @@ function compareVariants(before: RevisionContent, after: RevisionContent): Varia
   const part = (v: VariantContent) => variantPartName(v, (key) => headingOf.get(key));
   const oldByPart = new Map(before.variants.map((v) => [variantPart(v), v]));
   const newParts = new Set(after.variants.map(variantPart));
+  const oldRendered = renderedVariants(before);
+  const newRendered = renderedVariants(after);
   const out: VariantComparison[] = [];
   for (const v of after.variants) {
     const old = oldByPart.get(variantPart(v));
-    if (old?.body === v.body) continue;
+    const oldHtml = old ? oldRendered.get(variantPart(old))! : "";
+    const newHtml = newRendered.get(variantPart(v))!;
+    // Rendered even when the source is unchanged: a citation's number can change elsewhere.
+    if (old?.body === v.body && oldHtml === newHtml) continue;
     out.push({
       audience: v.audience, sectionKey: v.sectionKey, part: part(v), status: old ? "changed" : "added",
-      html: old ? wordDiffHtml(old.body, v.body) : `<ins>${escapeHtml(v.body)}</ins>`, readability: readability(v.body),
+      html: old ? wordDiffHtml(old.body, v.body) : `<ins>${escapeHtml(v.body)}</ins>`,
+      renderedHtml: htmlDiff(oldHtml, newHtml), readability: readability(v.body),
     });
   }
   for (const v of before.variants) {
-    if (!newParts.has(variantPart(v))) out.push({ audience: v.audience, sectionKey: v.sectionKey, part: part(v), status: "removed", html: `<del>${escapeHtml(v.body)}</del>`, readability: null });
+    if (!newParts.has(variantPart(v))) {
+      out.push({
+        audience: v.audience, sectionKey: v.sectionKey, part: part(v), status: "removed",
+        html: `<del>${escapeHtml(v.body)}</del>`, renderedHtml: htmlDiff(oldRendered.get(variantPart(v))!, ""), readability: null,
+      });
+    }
   }
   return out;
 }

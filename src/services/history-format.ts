@@ -5,6 +5,7 @@
 // `formatters` is typed over every action in src/audit/events.ts: adding an action there
 // without a sentence here does not compile. The raw event stays available to auditors.
 import type { z } from "zod";
+import { formatDate } from "../dates.js";
 import type { AuditAction, eventSchemas } from "../audit/events.js";
 import { stateLabels, isRevisionState } from "../workflow/states.js";
 import { changedLinesHtml, fieldLabels, wordDiffHtml } from "./compare.js";
@@ -168,8 +169,8 @@ export const formatters: { [A in AuditAction]: Formatter<A> } = {
     say(`${f.actor} published r${p.revisionNumber}; the public now sees it${p.previousPublishedNumber ? ` instead of r${p.previousPublishedNumber}` : ""}.${p.nextReviewDue ? ` Next review due ${p.nextReviewDue}.` : ""}`, f.comment),
   "workflow.unpublished": (p, f) => say(`${f.actor} unpublished r${p.revisionNumber}; the public no longer sees it${f.comment ? `. Reason: “${short(f.comment)}”` : "."}`),
 
-  "review.assigned": (p, f) => say(`${f.actor} asked ${listed(p.reviewers)} to review r${p.revisionNumber} by ${p.dueOn}.`),
-  "review.reassigned": (p, f) => say(`${f.actor} reassigned the review of r${p.revisionNumber} to ${listed(p.reviewers)} (due ${p.dueOn}).`),
+  "review.assigned": (p, f) => say(`${f.actor} asked ${listed(p.reviewers)} to review r${p.revisionNumber} by ${formatDate(p.dueOn)}.`),
+  "review.reassigned": (p, f) => say(`${f.actor} reassigned the review of r${p.revisionNumber} to ${listed(p.reviewers)} (due ${formatDate(p.dueOn)}).`),
 
   "schedule.created": (p, f) => say(`${f.actor} scheduled the ${scheduleVerb[p.scheduleAction]} of r${p.revisionNumber} for ${p.runAt.replace("T", " ").slice(0, 16)} UTC.`),
   "schedule.cancelled": (p, f) => say(`${f.actor} cancelled the scheduled ${scheduleVerb[p.scheduleAction]} of r${p.revisionNumber}.`),
@@ -177,7 +178,7 @@ export const formatters: { [A in AuditAction]: Formatter<A> } = {
 
   "job.retried": (p, f) => say(`${f.actor} retried a ${p.kindLabel.toLowerCase()} that had given up after ${p.attempts} attempt(s): ${p.about}.`, p.lastError ? `Last error: ${short(p.lastError)}` : null),
 
-  "preview.created": (p, f) => say(`${f.actor} shared a preview link to r${p.revisionNumber}, valid until ${p.expiresAt.slice(0, 10)}.`),
+  "preview.created": (p, f) => say(`${f.actor} shared a preview link to r${p.revisionNumber}, valid until ${formatDate(p.expiresAt)}.`),
   "preview.revoked": (p, f) => say(`${f.actor} revoked a preview link to r${p.revisionNumber}.`),
   "preview.viewed": (p) => say(`Someone opened a preview link to r${p.revisionNumber}.`),
 

@@ -4,7 +4,8 @@
 // between commit and send loses nothing: the job is still there for the next worker.
 import { z } from "zod";
 import type { Db } from "../db/database.js";
-import type { Prisma } from "../generated/prisma/client.js";
+import type { Prisma, User } from "../generated/prisma/client.js";
+import { permissionsOf, type Permission } from "../workflow/permissions.js";
 import { AppError } from "../errors.js";
 import { enqueue } from "../jobs/queue.js";
 
@@ -32,6 +33,34 @@ export const alwaysEmailedKinds: ReadonlySet<NotificationKind> = new Set(["accou
 
 export function notificationSubject(kind: string): string {
   return Object.hasOwn(notificationKinds, kind) ? notificationKinds[kind as NotificationKind] : "Notification";
+}
+
+/**
+ * Who can receive each kind, by the permission that makes someone a recipient (roles grant
+ * permissions: src/workflow/permissions.ts). Reviewers are assigned and reminded; authors
+ * (editors and admins) hear about their revisions; publishers (admins) about approvals and
+ * failed schedules; anyone who comments can be mentioned. The e-mail choices offer a person
+ * only the kinds their permissions let them receive.
+ */
+export const notificationRecipients: Record<NotificationKind, Permission[]> = {
+  "review.assigned": ["workflow.review"],
+  "workflow.changes_requested": ["article.edit"],
+  "workflow.approved": ["article.edit", "workflow.publish"],
+  "workflow.published": ["article.edit", "workflow.review"],
+  "comment.mention": ["comment.write"],
+  "review.due_soon": ["workflow.review"],
+  "review.overdue": ["workflow.review"],
+  "schedule.failed": ["workflow.publish", "article.edit"],
+  // Everyone is told when their own access changes (always by e-mail, never a choice).
+  "account.changed": ["comment.write"],
+};
+
+type Recipient = Pick<User, "id" | "role" | "canReview" | "active">;
+
+/** The kinds a person can receive (and so may choose to get by e-mail). */
+export function kindsFor(user: Recipient): NotificationKind[] {
+  const granted = permissionsOf(user);
+  return notificationKindNames.filter((kind) => notificationRecipients[kind].some((p) => granted.has(p)));
 }
 
 export const EMAIL_JOB = "notification.email";
@@ -66,16 +95,23 @@ export function unreadCount(db: Db, userId: string) {
   return db.notification.count({ where: { userId, readAt: null } });
 }
 
-export async function notificationsScreen(db: Db, userId: string) {
+/**
+ * The notifications page. Opening it marks the notifications it shows as read (the list
+ * is where they are read); each keeps its "New" mark on this showing. Not audited: reading
+ * a notification changes nothing the trail records, as "mark all as read" never was.
+ */
+export async function notificationsScreen(db: Db, user: Recipient) {
   const [items, preferences] = await Promise.all([
-    db.notification.findMany({ where: { userId }, orderBy: { createdAt: "desc" }, take: 100 }),
-    db.notificationPreference.findMany({ where: { userId } }),
+    db.notification.findMany({ where: { userId: user.id }, orderBy: { createdAt: "desc" }, take: 100 }),
+    db.notificationPreference.findMany({ where: { userId: user.id } }),
   ]);
+  const shownUnread = items.filter((n) => n.readAt === null).map((n) => n.id);
+  if (shownUnread.length) await db.notification.updateMany({ where: { id: { in: shownUnread }, userId: user.id, readAt: null }, data: { readAt: new Date() } });
   const emailOff = new Set(preferences.filter((p) => !p.email).map((p) => p.kind));
   return {
     title: "Notifications",
     items,
-    kinds: notificationKindNames.filter((kind) => !alwaysEmailedKinds.has(kind)).map((kind) => ({ kind, label: notificationKinds[kind], email: !emailOff.has(kind) })),
+    kinds: kindsFor(user).filter((kind) => !alwaysEmailedKinds.has(kind)).map((kind) => ({ kind, label: notificationKinds[kind], email: !emailOff.has(kind) })),
   };
 }
 
@@ -88,13 +124,16 @@ export const emailPreferencesSchema = z.object({
   email: z.union([z.array(z.string()), z.string()]).optional().transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v])),
 });
 
-export async function saveEmailPreferences(db: Db, userId: string, input: z.infer<typeof emailPreferencesSchema>) {
+export async function saveEmailPreferences(db: Db, user: Recipient, input: z.infer<typeof emailPreferencesSchema>) {
   const unknown = input.email.filter((k) => !notificationKindNames.includes(k as NotificationKind));
   if (unknown.length) throw new AppError("BAD_REQUEST", `Unknown notification kind: ${unknown.slice(0, 3).join(", ").slice(0, 200)}.`);
+  const offered = kindsFor(user);
+  const notYours = input.email.filter((k) => !offered.includes(k as NotificationKind));
+  if (notYours.length) throw new AppError("BAD_REQUEST", "You do not receive that kind of notification, so it cannot be sent to you by e-mail.");
   await db.$transaction(async (tx) => {
-    for (const kind of notificationKindNames) {
+    for (const kind of offered) {
       const email = input.email.includes(kind);
-      await tx.notificationPreference.upsert({ where: { userId_kind: { userId, kind } }, create: { userId, kind, email }, update: { email } });
+      await tx.notificationPreference.upsert({ where: { userId_kind: { userId: user.id, kind } }, create: { userId: user.id, kind, email }, update: { email } });
     }
   });
 }

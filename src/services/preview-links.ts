@@ -43,6 +43,14 @@ export async function createPreviewLink(db: Db, ctx: RequestContext, user: User,
   });
 }
 
+/** The preview link a revoke form names, checked as the revocation itself is (for the question asked first). */
+export async function previewLinkToRevoke(db: Db, user: User, articleId: string, linkId: string) {
+  if (!can(user, "preview.create")) throw new AppError("FORBIDDEN", "Your role does not allow revoking preview links.");
+  const link = await db.previewLink.findFirst({ where: { id: linkId, articleId }, include: { revision: { select: { number: true } } } });
+  if (!link) throw new AppError("NOT_FOUND", "That preview link does not exist.");
+  return link;
+}
+
 export async function revokePreviewLink(db: Db, ctx: RequestContext, user: User, articleId: string, linkId: string) {
   if (!can(user, "preview.create")) throw new AppError("FORBIDDEN", "Your role does not allow revoking preview links.");
   return db.$transaction(async (tx) => {

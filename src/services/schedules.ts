@@ -65,6 +65,14 @@ export async function createSchedule(db: Db, ctx: RequestContext, user: User, ar
   });
 }
 
+/** The schedule a cancel form names, checked as the cancel itself is (for the question asked first). */
+export async function scheduleToCancel(db: Db, user: User, articleId: string, scheduleId: string) {
+  if (!can(user, "workflow.publish")) throw new AppError("FORBIDDEN", "Your role does not allow cancelling scheduled publications.");
+  const schedule = await db.publicationSchedule.findFirst({ where: { id: scheduleId, articleId }, include: { revision: { select: { number: true } } } });
+  if (!schedule) throw new AppError("NOT_FOUND", "That schedule does not exist.");
+  return schedule;
+}
+
 export async function cancelSchedule(db: Db, ctx: RequestContext, user: User, articleId: string, scheduleId: string) {
   if (!can(user, "workflow.publish")) throw new AppError("FORBIDDEN", "Your role does not allow cancelling scheduled publications.");
   return db.$transaction(async (tx) => {

@@ -146,6 +146,28 @@ export async function searchPublished(db: Db, q: string, limit = 10): Promise<Se
   return rows.map(toHit);
 }
 
+/**
+ * The first part of the hit's revision that contains the matched words (the summary, a
+ * section with its heading, then the references), so a staff snippet quotes the match even
+ * when it lies past the opening that ts_headline would otherwise read. Runs for the page's
+ * rows only; when only the title matched, no part does and the snippet is the opening.
+ */
+function matchingPart(q: string) {
+  // Citation markers ([@key]) are not words a reader looks for.
+  return Prisma.sql`
+    SELECT p.text FROM (
+      SELECT ord, regexp_replace(raw, '\\[@[^\\]]*\\]', ' ', 'g') AS text FROM (
+        SELECT 0 AS ord, r.summary AS raw
+        UNION ALL
+        SELECT 1 + sec.position, sec.heading || E'\\n' || sec.body FROM section sec WHERE sec.revision_id = h.revision_id
+        UNION ALL
+        SELECT 2147483647, s.reference_text
+      ) parts
+    ) p, ${query(q)} q
+    WHERE to_tsvector('english', p.text) @@ q
+    ORDER BY p.ord LIMIT 1`;
+}
+
 const DOI = /^(?:doi:\s*|https?:\/\/(?:dx\.)?doi\.org\/)?(10\.\d{4,9}\/\S+)$/i;
 const PMID = /^(?:pmid:\s*)?(\d{1,10})$/i;
 
@@ -174,8 +196,9 @@ export async function searchAllRevisions(db: Db, q: string, limit = 10): Promise
       SELECT * FROM ranked ORDER BY rank DESC, article_id LIMIT ${limit}
     )
     SELECT a.id::text AS article_id, a.slug, r.title, r.number, r.state::text AS state, h.rank::float8 AS rank,
-           ts_headline('english', left(s.body, ${SNIPPET_SOURCE_CHARS}), ${query(q)}, ${HEADLINE_OPTIONS}) AS headline, NULL AS matched_reference, false AS pending_review
+           ts_headline('english', left(coalesce(m.text, s.body), ${SNIPPET_SOURCE_CHARS}), ${query(q)}, ${HEADLINE_OPTIONS}) AS headline, NULL AS matched_reference, false AS pending_review
     FROM hits h JOIN revision r ON r.id = h.revision_id JOIN article a ON a.id = h.article_id JOIN revision_search s ON s.revision_id = h.revision_id
+    LEFT JOIN LATERAL (${matchingPart(q)}) m ON true
     ORDER BY h.rank DESC, a.slug`;
   return byText.map(toHit);
 }

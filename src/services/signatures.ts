@@ -13,6 +13,18 @@ export const signatureMeanings = [
   "Approved: plain-language version",
 ] as const;
 
+const PLAIN_LANGUAGE = "Approved: plain-language version";
+
+/**
+ * Whether a signature's meaning speaks about the page a reader is on: the plain-language
+ * approval is about the audience versions, so the page as written for professionals does
+ * not show it (it would read as the text's only review); an audience's page shows every
+ * signature, since the parts it shows as written rest on the same review. Staff pages list all.
+ */
+export function meaningAppliesTo(meaning: string, page: "as-written" | "audience-version"): boolean {
+  return page === "audience-version" || meaning !== PLAIN_LANGUAGE;
+}
+
 export function verifySignature(approval: Pick<Approval, "contentHash">, revision: RevisionWithContent): boolean {
   return approval.contentHash === contentHash(toContent(revision));
 }

@@ -4,7 +4,7 @@ import { renderRevision } from "../content/render.js";
 import { contentForAudience } from "../content/revision-content.js";
 import type { PublicArticle } from "../services/articles.js";
 import { toContent, type RevisionWithContent } from "../services/revisions.js";
-import { verifySignature } from "../services/signatures.js";
+import { meaningAppliesTo, verifySignature } from "../services/signatures.js";
 
 /** Who a page is for: null = the default audience (the article as written). */
 export interface PageAudience {
@@ -31,7 +31,8 @@ export function articleView(
   const asWrittenContent = toContent(revision);
   const version = contentForAudience(asWrittenContent, options.audience?.slug ?? null);
   const rendered = renderRevision(version.content, asWrittenContent);
-  const reviewedBy = revision.approvals.map((a) => ({
+  const page = options.audience ? "audience-version" : "as-written";
+  const reviewedBy = revision.approvals.filter((a) => meaningAppliesTo(a.meaning, page)).map((a) => ({
     id: a.reviewerId,
     name: a.signerName,
     credentials: a.signerCredentials,

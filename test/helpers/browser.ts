@@ -7,6 +7,7 @@ import type { Server } from "node:http";
 import type { Express } from "express";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { DEMO_PASSWORD } from "../../seed/demo-users.js";
+import type { HtmlCollector } from "./html-validator.js";
 
 /** The Chromium executable to drive, or null when there is none on this machine. */
 export function chromiumPath(): string | null {
@@ -52,8 +53,9 @@ export interface BrowserLog {
 }
 
 /** A fresh browser context (its own cookies: one person), with its console collected into `log`. */
-export async function newPerson(browser: Browser, baseUrl: string, who: string, log: BrowserLog): Promise<{ context: BrowserContext; page: Page }> {
+export async function newPerson(browser: Browser, baseUrl: string, who: string, log: BrowserLog, html?: HtmlCollector): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 900 }, locale: "en-US", timezoneId: "UTC" });
+  html?.watch(context);
   context.setDefaultTimeout(20_000);
   context.setDefaultNavigationTimeout(30_000);
   const page = await context.newPage();
@@ -88,11 +90,17 @@ export function longDateUtc(date = new Date()): string {
  * Security Policy does not apply to, so the app's CSP stays as strict as in production.
  */
 export async function seriousAxeViolations(page: Page): Promise<string[]> {
+  return axeViolations(page, (v) => v.impact === "serious" || v.impact === "critical");
+}
+
+type AxeViolation = { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] };
+
+/** The axe-core violations on the page that `which` selects (e.g. one rule, whatever its impact). */
+export async function axeViolations(page: Page, which: (v: AxeViolation) => boolean): Promise<string[]> {
   const source = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
   await page.evaluate(`${source}\n;void 0`);
-  type AxeResults = { violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] };
-  const results = (await page.evaluate("axe.run(document)")) as AxeResults;
+  const results = (await page.evaluate("axe.run(document)")) as { violations: AxeViolation[] };
   return results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .filter(which)
     .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join("; ")})`);
 }

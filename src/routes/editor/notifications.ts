@@ -8,14 +8,11 @@ import { takeNotice, withNotice } from "../../web/notice.js";
 export function notificationRoutes(db: Db) {
   const router = Router();
 
-  // The bell's unread count, on every staff page.
-  router.use(async (req, res, next) => {
-    res.locals.unreadCount = await unreadCount(db, req.user!.id);
-    next();
-  });
-
   router.get("/notifications", async (req, res) => {
-    res.render("editor/notifications", { ...(await notificationsScreen(db, req.user!.id)), notice: takeNotice(req) });
+    const screen = await notificationsScreen(db, req.user!);
+    // The header's count was taken before this page marked its notifications read.
+    res.locals.unreadCount = await unreadCount(db, req.user!.id);
+    res.render("editor/notifications", { ...screen, notice: takeNotice(req) });
   });
 
   router.post("/notifications/read", async (req, res) => {
@@ -25,7 +22,7 @@ export function notificationRoutes(db: Db) {
 
   router.post("/notifications/preferences", async (req, res) => {
     const input = parseInput(emailPreferencesSchema, req.body, "The e-mail choices");
-    await saveEmailPreferences(db, req.user!.id, input);
+    await saveEmailPreferences(db, req.user!, input);
     await withNotice(req, res, "/editor/notifications", "E-mail choices saved.");
   });
 

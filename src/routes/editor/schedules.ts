@@ -1,7 +1,8 @@
 // Scheduling and cancelling the publication of a named revision.
 import { Router } from "express";
 import type { Db } from "../../db/database.js";
-import { cancelSchedule, createSchedule, newScheduleSchema } from "../../services/schedules.js";
+import { cancelSchedule, createSchedule, newScheduleSchema, scheduleToCancel } from "../../services/schedules.js";
+import { askToConfirm, isConfirmed } from "../../web/confirm.js";
 import { auditContext } from "../../web/context.js";
 import { parseInput } from "../../web/validate.js";
 import { withNotice } from "../../web/notice.js";
@@ -22,6 +23,14 @@ export function scheduleRoutes(db: Db) {
 
   router.post("/articles/:id/schedules/:scheduleId/cancel", async (req, res) => {
     const { id, scheduleId } = params(idParams.extend({ scheduleId: uuid() }), req);
+    if (!isConfirmed(req)) {
+      const s = await scheduleToCancel(db, req.user!, id, scheduleId);
+      const what = s.action === "PUBLISH" ? "publication" : "unpublication";
+      return askToConfirm(req, res, {
+        title: "Cancel this schedule?", question: `Cancel the ${what} of r${s.revision.number} planned for ${formatDateTime(s.runAt)}? Nothing will happen at that time.`,
+        yes: "Yes, cancel the schedule", back: `/editor/articles/${id}#schedules`,
+      });
+    }
     await cancelSchedule(db, auditContext(req), req.user!, id, scheduleId);
     await withNotice(req, res, `/editor/articles/${id}#schedules`, "Schedule cancelled. Nothing will happen at that time; the public page stays as it is.");
   });
