@@ -10,6 +10,7 @@ import { auditContext } from "../web/context.js";
 import { uuid } from "../schemas.js";
 import { requireUser } from "../web/security.js";
 import { parseInput, textValues } from "../web/validate.js";
+import { staysOnPage, type FormRefusal } from "../web/refusal.js";
 import { can, type Permission } from "../workflow/permissions.js";
 import { createUser, listUsers, newUserSchema, passwordSchema, resetPassword, roleLabels, roles, setUserActive, updateUser, userChangesSchema } from "../services/users.js";
 import { readOutbox } from "../jobs/mailer.js";
@@ -56,15 +57,18 @@ export function adminRoutes(db: Db, options: { outboxDir: string; smtpConfigured
   router.post("/audiences/:id", need("user.manage"), async (req, res) => {
     const id = uuid().safeParse(req.params.id);
     if (!id.success) throw new AppError("NOT_FOUND", "That audience does not exist.");
-    await updateAudience(db, auditContext(req), req.user!, id.data, parseInput(audienceChangesSchema, req.body, "The audience"));
-    res.redirect(303, "/admin/audiences");
+    const form = { name: `audience-${id.data}`, labels: { name: "Name", description: "Description", schemaAudienceType: "schema.org audience", maxGrade: "Highest Flesch–Kincaid grade" } };
+    await staysOnPage(res, req.body, form, async () => {
+      await updateAudience(db, auditContext(req), req.user!, id.data, parseInput(audienceChangesSchema, req.body, "The audience"));
+      res.redirect(303, "/admin/audiences");
+    }, (formRefused) => renderAudiences(res, res.statusCode, { formRefused }));
   });
 
   // ---- users
-  router.get("/users", need("user.manage"), async (_req, res) => {
-    const users = await listUsers(db);
-    res.render("admin/users", { title: "Users", users, roles, roleLabels, fieldErrors: {}, values: {}, error: null });
-  });
+  const renderUsers = async (res: Response, extra: Record<string, unknown> = {}) =>
+    res.render("admin/users", { title: "Users", users: await listUsers(db), roles, roleLabels, fieldErrors: {}, values: {}, error: null, ...extra });
+
+  router.get("/users", need("user.manage"), async (_req, res) => renderUsers(res));
 
   router.post("/users", need("user.manage"), async (req, res) => {
     const values = textValues(req.body, ["email", "name", "role", "credentials"] as const);
@@ -81,23 +85,30 @@ export function adminRoutes(db: Db, options: { outboxDir: string; smtpConfigured
 
   router.post("/users/:id", need("user.manage"), async (req, res) => {
     const { id } = parseParams(req.params);
-    const input = parseInput(userChangesSchema, req.body, "The user");
-    await updateUser(db, auditContext(req), req.user!.id, id, input);
-    res.redirect(303, "/admin/users");
+    const form = { name: `user-${id}`, labels: { name: "Name", role: "Role", credentials: "Credentials", canReview: "Admin also reviews" } };
+    await staysOnPage(res, req.body, form, async () => {
+      const input = parseInput(userChangesSchema, req.body, "The user");
+      await updateUser(db, auditContext(req), req.user!.id, id, input);
+      res.redirect(303, "/admin/users");
+    }, (formRefused: FormRefusal) => renderUsers(res, { formRefused }));
   });
 
   router.post("/users/:id/password", need("user.manage"), async (req, res) => {
     const { id } = parseParams(req.params);
-    const { password } = parseInput(z.object({ password: passwordSchema }), req.body, "The new password");
-    await resetPassword(db, auditContext(req), id, password);
-    res.redirect(303, "/admin/users");
+    await staysOnPage(res, req.body, { name: `password-${id}`, labels: { password: "New password" } }, async () => {
+      const { password } = parseInput(z.object({ password: passwordSchema }), req.body, "The new password");
+      await resetPassword(db, auditContext(req), id, password);
+      res.redirect(303, "/admin/users");
+    }, (formRefused) => renderUsers(res, { formRefused }));
   });
 
   for (const [action, active] of [["deactivate", false], ["reactivate", true]] as const) {
     router.post(`/users/:id/${action}`, need("user.manage"), async (req, res) => {
       const { id } = parseParams(req.params);
-      await setUserActive(db, auditContext(req), req.user!.id, id, active);
-      res.redirect(303, "/admin/users");
+      await staysOnPage(res, req.body, { name: `${action}-${id}`, labels: {} }, async () => {
+        await setUserActive(db, auditContext(req), req.user!.id, id, active);
+        res.redirect(303, "/admin/users");
+      }, (formRefused) => renderUsers(res, { formRefused }));
     });
   }
 

@@ -8,6 +8,7 @@ import { createApiToken, listApiTokens, newTokenSchema, revokeApiToken, tokenIdS
 import { auditContext } from "../web/context.js";
 import { requireUser } from "../web/security.js";
 import { parseInput } from "../web/validate.js";
+import { staysOnPage } from "../web/refusal.js";
 import { takeNotice, withNotice } from "../web/notice.js";
 
 export function tokenRoutes(db: Db) {
@@ -38,8 +39,10 @@ export function tokenRoutes(db: Db) {
   router.post("/:tokenId/revoke", async (req, res) => {
     const parsed = tokenIdSchema.safeParse(req.params);
     if (!parsed.success) throw new AppError("NOT_FOUND", "That token does not exist.");
-    const token = await revokeApiToken(db, auditContext(req), req.user!, parsed.data.tokenId);
-    await withNotice(req, res, "/account/tokens", `The token "${token.name}" is revoked: it no longer works.`);
+    await staysOnPage(res, req.body, { name: `revoke-${parsed.data.tokenId}`, labels: {} }, async () => {
+      const token = await revokeApiToken(db, auditContext(req), req.user!, parsed.data.tokenId);
+      await withNotice(req, res, "/account/tokens", `The token "${token.name}" is revoked: it no longer works.`);
+    }, (formRefused) => render(req, res, { error: formRefused.message }, res.statusCode));
   });
 
   return router;

@@ -78,7 +78,7 @@ export const emailPreferencesSchema = z.object({
 
 export async function saveEmailPreferences(db: Db, userId: string, input: z.infer<typeof emailPreferencesSchema>) {
   const unknown = input.email.filter((k) => !notificationKindNames.includes(k as NotificationKind));
-  if (unknown.length) throw new AppError("BAD_REQUEST", `Unknown notification kind: ${unknown.slice(0, 3).join(", ").slice(0, 200)}.`);
+  if (unknown.length) throw new AppError("BAD_REQUEST", `Unknown notification kind: ${unknown.slice(0, 3).join(", ").slice(0, 200)}.`, { fieldErrors: { email: "choose from the kinds listed" } });
   await db.$transaction(async (tx) => {
     for (const kind of notificationKindNames) {
       const email = input.email.includes(kind);

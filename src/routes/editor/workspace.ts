@@ -8,10 +8,11 @@ import { applyTransition, transitionInputSchema } from "../../services/workflow.
 import { reassignReviewers, reassignSchema } from "../../services/assignments.js";
 import { auditContext } from "../../web/context.js";
 import { parseInput, textValues } from "../../web/validate.js";
-import { correctableRefusal } from "../../web/refusal.js";
+import { correctableRefusal, staysOnPage } from "../../web/refusal.js";
 import { takeNotice, withNotice } from "../../web/notice.js";
 import { transitionNames, type TransitionName } from "../../workflow/transitions.js";
-import { idParams, params, requirePermission } from "./shared.js";
+import { idParams, params, requirePermission, workspaceRefusal } from "./shared.js";
+import { uuid } from "../../schemas.js";
 
 /** What a refused workflow form shows again as typed (never the password). */
 const refillableFields = ["comment", "meaning", "overrideReason", "reviewDue"] as const;
@@ -21,7 +22,9 @@ export function workspaceRoutes(db: Db) {
 
   router.get("/articles/:id", async (req, res) => {
     const { id } = params(idParams, req);
-    res.render("editor/article", { ...(await workspaceScreen(db, req.user!, id)), notice: takeNotice(req), refused: null });
+    // ?created=<id>: the preview link just created, marked in the list.
+    const created = uuid().safeParse(req.query.created);
+    res.render("editor/article", { ...(await workspaceScreen(db, req.user!, id)), notice: takeNotice(req), refused: null, createdLinkId: created.success ? created.data : null });
   });
 
   router.post("/articles/:id/transitions/:name", async (req, res) => {
@@ -58,9 +61,11 @@ export function workspaceRoutes(db: Db) {
   // Reassigning the revision under review (an audited action of its own).
   router.post("/articles/:id/assignments", async (req, res) => {
     const { id } = params(idParams, req);
-    const input = parseInput(reassignSchema, req.body, "The assignment");
-    const { revisionNumber } = await reassignReviewers(db, auditContext(req), req.user!, id, input);
-    await withNotice(req, res, `/editor/articles/${id}#reviewers`, `Reviewers of revision ${revisionNumber} reassigned. They are told now and see it under Assigned reviews.`);
+    await staysOnPage(res, req.body, { name: "assignment", labels: { reviewerIds: "Reviewers", reviewDue: "Review due by" } }, async () => {
+      const input = parseInput(reassignSchema, req.body, "The assignment");
+      const { revisionNumber } = await reassignReviewers(db, auditContext(req), req.user!, id, input);
+      await withNotice(req, res, `/editor/articles/${id}#reviewers`, `Reviewers of revision ${revisionNumber} reassigned. They are told now and see it under Assigned reviews.`);
+    }, workspaceRefusal(db, req, res, id));
   });
 
   return router;
