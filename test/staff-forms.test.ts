@@ -259,6 +259,21 @@ describe("every staff form brings a refusal back to its page", () => {
   });
 });
 
+describe("unpublishing", () => {
+  it("with a reason refused goes back to the confirmation page, the reason kept and the message beside it", async () => {
+    const { article, revision } = await publishSeeded(database);
+    const reason = "z".repeat(5001);
+    const res = await pending(agents.sam!.post(`/editor/articles/${article.id}/transitions/unpublish`).type("form")
+      .send({ _csrf: agents.sam!.csrf, revisionId: revision.id, expectedState: "APPROVED", comment: reason })).expect(400);
+    expect(visibleText(res.text)).toContain(`Unpublish r${revision.number}?`);
+    const form = formPostingTo(res.text, `/editor/articles/${article.id}/transitions/unpublish`);
+    expect(form).toMatch(/<textarea id="comment-unpublish" name="comment" required aria-invalid="true" aria-describedby="unpublish-comment-error">z{5001}<\/textarea>/);
+    expect(form).toContain('<p class="field-error" id="unpublish-comment-error">must be at most 5,000 characters</p>');
+    expect(res.text).not.toContain("Back to the articles");
+    expect((await currentRevision(database)).article.publishedRevisionId).toBe(revision.id);
+  });
+});
+
 describe("the editor of a revision in review", () => {
   it("says a submitted revision can be withdrawn by its author, with the withdraw button (no 'someone else changed this')", async () => {
     const { article } = await ids();

@@ -40,6 +40,16 @@ export function workspaceRoutes(db: Db) {
       if (!refusal) throw error;
       res.status(httpStatusOf[refusal.code]);
       if (typeof refusal.details.retryAfterSeconds === "number") res.setHeader("Retry-After", String(refusal.details.retryAfterSeconds));
+      const refused = { transition: name.data, message: refusal.message, fieldErrors: refusal.details.fieldErrors ?? {}, values: textValues(req.body, refillableFields) };
+      // Publish and Unpublish are posted from their confirmation page: a reason to correct goes back
+      // there, kept; a state that changed meanwhile goes to the workspace, which shows it as it now is.
+      if ((name.data === "publish" || name.data === "unpublish") && Object.keys(refused.fieldErrors).length) {
+        const query = confirmQuerySchema.safeParse({ ...textValues(req.body, ["revisionId", "expectedState"] as const), comment: refused.values.comment.slice(0, 5000) });
+        if (query.success) {
+          const screen = await confirmScreen(db, id, name.data, query.data).catch(() => null);
+          if (screen) return res.render("editor/confirm", { ...screen, query: { ...query.data, comment: refused.values.comment }, refused });
+        }
+      }
       res.render("editor/article", {
         ...(await workspaceScreen(db, req.user!, id)),
         notice: null,
