@@ -21,4 +21,6 @@ export default tseslint.config(
     },
   },
   { files: ["**/*.js", "**/*.mjs"], languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } } },
+  // Scripts served to browsers from /static (progressive enhancement only).
+  { files: ["public/**/*.js"], languageOptions: { globals: { window: "readonly", document: "readonly", navigator: "readonly" } } },
 );

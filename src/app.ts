@@ -13,6 +13,7 @@ import { PrismaSessionStore } from "./web/session-store.js";
 import { csrfProtection, rejectUnstorableText } from "./web/security.js";
 import { loadSignedInUser } from "./web/auth-middleware.js";
 import * as format from "./web/format.js";
+import { formState } from "./web/form-state.js";
 import { publicRoutes } from "./routes/public.js";
 import { PageCache } from "./public/page-cache.js";
 import { PublicSite } from "./public/public-site.js";
@@ -45,7 +46,7 @@ export const SESSION_COOKIE = "mecms.sid";
 export function viewEngine(app = express()) {
   app.set("view engine", "ejs");
   app.set("views", viewsDir);
-  Object.assign(app.locals, format);
+  Object.assign(app.locals, format, { formState });
   return app;
 }
 
@@ -162,7 +163,7 @@ export function createApp({ config, database, logger = createLogger({ level: con
   app.use(publicRoutes(database, site, { cookieSecure: config.cookieSecure === true }));
   app.use(searchRoutes(db));
   app.use(authRoutes(db));
-  app.use("/editor", editorRoutes(db, { previewSecret: config.sessionSecret }));
+  app.use("/editor", editorRoutes(db, { previewSecret: config.sessionSecret, publicUrl: config.publicUrl }));
   app.use(previewRoutes(db, config.sessionSecret));
   app.use("/admin", adminRoutes(db, { outboxDir: config.outboxDir, smtpConfigured: !!config.smtpUrl }));
   app.use("/account/tokens", tokenRoutes(db));

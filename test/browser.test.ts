@@ -454,6 +454,56 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
     expect(await anon.getByTestId("live-revision").innerText()).toBe("r3");
   });
 
+  step("10. Sam, in Paris, schedules in his own time (stored as UTC, said in words), cancels it after confirming, and copies a preview link's address", async () => {
+    // A second browser for Sam whose clock is in Europe/Paris (UTC+1 in December).
+    const context = await browser!.newContext({ baseURL: server!.baseUrl, viewport: { width: 1280, height: 900 }, locale: "en-GB", timezoneId: "Europe/Paris" });
+    context.setDefaultTimeout(20_000);
+    const page = await context.newPage();
+    page.on("pageerror", (e) => browserLog.messages.push(`[sam-paris] page error on ${page.url()}: ${e.message}`));
+    try {
+      await signIn(page, demo.sam);
+      await page.goto(`/editor/articles/${articleId}`);
+      const form = page.getByTestId("schedule-form");
+      expect(await form.locator("input[name=timeZone]").inputValue()).toBe("Europe/Paris");
+      expect(await form.innerText()).toMatch(/It is now \w+day \d+ \w+ \d{4} at \d\d:\d\d UTC\./);
+      const day = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+      await form.getByLabel("Action").selectOption("UNPUBLISH");
+      await form.getByLabel("When (Europe/Paris)").fill(`${day}T15:00`);
+      await form.getByLabel("Reason (required to unpublish)").fill("Planned check of the dosing table");
+      expect(await form.locator("[data-run-at-words]").innerText()).toMatch(/^It will run in 2 days, on \w+day \d+ December 2026 at 14:00 UTC \(15:00 your time \(Europe\/Paris\)\)\.$/);
+      await expectAccessible(page);
+      await clickAndWait(page, form.getByRole("button", { name: "Schedule" }));
+      expect(await page.getByRole("status").first().innerText()).toContain("at 14:00 UTC (");
+      const stored = await database!.prisma.publicationSchedule.findFirstOrThrow({ where: { status: "SCHEDULED" } });
+      expect(stored.runAt.toISOString()).toBe(`${day}T14:00:00.000Z`);
+      expect(await page.locator(`#schedule-${stored.id}`).innerText()).toContain("15:00 your time, Europe/Paris");
+
+      // Cancelling asks first.
+      await clickAndWait(page, page.locator(`#schedule-${stored.id}`).getByRole("button", { name: "Cancel r3's schedule…" }));
+      expect(await page.getByRole("heading", { level: 1 }).innerText()).toBe("Cancel the scheduled unpublication of r3?");
+      await expectAccessible(page);
+      await clickAndWait(page, page.getByRole("button", { name: "Yes, cancel the unpublication of r3" }));
+      expect((await database!.prisma.publicationSchedule.findUniqueOrThrow({ where: { id: stored.id } })).status).toBe("CANCELLED");
+
+      // A preview link: its full address in view, and a Copy button that copies it.
+      await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server!.baseUrl });
+      const previewForm = page.locator("form[data-form='preview-link']");
+      await previewForm.getByLabel("Valid for (days)").fill("3");
+      await clickAndWait(page, previewForm.getByRole("button", { name: "Create preview link" }));
+      const created = page.locator(".preview-links li.just-created");
+      const address = await created.locator("input.preview-url").inputValue();
+      expect(address).toMatch(/^https?:\/\/[^/]+\/preview\/[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}$/);
+      await created.getByRole("button", { name: "Copy" }).click();
+      await expect.poll(() => created.locator(".copy-status").innerText()).toBe("Copied.");
+      expect(await page.evaluate("navigator.clipboard.readText()")).toBe(address);
+      await expectAccessible(page);
+      const outsider = person("anonymous");
+      expect((await outsider.goto(new URL(address).pathname))?.status()).toBe(200);
+    } finally {
+      await context.close();
+    }
+  });
+
   step("every page the story opened is valid HTML (Nu Html Checker, as served)", async () => {
     await expectValidHtml(servedHtml!);
   });

@@ -10,6 +10,7 @@ import { auditContext } from "../web/context.js";
 import { uuid } from "../schemas.js";
 import { requireUser } from "../web/security.js";
 import { parseInput, textValues } from "../web/validate.js";
+import { staysOnPage, type FormRefusal } from "../web/refusal.js";
 import { can, type Permission } from "../workflow/permissions.js";
 import { accessSummaries, createUser, listUsers, newUserSchema, passwordSchema, resetPassword, roleLabels, roles, setUserActive, updateUser, userChangesSchema } from "../services/users.js";
 import { readOutbox } from "../jobs/mailer.js";
@@ -79,13 +80,11 @@ export function adminRoutes(db: Db, options: { outboxDir: string; smtpConfigured
   // The display name, description, schema.org type and grade limit; never the address name.
   router.post("/audiences/:id", need("user.manage"), async (req, res) => {
     const id = audienceId(req.params);
-    try {
+    const form = { name: `audience-${id}`, labels: { name: "Name", description: "Description", schemaAudienceType: "schema.org audience", maxGrade: "Highest Flesch–Kincaid grade" } };
+    await staysOnPage(res, req.body, form, async () => {
       await updateAudience(db, auditContext(req), req.user!, id, parseInput(audienceChangesSchema, req.body, "The audience"));
       res.redirect(303, "/admin/audiences");
-    } catch (error) {
-      if (!(error instanceof AppError) || error.code !== "BAD_REQUEST") throw error;
-      await renderAudiences(res, 400, { error: error.message });
-    }
+    }, (formRefused) => renderAudiences(res, res.statusCode, { formRefused }));
   });
 
   for (const [action, archived] of [["archive", true], ["unarchive", false]] as const) {
@@ -127,23 +126,30 @@ export function adminRoutes(db: Db, options: { outboxDir: string; smtpConfigured
 
   router.post("/users/:id", need("user.manage"), async (req, res) => {
     const { id } = parseParams(req.params);
-    const input = parseInput(userChangesSchema, req.body, "The user");
-    await updateUser(db, auditContext(req), req.user!.id, id, input);
-    res.redirect(303, "/admin/users");
+    const form = { name: `user-${id}`, labels: { name: "Name", role: "Role", credentials: "Credentials", canReview: "Admin also reviews" } };
+    await staysOnPage(res, req.body, form, async () => {
+      const input = parseInput(userChangesSchema, req.body, "The user");
+      await updateUser(db, auditContext(req), req.user!.id, id, input);
+      res.redirect(303, "/admin/users");
+    }, (formRefused: FormRefusal) => renderUsers(res, res.statusCode, { formRefused }));
   });
 
   router.post("/users/:id/password", need("user.manage"), async (req, res) => {
     const { id } = parseParams(req.params);
-    const { password } = parseInput(z.object({ password: passwordSchema }), req.body, "The new password");
-    await resetPassword(db, auditContext(req), id, password);
-    res.redirect(303, "/admin/users");
+    await staysOnPage(res, req.body, { name: `password-${id}`, labels: { password: "New password" } }, async () => {
+      const { password } = parseInput(z.object({ password: passwordSchema }), req.body, "The new password");
+      await resetPassword(db, auditContext(req), id, password);
+      res.redirect(303, "/admin/users");
+    }, (formRefused) => renderUsers(res, res.statusCode, { formRefused }));
   });
 
   for (const [action, active] of [["deactivate", false], ["reactivate", true]] as const) {
     router.post(`/users/:id/${action}`, need("user.manage"), async (req, res) => {
       const { id } = parseParams(req.params);
-      await setUserActive(db, auditContext(req), req.user!.id, id, active);
-      res.redirect(303, "/admin/users");
+      await staysOnPage(res, req.body, { name: `${action}-${id}`, labels: {} }, async () => {
+        await setUserActive(db, auditContext(req), req.user!.id, id, active);
+        res.redirect(303, "/admin/users");
+      }, (formRefused) => renderUsers(res, res.statusCode, { formRefused }));
     });
   }
 

@@ -12,14 +12,20 @@ import { settingsRoutes } from "./editor/settings.js";
 import { scheduleRoutes } from "./editor/schedules.js";
 import { previewLinkRoutes } from "./editor/preview-links.js";
 import { notificationRoutes } from "./editor/notifications.js";
+import { previewPath } from "../services/preview-links.js";
 
-export function editorRoutes(db: Db, options: { previewSecret: string }) {
+export function editorRoutes(db: Db, options: { previewSecret: string; publicUrl: string }) {
   const router = Router();
   router.use(requireUser);
+  // A preview link's full address, rebuilt from its row: nothing secret is stored (decision 0028).
+  router.use((_req, res, next) => {
+    res.locals.previewUrlOf = (link: { id: string; expiresAt: Date }) => `${options.publicUrl}${previewPath(options.previewSecret, link)}`;
+    next();
+  });
   router.use(notificationRoutes(db));
   for (const screen of [dashboardRoutes, editRoutes, workspaceRoutes, revisionRoutes, commentRoutes, settingsRoutes, scheduleRoutes]) {
     router.use(screen(db));
   }
-  router.use(previewLinkRoutes(db, options.previewSecret));
+  router.use(previewLinkRoutes(db));
   return router;
 }

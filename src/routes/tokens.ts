@@ -9,6 +9,7 @@ import { askToConfirm, isConfirmed } from "../web/confirm.js";
 import { auditContext } from "../web/context.js";
 import { requireUser } from "../web/security.js";
 import { parseInput } from "../web/validate.js";
+import { staysOnPage } from "../web/refusal.js";
 import { takeNotice, withNotice } from "../web/notice.js";
 
 export function tokenRoutes(db: Db) {
@@ -46,8 +47,10 @@ export function tokenRoutes(db: Db) {
         yes: "Yes, revoke the token", back: "/account/tokens",
       });
     }
-    const token = await revokeApiToken(db, auditContext(req), req.user!, parsed.data.tokenId);
-    await withNotice(req, res, "/account/tokens", `The token "${token.name}" is revoked: it no longer works.`);
+    await staysOnPage(res, req.body, { name: `revoke-${parsed.data.tokenId}`, labels: {} }, async () => {
+      const token = await revokeApiToken(db, auditContext(req), req.user!, parsed.data.tokenId);
+      await withNotice(req, res, "/account/tokens", `The token "${token.name}" is revoked: it no longer works.`);
+    }, (formRefused) => render(req, res, { error: formRefused.message }, res.statusCode));
   });
 
   return router;

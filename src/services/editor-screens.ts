@@ -25,6 +25,7 @@ import { workflowOptions } from "./workflow.js";
 import { articleSchedules } from "./schedules.js";
 import { articlePreviewLinks } from "./preview-links.js";
 import { activeAssignments } from "./assignments.js";
+import { transitions } from "../workflow/transitions.js";
 import { listBoardMembers } from "./users.js";
 import { audienceList, listAudiences, readabilityFigure, revisionReadability, type ReadabilityFigure } from "./audiences.js";
 import { lookupTable } from "../lookup.js";
@@ -85,16 +86,45 @@ export async function workspaceScreen(db: Db, user: User, articleId: string) {
     today: new Date().toISOString().slice(0, 10),
     canPreviewLink: can(user, "preview.create"),
     previewLinks: can(user, "preview.create") ? await articlePreviewLinks(db, articleId) : [],
+    now: new Date(),
   };
 }
 
-/** The editor, opened on the newest revision (refused while it is locked for review). */
-export async function openEditorScreen(db: Db, articleId: string) {
+/**
+ * The editor, opened on the newest revision; while that revision is in review, what is
+ * true instead (submitted: its author may withdraw it; under review: by whom) and the
+ * step this person may take, as the workflow offers it (through the verb's guard).
+ */
+export async function openEditorScreen(db: Db, user: User, articleId: string) {
   const { current } = await newestRevisionOf(db, articleId);
-  if (states[current.state].lockedForEditing) {
-    throw new AppError("CONFLICT", `Revision ${current.number} is in review and cannot be edited now. Withdraw it first, or wait for the review.`);
+  if (!states[current.state].lockedForEditing) {
+    return { locked: null, screen: await editorScreen(db, articleId, formFromContent(toContent(current), current.id)) };
   }
-  return editorScreen(db, articleId, formFromContent(toContent(current), current.id));
+  const article = (await articleWorkspace(db, articleId))!;
+  const { offers, unavailable } = await workflowOptions(db, user, article);
+  const withdraw = offers.find((o) => o.transition.name === "withdraw" && !o.blockedBy) ?? null;
+  const reviewers = (await activeAssignments(db, current.id)).map((a) => a.reviewer.name);
+  const started = current.state === "UNDER_REVIEW"
+    ? await db.auditEvent.findFirst({ where: { revisionId: current.id, action: transitions.start_review.event }, orderBy: { id: "desc" }, select: { actorName: true, createdAt: true } })
+    : null;
+  const r = `r${current.number}`;
+  let explanation: string;
+  if (current.state === "SUBMITTED") {
+    const waiting = reviewers.length ? `for ${reviewers.join(" and ")} to start the review` : "for a reviewer of the board to start the review";
+    explanation = withdraw
+      ? `${r} is submitted for review, so it cannot be edited now. Withdraw it to edit it (it goes back to a draft, and the board no longer sees it as waiting), or wait ${waiting}.`
+      : `${r} is submitted for review, so it cannot be edited now. Its author${can(user, "workflow.withdraw") ? "" : " or an admin"} can withdraw it before a reviewer starts; otherwise wait ${waiting}.`;
+  } else {
+    const by = started?.actorName ?? (reviewers.length ? reviewers.join(" and ") : "a reviewer of the board");
+    explanation = `${r} is under review by ${by}, so it cannot be edited now. Wait for the review (approval, or a request for changes that opens it for editing again), or ask ${started?.actorName ?? "the reviewer"} to request changes if it must change now.`;
+  }
+  return {
+    locked: {
+      title: `Edit: ${current.title}`, article, current, stateLabel: states[current.state].label, explanation, withdraw,
+      withdrawRefusal: withdraw ? null : unavailable.find((u) => u.label === transitions.withdraw.label)?.reason ?? null,
+    },
+    screen: null,
+  };
 }
 
 /** The editor showing `form` (the user's own text after a refused save). */

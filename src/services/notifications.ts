@@ -126,7 +126,7 @@ export const emailPreferencesSchema = z.object({
 
 export async function saveEmailPreferences(db: Db, user: Recipient, input: z.infer<typeof emailPreferencesSchema>) {
   const unknown = input.email.filter((k) => !notificationKindNames.includes(k as NotificationKind));
-  if (unknown.length) throw new AppError("BAD_REQUEST", `Unknown notification kind: ${unknown.slice(0, 3).join(", ").slice(0, 200)}.`);
+  if (unknown.length) throw new AppError("BAD_REQUEST", `Unknown notification kind: ${unknown.slice(0, 3).join(", ").slice(0, 200)}.`, { fieldErrors: { email: "choose from the kinds listed" } });
   const offered = kindsFor(user);
   const notYours = input.email.filter((k) => !offered.includes(k as NotificationKind));
   if (notYours.length) throw new AppError("BAD_REQUEST", "You do not receive that kind of notification, so it cannot be sent to you by e-mail.");

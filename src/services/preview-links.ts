@@ -92,6 +92,13 @@ export async function openPreview(db: Db, ctx: RequestContext, secret: string, t
   });
 }
 
+/** A preview link of the article, for the page that asks before revoking it. */
+export async function findArticlePreviewLink(db: Db, articleId: string, linkId: string) {
+  const link = await db.previewLink.findFirst({ where: { id: linkId, articleId }, include: { revision: { select: { number: true, title: true } } } });
+  if (!link) throw new AppError("NOT_FOUND", "That preview link does not exist.");
+  return link;
+}
+
 export async function articlePreviewLinks(db: Db, articleId: string) {
   return db.previewLink.findMany({
     where: { articleId }, orderBy: { createdAt: "desc" }, take: 20,

@@ -17,6 +17,7 @@ import { guardFacts, lockRevision } from "./workflow.js";
 import { toContent } from "./revisions.js";
 import { uuid } from "../schemas.js";
 import { notify } from "./notifications.js";
+import { dayAndTime, isTimeZone, wallTimeToUtc } from "../web/time.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -24,19 +25,32 @@ export const SCHEDULE_JOB = "publication.run";
 
 export const scheduleStatusLabels: Record<ScheduleStatus, string> = { SCHEDULED: "Scheduled", DONE: "Done", FAILED: "Failed", CANCELLED: "Cancelled" };
 
-/** A date and time from a datetime-local field, read as UTC (the page says so). */
-const utcDateTime = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, "give a date and time (yyyy-mm-ddThh:mm)")
-  .transform((v) => new Date(`${v.length === 16 ? `${v}:00` : v}Z`))
-  .refine((d) => !Number.isNaN(d.getTime()) && d.getUTCFullYear() < 3000, "not a real date and time");
-
-export const newScheduleSchema = z.object({
-  revisionId: uuid("unknown revision"),
-  action: z.enum(["PUBLISH", "UNPUBLISH"], { message: "choose publish or unpublish" }),
-  runAt: utcDateTime.refine((d) => d.getTime() > Date.now(), "must be in the future"),
-  reason: z.string().trim().max(2000, "must be at most 2,000 characters").optional().default(""),
-});
+/**
+ * A date and time from a datetime-local field, in the zone the browser reported in the
+ * hidden `timeZone` field (filled by public/schedule-time.js); without it, UTC (the page says so).
+ * Stored as the UTC instant.
+ */
+export const newScheduleSchema = z
+  .object({
+    revisionId: uuid("unknown revision"),
+    action: z.enum(["PUBLISH", "UNPUBLISH"], { message: "choose publish or unpublish" }),
+    runAt: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, "give a date and time (yyyy-mm-ddThh:mm)"),
+    timeZone: z.string().trim().max(64).optional().default("").refine((v) => v === "" || isTimeZone(v), "not a time zone this server knows"),
+    reason: z.string().trim().max(2000, "must be at most 2,000 characters").optional().default(""),
+  })
+  .transform((input, ctx) => {
+    const timeZone = input.timeZone || "UTC";
+    const runAt = wallTimeToUtc(input.runAt, timeZone);
+    if (!runAt) {
+      ctx.addIssue({ code: "custom", path: ["runAt"], message: "not a real date and time" });
+      return z.NEVER;
+    }
+    if (runAt.getTime() <= Date.now()) {
+      ctx.addIssue({ code: "custom", path: ["runAt"], message: `must be in the future (it is now ${dayAndTime(new Date(), timeZone)} ${timeZone})` });
+      return z.NEVER;
+    }
+    return { ...input, runAt, timeZone };
+  });
 export type NewSchedule = z.infer<typeof newScheduleSchema>;
 
 const verbFor = (action: ScheduleAction) => (action === "PUBLISH" ? verbs.publish : verbs.unpublish);
@@ -84,6 +98,24 @@ export async function cancelSchedule(db: Db, ctx: RequestContext, user: User, ar
       action: "schedule.cancelled", entityType: "revision", entityId: schedule.revisionId, articleId, revisionId: schedule.revisionId, articleTitle: schedule.revision.title,
       payload: { scheduleId, scheduleAction: schedule.action, revisionNumber: schedule.revision.number },
     });
+  });
+}
+
+/** A schedule of the article, for the page that asks before cancelling it. */
+export async function findArticleSchedule(db: Db, articleId: string, scheduleId: string) {
+  const schedule = await db.publicationSchedule.findFirst({ where: { id: scheduleId, articleId }, include: { revision: { select: { number: true, title: true } } } });
+  if (!schedule) throw new AppError("NOT_FOUND", "That schedule does not exist.");
+  return schedule;
+}
+
+/**
+ * Publications still scheduled for revisions older than `revisionNumber`: when a newer
+ * revision is saved, they will put the older text live without the newer edits.
+ */
+export async function schedulesOvertakenBy(db: Db, articleId: string, revisionNumber: number) {
+  return db.publicationSchedule.findMany({
+    where: { articleId, status: "SCHEDULED", action: "PUBLISH", revision: { number: { lt: revisionNumber } } },
+    orderBy: { runAt: "asc" }, include: { revision: { select: { number: true } } },
   });
 }
 

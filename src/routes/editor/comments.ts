@@ -4,11 +4,11 @@ import type { Db } from "../../db/database.js";
 import { addComment, newCommentSchema, replySchema, replyToComment, setCommentResolved } from "../../services/comments.js";
 import { auditContext } from "../../web/context.js";
 import { parseInput, textValues } from "../../web/validate.js";
-import { correctableRefusal } from "../../web/refusal.js";
+import { correctableRefusal, staysOnPage } from "../../web/refusal.js";
 import { httpStatusOf } from "../../errors.js";
 import { workspaceScreen } from "../../services/editor-screens.js";
 import { uuid } from "../../schemas.js";
-import { idParams, params } from "./shared.js";
+import { idParams, params, workspaceRefusal } from "./shared.js";
 
 const commentParams = idParams.extend({ commentId: uuid() });
 
@@ -34,16 +34,20 @@ export function commentRoutes(db: Db) {
 
   router.post("/articles/:id/comments/:commentId/replies", async (req, res) => {
     const { id, commentId } = params(commentParams, req);
-    const { body } = parseInput(replySchema, req.body, "The reply");
-    await replyToComment(db, auditContext(req), req.user!, id, commentId, body);
-    res.redirect(303, `/editor/articles/${id}#comment-${commentId}`);
+    await staysOnPage(res, req.body, { name: `reply-${commentId}`, labels: { body: "Reply" } }, async () => {
+      const { body } = parseInput(replySchema, req.body, "The reply");
+      await replyToComment(db, auditContext(req), req.user!, id, commentId, body);
+      res.redirect(303, `/editor/articles/${id}#comment-${commentId}`);
+    }, workspaceRefusal(db, req, res, id));
   });
 
   for (const action of ["resolve", "reopen"] as const) {
     router.post(`/articles/:id/comments/:commentId/${action}`, async (req, res) => {
       const { id, commentId } = params(commentParams, req);
-      await setCommentResolved(db, auditContext(req), req.user!, id, commentId, action === "resolve");
-      res.redirect(303, `/editor/articles/${id}#comment-${commentId}`);
+      await staysOnPage(res, req.body, { name: `${action}-${commentId}`, labels: {} }, async () => {
+        await setCommentResolved(db, auditContext(req), req.user!, id, commentId, action === "resolve");
+        res.redirect(303, `/editor/articles/${id}#comment-${commentId}`);
+      }, workspaceRefusal(db, req, res, id));
     });
   }
 

@@ -10,6 +10,9 @@ import { contentFromForm, formFromBody, type ArticleForm } from "../../web/artic
 import { auditContext } from "../../web/context.js";
 import { parseInput, textValues } from "../../web/validate.js";
 import { withNotice } from "../../web/notice.js";
+import { schedulesOvertakenBy } from "../../services/schedules.js";
+import { scheduleInWords } from "../../web/time.js";
+import { can } from "../../workflow/permissions.js";
 import { uuid } from "../../schemas.js";
 import { idParams, params, requirePermission } from "./shared.js";
 
@@ -45,8 +48,11 @@ export function editRoutes(db: Db) {
 
   router.get("/articles/:id/edit", async (req, res) => {
     const { id } = params(idParams, req);
-    requirePermission(req.user, "article.edit", "editing articles");
-    res.render("editor/edit", await openEditorScreen(db, id));
+    const user = requirePermission(req.user, "article.edit", "editing articles");
+    const { locked, screen } = await openEditorScreen(db, user, id);
+    // A revision in review: say why it cannot be edited and what can be done (not a bare 409 page).
+    if (locked) return res.status(409).render("editor/locked", locked);
+    res.render("editor/edit", screen);
   });
 
   router.post("/articles/:id/edit", async (req, res) => {
@@ -63,7 +69,10 @@ export function editRoutes(db: Db) {
     }
     try {
       const revision = await saveRevision(db, auditContext(req), user, id, { baseRevisionId: form.baseRevisionId, content: parsed.content, changeNote: parsed.changeNote });
-      await withNotice(req, res, `/editor/articles/${id}`, `Saved revision ${revision.number}. It is a draft that only staff see: submit it for review when it is ready, and the board will be told.`);
+      // An older approved revision still scheduled to go live will not carry this edit: say so now.
+      const overtaken = (await schedulesOvertakenBy(db, id, revision.number)).map((s) =>
+        ` Note: r${s.revision.number} is still scheduled to go live ${scheduleInWords(s.runAt)}, without this edit; ${can(user, "workflow.publish") ? "cancel that schedule below" : "ask an admin to cancel that schedule"} if this edit must go live with it.`);
+      await withNotice(req, res, `/editor/articles/${id}${overtaken.length ? "#overtaken-schedules" : ""}`, `Saved revision ${revision.number}. It is a draft that only staff see: submit it for review when it is ready, and the board will be told.${overtaken.join("")}`);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       if (error.code === "CONFLICT" && error.details.staleConflict) {

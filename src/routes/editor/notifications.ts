@@ -3,6 +3,7 @@ import { Router } from "express";
 import type { Db } from "../../db/database.js";
 import { emailPreferencesSchema, markAllRead, notificationsScreen, saveEmailPreferences, unreadCount } from "../../services/notifications.js";
 import { parseInput } from "../../web/validate.js";
+import { staysOnPage } from "../../web/refusal.js";
 import { takeNotice, withNotice } from "../../web/notice.js";
 
 export function notificationRoutes(db: Db) {
@@ -21,9 +22,11 @@ export function notificationRoutes(db: Db) {
   });
 
   router.post("/notifications/preferences", async (req, res) => {
-    const input = parseInput(emailPreferencesSchema, req.body, "The e-mail choices");
-    await saveEmailPreferences(db, req.user!, input);
-    await withNotice(req, res, "/editor/notifications", "E-mail choices saved.");
+    await staysOnPage(res, req.body, { name: "email-preferences", labels: { email: "E-mail" } }, async () => {
+      const input = parseInput(emailPreferencesSchema, req.body, "The e-mail choices");
+      await saveEmailPreferences(db, req.user!, input);
+      await withNotice(req, res, "/editor/notifications", "E-mail choices saved.");
+    }, async (formRefused) => res.render("editor/notifications", { ...(await notificationsScreen(db, req.user!)), notice: null, formRefused }));
   });
 
   return router;

@@ -6,6 +6,7 @@ import { AppError } from "../../errors.js";
 import { restoreRevisionByNumber } from "../../services/editing.js";
 import { compareScreen, historyFilterSchema, historyScreen, revisionScreen } from "../../services/editor-screens.js";
 import { parseInput } from "../../web/validate.js";
+import { staysOnPage } from "../../web/refusal.js";
 import { auditContext } from "../../web/context.js";
 import { withNotice } from "../../web/notice.js";
 import { positiveInt, uuid } from "../../schemas.js";
@@ -26,10 +27,12 @@ export function revisionRoutes(db: Db) {
   router.post("/articles/:id/revisions/:number/restore", async (req, res) => {
     const { id, number } = params(revisionParams, req);
     const user = requirePermission(req.user, "article.edit", "restoring revisions");
-    const base = z.object({ baseRevisionId: uuid() }).safeParse(req.body);
-    if (!base.success) throw new AppError("BAD_REQUEST", "The form is missing the revision it was opened on; reload and try again.");
-    const revision = await restoreRevisionByNumber(db, auditContext(req), user, id, number, base.data.baseRevisionId);
-    await withNotice(req, res, `/editor/articles/${id}`, `Revision ${number} restored as revision ${revision.number} (a draft). Check it, then submit it for review; the public page does not change until an admin publishes.`);
+    await staysOnPage(res, req.body, { name: "restore", labels: {} }, async () => {
+      const base = z.object({ baseRevisionId: uuid() }).safeParse(req.body);
+      if (!base.success) throw new AppError("BAD_REQUEST", "The form is missing the revision it was opened on; reload and try again.");
+      const revision = await restoreRevisionByNumber(db, auditContext(req), user, id, number, base.data.baseRevisionId);
+      await withNotice(req, res, `/editor/articles/${id}`, `Revision ${number} restored as revision ${revision.number} (a draft). Check it, then submit it for review; the public page does not change until an admin publishes.`);
+    }, async (formRefused) => res.render("editor/revision", { ...(await revisionScreen(db, req.user, id, number)), formRefused }));
   });
 
   router.get("/articles/:id/compare", async (req, res) => {

@@ -1,5 +1,8 @@
 // Helpers the editor's screens share: route parameters and permission checks.
-import type { Request } from "express";
+import type { Request, Response } from "express";
+import type { Db } from "../../db/database.js";
+import type { FormRefusal } from "../../web/refusal.js";
+import { workspaceScreen } from "../../services/editor-screens.js";
 import { z } from "zod";
 import { AppError } from "../../errors.js";
 import type { User } from "../../generated/prisma/client.js";
@@ -19,4 +22,11 @@ export function requirePermission(user: User | undefined, permission: Permission
   if (!user) throw new AppError("UNAUTHENTICATED", "Please sign in to continue.");
   if (!can(user, permission)) throw new AppError("FORBIDDEN", `Your role does not allow ${what}.`);
   return user;
+}
+
+/** Re-renders the article workspace with one of its forms refused (decision 0021). */
+export function workspaceRefusal(db: Db, req: Request, res: Response, articleId: string) {
+  return async (formRefused: FormRefusal) => {
+    res.render("editor/article", { ...(await workspaceScreen(db, req.user!, articleId)), notice: null, refused: null, formRefused });
+  };
 }

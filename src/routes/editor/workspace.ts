@@ -8,10 +8,11 @@ import { applyTransition, transitionInputSchema } from "../../services/workflow.
 import { reassignReviewers, reassignSchema } from "../../services/assignments.js";
 import { auditContext } from "../../web/context.js";
 import { parseInput, textValues } from "../../web/validate.js";
-import { correctableRefusal } from "../../web/refusal.js";
+import { correctableRefusal, staysOnPage } from "../../web/refusal.js";
 import { takeNotice, withNotice } from "../../web/notice.js";
 import { transitionNames, type TransitionName } from "../../workflow/transitions.js";
-import { idParams, params, requirePermission } from "./shared.js";
+import { idParams, params, requirePermission, workspaceRefusal } from "./shared.js";
+import { uuid } from "../../schemas.js";
 
 /** What a refused workflow form shows again as typed (never the password). */
 const refillableFields = ["comment", "meaning", "overrideReason", "reviewDue"] as const;
@@ -21,7 +22,9 @@ export function workspaceRoutes(db: Db) {
 
   router.get("/articles/:id", async (req, res) => {
     const { id } = params(idParams, req);
-    res.render("editor/article", { ...(await workspaceScreen(db, req.user!, id)), notice: takeNotice(req), refused: null });
+    // ?created=<id>: the preview link just created, marked in the list.
+    const created = uuid().safeParse(req.query.created);
+    res.render("editor/article", { ...(await workspaceScreen(db, req.user!, id)), notice: takeNotice(req), refused: null, createdLinkId: created.success ? created.data : null });
   });
 
   router.post("/articles/:id/transitions/:name", async (req, res) => {
@@ -37,6 +40,16 @@ export function workspaceRoutes(db: Db) {
       if (!refusal) throw error;
       res.status(httpStatusOf[refusal.code]);
       if (typeof refusal.details.retryAfterSeconds === "number") res.setHeader("Retry-After", String(refusal.details.retryAfterSeconds));
+      const refused = { transition: name.data, message: refusal.message, fieldErrors: refusal.details.fieldErrors ?? {}, values: textValues(req.body, refillableFields) };
+      // Publish and Unpublish are posted from their confirmation page: a reason to correct goes back
+      // there, kept; a state that changed meanwhile goes to the workspace, which shows it as it now is.
+      if ((name.data === "publish" || name.data === "unpublish") && Object.keys(refused.fieldErrors).length) {
+        const query = confirmQuerySchema.safeParse({ ...textValues(req.body, ["revisionId", "expectedState"] as const), comment: refused.values.comment.slice(0, 5000) });
+        if (query.success) {
+          const screen = await confirmScreen(db, id, name.data, query.data).catch(() => null);
+          if (screen) return res.render("editor/confirm", { ...screen, query: { ...query.data, comment: refused.values.comment }, refused });
+        }
+      }
       res.render("editor/article", {
         ...(await workspaceScreen(db, req.user!, id)),
         notice: null,
@@ -58,9 +71,11 @@ export function workspaceRoutes(db: Db) {
   // Reassigning the revision under review (an audited action of its own).
   router.post("/articles/:id/assignments", async (req, res) => {
     const { id } = params(idParams, req);
-    const input = parseInput(reassignSchema, req.body, "The assignment");
-    const { revisionNumber } = await reassignReviewers(db, auditContext(req), req.user!, id, input);
-    await withNotice(req, res, `/editor/articles/${id}#reviewers`, `Reviewers of revision ${revisionNumber} reassigned. They are told now and see it under Assigned reviews.`);
+    await staysOnPage(res, req.body, { name: "assignment", labels: { reviewerIds: "Reviewers", reviewDue: "Review due by" } }, async () => {
+      const input = parseInput(reassignSchema, req.body, "The assignment");
+      const { revisionNumber } = await reassignReviewers(db, auditContext(req), req.user!, id, input);
+      await withNotice(req, res, `/editor/articles/${id}#reviewers`, `Reviewers of revision ${revisionNumber} reassigned. They are told now and see it under Assigned reviews.`);
+    }, workspaceRefusal(db, req, res, id));
   });
 
   return router;
