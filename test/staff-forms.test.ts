@@ -95,6 +95,23 @@ const refusals: Record<string, () => Promise<Refusal>> = {
     const audience = await database.prisma.audience.findFirstOrThrow({ where: { isDefault: false } });
     return { as: "sam", path: `/admin/audiences/${audience.id}`, body: { name: audience.name, description: audience.description, schemaAudienceType: audience.schemaAudienceType, maxGrade: "twelve" }, status: 400, field: { name: "maxGrade", typed: "twelve" } };
   },
+  "/admin/audiences/:id/archive": async () => {
+    const archived = await database.prisma.audience.create({
+      data: { slug: "archived-example", name: "Archived example", description: "An audience already archived", schemaAudienceType: "Patient", archivedAt: new Date() },
+    });
+    return { as: "sam", path: `/admin/audiences/${archived.id}/archive`, body: {}, status: 409, reason: "is already archived", formAction: `/admin/audiences/${archived.id}/unarchive` };
+  },
+  "/admin/audiences/:id/unarchive": async () => {
+    const audience = await database.prisma.audience.findFirstOrThrow({ where: { isDefault: false, archivedAt: null } });
+    return { as: "sam", path: `/admin/audiences/${audience.id}/unarchive`, body: {}, status: 409, reason: "is not archived", formAction: `/admin/audiences/${audience.id}/archive` };
+  },
+  "/admin/jobs/:id/retry": async () => {
+    // A schedule job that gave up, for a schedule that no longer exists: retrying it is refused.
+    const job = await database.prisma.job.create({
+      data: { kind: "publication.run", payload: { scheduleId: crypto.randomUUID() }, status: "GAVE_UP", attempts: 9, lastError: "database unavailable", gaveUpAt: new Date(), failingSince: new Date() },
+    });
+    return { as: "sam", path: `/admin/jobs/${job.id}/retry`, body: {}, status: 409, reason: "schedule the publication again instead", formAction: `/admin/jobs/${job.id}/retry` };
+  },
   "/admin/users": async () => ({ as: "sam", path: "/admin/users", body: { email: "not-an-address", name: "New Person", role: "EDITOR", credentials: "", password: "a long enough password" }, status: 400, field: { name: "email", typed: "not-an-address" } }),
   "/admin/users/:id": async () => {
     const user = await alice();
@@ -193,7 +210,7 @@ const refusals: Record<string, () => Promise<Refusal>> = {
     return { as: "alice", path: `/editor/articles/${articleId}/slug`, body: { version: String(article.version), slug: "Not Valid!" }, status: 400, field: { name: "slug", typed: "Not Valid!" } };
   },
   "/editor/notifications/preferences": async () => ({
-    as: "alice", path: "/editor/notifications/preferences", body: { email: ["review.assigned", "no.such.kind"] }, status: 400, field: { name: "email", typed: "review.assigned" },
+    as: "alice", path: "/editor/notifications/preferences", body: { email: ["workflow.approved", "no.such.kind"] }, status: 400, field: { name: "email", typed: "workflow.approved" },
   }),
 };
 

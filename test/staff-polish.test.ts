@@ -422,8 +422,9 @@ describe.skipIf(!executablePath && !inCi)("the polished staff screens in a real 
     const sam = await person(demo.sam);
     await sam.goto(`/editor/articles/${article.id}`);
     await expectAccessible(sam);
-    await sam.locator("#schedules summary", { hasText: "Cancel" }).click();
-    await clickAndWait(sam, sam.getByRole("button", { name: "Yes, cancel it" }));
+    await clickAndWait(sam, sam.locator("#schedules").getByRole("button", { name: /^Cancel r\d+'s schedule…$/ }));
+    await expectAccessible(sam);
+    await clickAndWait(sam, sam.getByRole("button", { name: /^Yes, cancel the publication of r\d+$/ }));
     expect(await sam.getByRole("status").innerText()).toContain("Schedule cancelled");
 
     await sam.goto("/account/tokens");
