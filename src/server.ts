@@ -14,6 +14,7 @@ import { pruneSecurityLog } from "./services/security-log.js";
 import { pruneThrottle } from "./services/throttle.js";
 import { startJobRunner } from "./jobs/queue.js";
 import { createJobHandlers } from "./jobs/handlers.js";
+import { notifyAnsweredQuestions } from "./services/reader-questions.js";
 import { createMailer } from "./jobs/mailer.js";
 import { remindReviewers } from "./services/assignments.js";
 
@@ -45,7 +46,7 @@ async function main() {
   setInterval(() => void prune().catch(() => {}), 3600_000).unref();
   // Scheduled publications and other queued work; anything that fell due while the app was stopped runs now.
   const jobHandlers = createJobHandlers({ mailer: createMailer(config), publicUrl: config.publicUrl });
-  const jobs = startJobRunner(database.prisma, jobHandlers, { periodic: [remindReviewers], onError: (error) => console.error(`A queued job could not run: ${(error as Error)?.message ?? error}`) });
+  const jobs = startJobRunner(database.prisma, jobHandlers, { periodic: [remindReviewers, (db) => notifyAnsweredQuestions(db, config.questionEmailRetentionDays)], onError: (error) => console.error(`A queued job could not run: ${(error as Error)?.message ?? error}`) });
   shutdownOn(server, database, jobs);
 }
 

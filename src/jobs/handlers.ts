@@ -4,12 +4,18 @@ import type { JobHandlers } from "./queue.js";
 import type { Mailer } from "./mailer.js";
 import { SCHEDULE_JOB, runScheduleJob } from "../services/schedules.js";
 import { EMAIL_JOB, notificationKinds, type NotificationKind } from "../services/notifications.js";
+import { QUESTION_EMAIL_JOB, sendQuestionAnsweredEmail } from "../services/reader-questions.js";
 
 const emailPayload = z.object({ notificationId: z.string() });
 
 export function createJobHandlers(deps: { mailer: Mailer; /** The site's address, for links in e-mail. */ publicUrl?: string }): JobHandlers {
   return {
     [SCHEDULE_JOB]: runScheduleJob,
+    // A reader asked to be told once; the address is deleted in the same transaction.
+    [QUESTION_EMAIL_JOB]: async (tx, job) => {
+      const { emailId } = z.object({ emailId: z.string() }).parse(job.payload);
+      await sendQuestionAnsweredEmail(tx, emailId, (mail) => deps.mailer.send(mail), deps.publicUrl ?? "");
+    },
     // Sent while the job row is held; the row is marked done in the same transaction,
     // so a sent message is never sent again unless the process dies between the two.
     [EMAIL_JOB]: async (tx, job) => {
