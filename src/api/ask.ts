@@ -2,7 +2,8 @@
 import { z } from "zod";
 import type { Db } from "../db/database.js";
 import { askQuerySchema } from "../services/reader-questions.js";
-import { askAndRecord, readerAudience, readerLimiter, type ReaderLimit } from "../routes/ask.js";
+import { askAndRecord, readerLimiter, type ReaderLimit } from "../routes/ask.js";
+import { readerAudience } from "../services/ask.js";
 import { defineRoute } from "./define.js";
 
 const askAnswerSchema = z.object({

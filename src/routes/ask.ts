@@ -6,11 +6,10 @@ import { Router, type Request, type Response } from "express";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
-import { AUDIENCE_COOKIE } from "../public/public-site.js";
-import { answerQuestion, type AskResult } from "../services/ask.js";
+import { answerQuestion, readerAudience, type AskResult } from "../services/ask.js";
 import {
   askQuerySchema, feedbackSchema, notifySchema, QUESTION_MAX_CHARS, recordFeedback, recordReaderQuestion, REPORT_MAX_CHARS,
-  reportProblem, reportSchema, signToken, storeNotificationAddress,
+  reportableArticle, reportProblem, reportSchema, signToken, storeNotificationAddress,
 } from "../services/reader-questions.js";
 import { auditContext } from "../web/context.js";
 import { fieldErrorsOf } from "../web/validate.js";
@@ -36,16 +35,6 @@ export function readerLimiter(ratePerMinute: number): ReaderLimit {
       throw new AppError("TOO_MANY_REQUESTS", `You have sent many questions in a short time. Please wait ${retryAfterSeconds} seconds and try again.`, { retryAfterSeconds });
     }
   };
-}
-
-const rememberedAudience = new RegExp(`(?:^|;\\s*)${AUDIENCE_COOKIE}=([a-z0-9-]{1,40})(?:;|$)`);
-
-/** The reader's audience: ?for= first, then the remembered choice; null for the default (the text as written). */
-export async function readerAudience(db: Db, requested: string | undefined, cookieHeader: string | undefined): Promise<{ slug: string; name: string } | null> {
-  const slug = requested ?? rememberedAudience.exec(cookieHeader ?? "")?.[1];
-  if (!slug) return null;
-  const audience = await db.audience.findUnique({ where: { slug }, select: { slug: true, name: true, isDefault: true } });
-  return audience && !audience.isDefault ? { slug: audience.slug, name: audience.name } : null;
 }
 
 function noindex(res: Response) {
@@ -138,9 +127,7 @@ export function askRoutes(db: Db, options: AskRouteOptions) {
   });
 
   router.get("/ask/report", async (req, res) => {
-    const article = typeof req.query.article === "string" ? req.query.article : "";
-    const found = /^[a-z0-9-]{1,200}$/.test(article) ? await db.article.findUnique({ where: { slug: article }, select: { slug: true } }) : null;
-    if (!found) throw new AppError("NOT_FOUND", "There is no article at this address to report a problem with.");
+    const found = await reportableArticle(db, req.query.article);
     noindex(res);
     res.render("ask-report", { title: "Report a problem with this article", noindex: true, article: found.slug, text: "", token: signToken(options.secret, "report", found.slug), error: null, maxChars: REPORT_MAX_CHARS, done: false });
   });

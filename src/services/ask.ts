@@ -23,6 +23,7 @@ import { renderMarkdown, citationKeys } from "../content/markdown.js";
 import { statesWhere } from "../workflow/states.js";
 import { articleView } from "../web/article-view.js";
 import { findRevision } from "./revisions.js";
+import { AUDIENCE_COOKIE } from "../public/public-site.js";
 
 /** Share of the question's weight a passage must match to be shown as an answer. */
 export const RELEVANCE_THRESHOLD = 0.4;
@@ -277,6 +278,16 @@ export async function answerQuestion(db: Db, question: string, options: { audien
     });
   }
   return { question, status: answers.length ? "answered" : "no-reviewed-answer", answers, normalized: terms.normalized };
+}
+
+const rememberedAudience = new RegExp(`(?:^|;\\s*)${AUDIENCE_COOKIE}=([a-z0-9-]{1,40})(?:;|$)`);
+
+/** The reader's audience: ?for= first, then the remembered choice (cookie); null for the default (the text as written). */
+export async function readerAudience(db: Db, requested: string | undefined, cookieHeader: string | undefined): Promise<{ slug: string; name: string } | null> {
+  const slug = requested ?? rememberedAudience.exec(cookieHeader ?? "")?.[1];
+  if (!slug) return null;
+  const audience = await db.audience.findUnique({ where: { slug }, select: { slug: true, name: true, isDefault: true } });
+  return audience && !audience.isDefault ? { slug: audience.slug, name: audience.name } : null;
 }
 
 /** A bare full-text query of the same words (for the benchmark's baseline). */

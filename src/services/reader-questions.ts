@@ -12,7 +12,7 @@ import { AppError } from "../errors.js";
 import { recordEvent, type RequestContext, type Tx } from "../audit/audit-log.js";
 import type { ReaderQuestionKind, ReaderQuestionStatus, User } from "../generated/prisma/client.js";
 import { slugify } from "../content/revision-content.js";
-import { createNewArticle } from "./articles.js";
+import { createNewArticle, findPublicArticle } from "./articles.js";
 import { questionTerms } from "./ask.js";
 import { enqueue } from "../jobs/queue.js";
 
@@ -131,6 +131,13 @@ export async function recordFeedback(db: Db, secret: string, input: z.output<typ
     else await tx.readerQuestionGroup.update({ where: { id: groupId }, data: { helpfulNo: { increment: 1 } } });
     return { counted: true };
   });
+}
+
+/** The article a report form is for: only one the public can read (a draft's address is not revealed). */
+export async function reportableArticle(db: Db, slug: unknown) {
+  const found = typeof slug === "string" && /^[a-z0-9-]{1,200}$/.test(slug) ? await findPublicArticle(db, slug) : null;
+  if (!found) throw new AppError("NOT_FOUND", "There is no published article at this address to report a problem with.");
+  return { slug: found.article.slug };
 }
 
 /** "Report a problem with this article": into the queue as a correction for the board. */
