@@ -88,19 +88,26 @@ const quoteLexeme = (lexeme: string) => `'${lexeme.replace(/\\/g, "\\\\").replac
 
 /** The question's term groups (vocabulary applied) and its normalized form. */
 export async function questionTerms(db: Db, question: string): Promise<{ groups: Group[]; normalized: string }> {
-  const lexemes = await db.$queryRaw<{ lexeme: string }[]>`
-    SELECT lexeme FROM unnest(to_tsvector('english', ${question}))
-    WHERE lexeme <> ALL (SELECT lexeme FROM unnest(to_tsvector('english', ${QUESTION_WORDS})))
-      AND lexeme !~ '^[0-9.,/-]+$' AND length(lexeme) > 1
-    ORDER BY lexeme`;
-  const vocabulary = await db.$queryRaw<{ lay: string; lay_q: string; pro_q: string; lay_lexemes: string[] }[]>`
-    SELECT lower(v.lay_term) AS lay, phraseto_tsquery('english', v.lay_term)::text AS lay_q,
-           phraseto_tsquery('english', v.professional_term)::text AS pro_q,
-           ARRAY(SELECT lexeme FROM unnest(to_tsvector('english', v.lay_term))) AS lay_lexemes
-    FROM ask_vocabulary v
-    WHERE numnode(phraseto_tsquery('english', v.lay_term)) > 0 AND numnode(phraseto_tsquery('english', v.professional_term)) > 0
-      AND to_tsvector('english', ${question}) @@ phraseto_tsquery('english', v.lay_term)
-    ORDER BY v.lay_term, v.professional_term`;
+  // One round trip: the question's words and the vocabulary pairs whose lay phrase it contains.
+  const [row] = await db.$queryRaw<{ lexemes: string[]; vocabulary: { lay: string; lay_q: string; pro_q: string; lay_lexemes: string[] }[] }[]>`
+    SELECT
+      ARRAY(SELECT lexeme FROM unnest(to_tsvector('english', ${question}))
+            WHERE lexeme <> ALL (SELECT lexeme FROM unnest(to_tsvector('english', ${QUESTION_WORDS})))
+              AND lexeme !~ '^[0-9.,/-]+$' AND length(lexeme) > 1
+            ORDER BY lexeme) AS lexemes,
+      coalesce((
+        SELECT json_agg(json_build_object(
+                 'lay', lower(v.lay_term),
+                 'lay_q', phraseto_tsquery('english', v.lay_term)::text,
+                 'pro_q', phraseto_tsquery('english', v.professional_term)::text,
+                 'lay_lexemes', ARRAY(SELECT lexeme FROM unnest(to_tsvector('english', v.lay_term))))
+               ORDER BY v.lay_term, v.professional_term)
+        FROM ask_vocabulary v
+        WHERE numnode(phraseto_tsquery('english', v.lay_term)) > 0 AND numnode(phraseto_tsquery('english', v.professional_term)) > 0
+          AND to_tsvector('english', ${question}) @@ phraseto_tsquery('english', v.lay_term)
+      ), '[]'::json) AS vocabulary`;
+  const lexemes = (row?.lexemes ?? []).map((lexeme) => ({ lexeme }));
+  const vocabulary = row?.vocabulary ?? [];
   const byLay = new Map<string, { lay: string; pros: string[]; lexemes: string[] }>();
   for (const v of vocabulary) {
     const entry = byLay.get(v.lay) ?? { lay: v.lay_q, pros: [], lexemes: v.lay_lexemes };
@@ -149,38 +156,35 @@ export async function findAnswerPassages(db: Db, question: string, audience: str
   const terms = await questionTerms(db, question);
   if (!terms.groups.length) return { terms, hits: [] as Hit[] };
   const queries = terms.groups.map((g) => g.query);
-  const dfs = await db.$queryRaw<{ ord: bigint; df: number }[]>`
-    SELECT g.ord, (SELECT count(*) FROM (
-      SELECT 1 FROM answer_passage p JOIN revision r ON r.id = p.revision_id JOIN article a ON a.id = r.article_id
-      WHERE p.document @@ g.q::tsquery AND ${publicPassage(audience)} LIMIT ${DF_CAP}) x)::int AS df
-    FROM unnest(${queries}::text[]) WITH ORDINALITY AS g(q, ord)`;
-  const weightOf = new Map(dfs.map((d) => [Number(d.ord) - 1, Math.log(1 + DF_CAP / (Number(d.df) + 1))]));
-  const weights = queries.map((_q, i) => weightOf.get(i) ?? 0);
-  const total = weights.reduce((a, b) => a + b, 0);
-  // A passage matching none of the rarest groups that together carry more than
+  // One round trip. Each group weighs ln(1 + DF_CAP / (df + 1)), df counted up to DF_CAP among
+  // public passages. A passage matching none of the rarest groups that together carry more than
   // 1 − threshold of the weight cannot reach the threshold: only the others are candidates.
-  const order = weights.map((w, i) => ({ w, i })).sort((x, y) => y.w - x.w);
-  const required: string[] = [];
-  let carried = 0;
-  for (const { w, i } of order) {
-    required.push(queries[i]!);
-    carried += w;
-    if (carried > (1 - RELEVANCE_THRESHOLD) * total + 1e-9) break;
-  }
-  const anyRequired = required.map((q) => `(${q})`).join(" | ");
-  const anyGroup = queries.map((q) => `(${q})`).join(" | ");
   const hits = await db.$queryRaw<Hit[]>`
     WITH g AS (
-      SELECT q::tsquery AS q, w FROM unnest(${queries}::text[], ${weights}::float8[]) AS t(q, w)
+      SELECT ord, q::tsquery AS q FROM unnest(${queries}::text[]) WITH ORDINALITY AS t(q, ord)
+    ), weighted AS (
+      SELECT g.ord, g.q, ln(1 + ${DF_CAP}::float8 / (1 + (SELECT count(*) FROM (
+        SELECT 1 FROM answer_passage p JOIN revision r ON r.id = p.revision_id JOIN article a ON a.id = r.article_id
+        WHERE p.document @@ g.q AND ${publicPassage(audience)} LIMIT ${DF_CAP}) x))) AS w
+      FROM g
+    ), total AS (
+      SELECT sum(w) AS total FROM weighted
+    ), required AS (
+      SELECT q FROM (
+        SELECT q, coalesce(sum(w) OVER (ORDER BY w DESC, ord ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before FROM weighted
+      ) o, total
+      WHERE o.before <= (1 - ${RELEVANCE_THRESHOLD}::float8) * total.total + 1e-9
+    ), any_required AS (
+      SELECT string_agg('(' || q::text || ')', ' | ')::tsquery AS q FROM required
     ), cand AS (
-      SELECT p.id FROM answer_passage p JOIN revision r ON r.id = p.revision_id JOIN article a ON a.id = r.article_id
-      WHERE p.document @@ ${anyRequired}::tsquery AND ${publicPassage(audience)}
+      SELECT p.id FROM answer_passage p JOIN revision r ON r.id = p.revision_id JOIN article a ON a.id = r.article_id, any_required
+      WHERE p.document @@ any_required.q AND ${publicPassage(audience)}
       LIMIT ${MAX_CANDIDATES}
     ), scored AS (
-      SELECT p.id, sum(g.w) FILTER (WHERE p.document @@ g.q) / ${total}::float8 AS coverage,
-             bool_or(p.own_document @@ g.q) AS own,
-             ts_rank(p.document, ${anyGroup}::tsquery) AS rank
-      FROM cand c JOIN answer_passage p ON p.id = c.id CROSS JOIN g
+      SELECT p.id, sum(w.w) FILTER (WHERE p.document @@ w.q) / max(total.total) AS coverage,
+             bool_or(p.own_document @@ w.q) AS own,
+             ts_rank(p.document, ${queries.map((q) => `(${q})`).join(" | ")}::tsquery) AS rank
+      FROM cand c JOIN answer_passage p ON p.id = c.id CROSS JOIN weighted w CROSS JOIN total
       GROUP BY p.id
     )
     SELECT p.id::text, p.revision_id::text, a.slug, a.published_revision_id::text, p.audience_slug, p.section_key,
