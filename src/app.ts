@@ -31,6 +31,8 @@ import { apiErrors, apiRouter } from "./api/index.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { searchRoutes } from "./routes/search.js";
 import { unreadCount } from "./services/notifications.js";
+import { askRoutes, readerLimiter } from "./routes/ask.js";
+import { questionQueueRoutes, vocabularyRoutes } from "./routes/questions.js";
 
 export interface AppDeps {
   config: Config;
@@ -137,8 +139,12 @@ export function createApp({ config, database, logger = createLogger({ level: con
   app.use(express.json({ limit: "2mb" }));
   app.use(rejectUnstorableText);
   // The JSON API authenticates with bearer tokens only, so it sits before sessions and CSRF.
-  app.use("/api", apiRouter(db, { rateLimitPerMinute: config.apiRateLimitPerMinute }));
+  // Readers' questions, votes and reports are limited per address, on the pages and the API together.
+  const askLimit = readerLimiter(config.askRateLimitPerMinute);
+  app.use("/api", apiRouter(db, { rateLimitPerMinute: config.apiRateLimitPerMinute, askLimit }));
   app.use("/api", apiErrors(db, log));
+  // Readers' follow-up questions: no session (no cookie for readers); forms carry signed tokens.
+  app.use(askRoutes(db, { secret: config.sessionSecret, limit: askLimit, retentionDays: config.questionEmailRetentionDays }));
   app.use(
     session({
       name: SESSION_COOKIE,
@@ -163,8 +169,10 @@ export function createApp({ config, database, logger = createLogger({ level: con
   app.use(publicRoutes(database, site, { cookieSecure: config.cookieSecure === true }));
   app.use(searchRoutes(db));
   app.use(authRoutes(db));
+  app.use("/editor/questions", questionQueueRoutes(db));
   app.use("/editor", editorRoutes(db, { previewSecret: config.sessionSecret, publicUrl: config.publicUrl }));
   app.use(previewRoutes(db, config.sessionSecret));
+  app.use("/admin/vocabulary", vocabularyRoutes(db));
   app.use("/admin", adminRoutes(db, { outboxDir: config.outboxDir, smtpConfigured: !!config.smtpUrl }));
   app.use("/account/tokens", tokenRoutes(db));
 

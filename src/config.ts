@@ -36,6 +36,8 @@ const envSchema = z.object({
   OUTBOX_DIR: z.string().min(1).default("data/outbox"),
   PUBLIC_URL: z.string().regex(/^https?:\/\/[^/\s]+\/?$/, "must be the site's address, like https://answers.example.org").optional(),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+  ASK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
+  QUESTION_EMAIL_RETENTION_DAYS: z.coerce.number().int().positive().max(3650).default(90),
 });
 
 export type Config = {
@@ -67,6 +69,10 @@ export type Config = {
   publicUrl: string;
   /** Requests per minute per API token (or per address without one). */
   apiRateLimitPerMinute: number;
+  /** Questions, votes and reports per minute per client address (kept in memory). */
+  askRateLimitPerMinute: number;
+  /** Readers' addresses not used within this many days are deleted. */
+  questionEmailRetentionDays: number;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -112,5 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboxDir: path.resolve(e.OUTBOX_DIR),
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
     apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
+    askRateLimitPerMinute: e.ASK_RATE_LIMIT_PER_MINUTE,
+    questionEmailRetentionDays: e.QUESTION_EMAIL_RETENTION_DAYS,
   };
 }

@@ -14,6 +14,7 @@ import { pruneSecurityLog } from "./services/security-log.js";
 import { pruneThrottle } from "./services/throttle.js";
 import { startJobRunner } from "./jobs/queue.js";
 import { createJobHandlers } from "./jobs/handlers.js";
+import { notifyAnsweredQuestions } from "./services/reader-questions.js";
 import { createMailer } from "./jobs/mailer.js";
 import { remindReviewers } from "./services/assignments.js";
 import { failStrandedSchedules } from "./services/schedules.js";
@@ -50,7 +51,7 @@ async function main() {
   const jobHandlers = createJobHandlers({ mailer: createMailer(config), publicUrl: config.publicUrl });
   const jobs = startJobRunner(database.prisma, jobHandlers, {
     logger,
-    periodic: [remindReviewers, failStrandedSchedules],
+    periodic: [remindReviewers, failStrandedSchedules, (db) => notifyAnsweredQuestions(db, config.questionEmailRetentionDays)],
     onError: (error) => logger.error({ error: (error as Error)?.message ?? String(error) }, "A queued job could not run"),
   });
   shutdownOn(server, database, jobs);

@@ -83,6 +83,7 @@ describe("OpenAPI document", () => {
       ["/api/v1/articles", "get", 200, request(app).get("/api/v1/articles")],
       ["/api/v1/articles/{slug}", "get", 200, request(app).get(`/api/v1/articles/${SEEDED_SLUG}`)],
       ["/api/v1/search", "get", 200, request(app).get("/api/v1/search?q=tizanidine")],
+      ["/api/v1/ask", "get", 200, request(app).get("/api/v1/ask?q=What+is+the+starting+dose+of+tizanidine")],
       ["/api/v1/search", "get", 200, api.get("/api/v1/search?q=tizanidine")],
       ["/api/v1/editorial/articles/{id}", "get", 200, api.get(`/api/v1/editorial/articles/${article.id}`)],
       ["/api/v1/editorial/articles/{id}/revisions/{number}", "get", 200, api.get(`/api/v1/editorial/articles/${article.id}/revisions/2`)],

@@ -10,11 +10,12 @@ import { mountRoutes } from "./define.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { apiErrorHandler } from "./problems.js";
 import { apiRoutes } from "./routes.js";
+import type { ReaderLimit } from "../routes/ask.js";
 
 export const API_VERSION = "1.0.0";
 
-export function apiRouter(db: Db, options: { rateLimitPerMinute: number }) {
-  const routes = apiRoutes(db);
+export function apiRouter(db: Db, options: { rateLimitPerMinute: number; askLimit?: ReaderLimit }) {
+  const routes = apiRoutes(db, { askLimit: options.askLimit });
   const document = buildOpenApiDocument(routes, { version: API_VERSION });
   const router = Router();
   router.get("/openapi.json", (_req, res) => {

@@ -21,6 +21,8 @@ import { auditContext } from "../web/context.js";
 import { defineRoute, type ApiRoute } from "./define.js";
 import * as S from "./schemas.js";
 import * as present from "./presenters.js";
+import { askApiRoute } from "./ask.js";
+import type { ReaderLimit } from "../routes/ask.js";
 
 function permitted(user: User | undefined, permission: Permission, what: string): User {
   if (!user) throw new AppError("UNAUTHENTICATED", "This endpoint needs an API token.");
@@ -28,8 +30,9 @@ function permitted(user: User | undefined, permission: Permission, what: string)
   return user;
 }
 
-export function apiRoutes(db: Db): ApiRoute[] {
+export function apiRoutes(db: Db, options: { askLimit?: ReaderLimit } = {}): ApiRoute[] {
   return [
+    askApiRoute(db, { limit: options.askLimit }),
     // ---- public read API
     defineRoute({
       method: "get", path: "/v1/articles", operationId: "listArticles", tag: "Public", access: "public",

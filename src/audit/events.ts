@@ -151,6 +151,17 @@ export const eventSchemas = {
   "audience.archived": z.object({ slug: z.string(), name: z.string(), revisionsWithVersions: z.number().int() }),
   "audience.unarchived": z.object({ slug: z.string(), name: z.string(), revisionsWithVersions: z.number().int() }),
 
+  /** The instant-answer vocabulary: a lay word readers use and the professional term articles use. */
+  "vocabulary.term.added": z.object({ termId: z.string(), layTerm: z.string(), professionalTerm: z.string() }),
+  "vocabulary.term.removed": z.object({ termId: z.string(), layTerm: z.string(), professionalTerm: z.string() }),
+  /** Editors acting on a group of reader questions (or problem reports) from the queue. */
+  "reader_question.draft_started": z.object({ groupId: z.string(), question: z.string(), slug: z.string() }),
+  "reader_question.answered": z.object({ groupId: z.string(), question: z.string(), slug: z.string() }),
+  "reader_question.declined": z.object({ groupId: z.string(), question: z.string(), reason: z.string() }),
+  /** A reader's e-mail address was stored or deleted; the address itself is never recorded. */
+  "reader_question.email_stored": z.object({ groupId: z.string() }),
+  "reader_question.email_deleted": z.object({ groupId: z.string().nullable(), count: z.number().int(), reason: z.enum(["told", "expired"]) }),
+
   "system.seeded": z.object({ articles: z.array(z.string()), demoUsers: z.array(z.string()) }),
   "system.synthetic_articles_seeded": z.object({ count: z.number().int(), firstSlug: z.string(), lastSlug: z.string() }),
 } as const;

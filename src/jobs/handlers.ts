@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { JobHandlers, RetryPolicy } from "./queue.js";
 import type { Mailer } from "./mailer.js";
 import { SCHEDULE_JOB, runScheduleJob, scheduleJobGaveUp } from "../services/schedules.js";
+import { QUESTION_EMAIL_JOB, sendQuestionAnsweredEmail } from "../services/reader-questions.js";
 import { EMAIL_JOB, alwaysEmailedKinds, notificationSubject, type NotificationKind } from "../services/notifications.js";
 
 const HOUR = 3_600_000;
@@ -28,6 +29,14 @@ export const emailSubject = (kind: string) => `Clinical Answers: ${notificationS
 export function createJobHandlers(deps: { mailer: Mailer; /** The site's address, for links in e-mail. */ publicUrl?: string }): JobHandlers {
   return {
     [SCHEDULE_JOB]: { run: runScheduleJob, retry: retryPolicies[SCHEDULE_JOB], gaveUp: scheduleJobGaveUp },
+    // A reader asked to be told once; the address is deleted in the same transaction.
+    [QUESTION_EMAIL_JOB]: {
+      retry: retryPolicies[EMAIL_JOB],
+      run: async (tx, job) => {
+        const { emailId } = z.object({ emailId: z.string() }).parse(job.payload);
+        await sendQuestionAnsweredEmail(tx, emailId, (mail) => deps.mailer.send(mail), deps.publicUrl ?? "");
+      },
+    },
     [EMAIL_JOB]: {
       retry: retryPolicies[EMAIL_JOB],
       // Sent while the job row is held; the row is marked done in the same transaction,

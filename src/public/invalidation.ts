@@ -15,9 +15,10 @@ export type Change = z.infer<typeof changeSchema>;
 
 /**
  * Actions that never change what the public sees: sign-ins, comments, reviewer assignments,
- * schedules (their publication is a workflow.published event) and preview links.
+ * schedules (their publication is a workflow.published event), preview links, the reader-questions
+ * queue and the instant-answer vocabulary (answers are never cached).
  */
-const PRIVATE_ACTIONS = /^(auth|comment|review|schedule|preview)\./;
+const PRIVATE_ACTIONS = /^(auth|comment|review|schedule|preview|reader_question|vocabulary)\./;
 
 export function tagsForChange(change: Change): string[] {
   if (PRIVATE_ACTIONS.test(change.action)) return [];

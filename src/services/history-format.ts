@@ -207,6 +207,15 @@ export const formatters: { [A in AuditAction]: Formatter<A> } = {
   "audience.archived": (p, f) =>
     say(`${f.actor} archived the audience “${p.name}” (?for=${p.slug}): readers and editors no longer see it; ${p.revisionsWithVersions} revision(s) keep its versions in their history.`),
   "audience.unarchived": (p, f) => say(`${f.actor} brought back the archived audience “${p.name}” (?for=${p.slug}).`),
+  "vocabulary.term.added": (p, f) => say(`${f.actor} taught instant answers that readers' “${p.layTerm}” means “${p.professionalTerm}”.`),
+  "vocabulary.term.removed": (p, f) => say(`${f.actor} removed “${p.layTerm}” → “${p.professionalTerm}” from the instant-answer vocabulary.`),
+  "reader_question.draft_started": (p, f) => say(`${f.actor} started the draft “${p.slug}” from the reader question “${p.question}”.`),
+  "reader_question.answered": (p, f) => say(`${f.actor} marked the reader question “${p.question}” as answered by “${p.slug}”.`),
+  "reader_question.declined": (p, f) => say(`${f.actor} declined the reader question “${p.question}”: ${p.reason}`),
+  "reader_question.email_stored": () => say(`A reader left an e-mail address to be told when their question is answered.`),
+  "reader_question.email_deleted": (p) => say(p.reason === "told"
+    ? `${p.count === 1 ? "A reader's e-mail address was" : `${p.count} readers' e-mail addresses were`} deleted after telling them their question was answered.`
+    : `${p.count === 1 ? "A reader's e-mail address was" : `${p.count} readers' e-mail addresses were`} deleted: not used within the retention period.`),
 
   "system.seeded": (p) => say(`The sample content was loaded (${p.articles.length} article(s)).`),
   "system.synthetic_articles_seeded": (p) => say(`${p.count} synthetic articles were added for load testing.`),

@@ -5,6 +5,7 @@ import { recordEvent, systemContext } from "../audit/audit-log.js";
 import { revisionContentSchema, slugify } from "../content/revision-content.js";
 import { muscleSpasmsArticle } from "../../seed/muscle-spasms.js";
 import { demoUsers } from "../../seed/demo-users.js";
+import { askVocabulary } from "../../seed/ask-vocabulary.js";
 import type { SeedArticle } from "../../seed/types.js";
 import { createArticle } from "./articles.js";
 import { createUser, hashPassword } from "./users.js";
@@ -61,6 +62,10 @@ export async function seedDatabase(db: Db, options: { demoUsers: boolean }): Pro
       authorId: null,
     });
     result.articles.push(seed.slug);
+  }
+  // The starting vocabulary of instant answers, only into an empty vocabulary (admins own it after).
+  if ((await db.askVocabulary.count()) === 0) {
+    await db.askVocabulary.createMany({ data: askVocabulary.map(([layTerm, professionalTerm]) => ({ layTerm, professionalTerm })), skipDuplicates: true });
   }
   if (result.articles.length || result.demoUsers.length) {
     await db.$transaction((tx) => recordEvent(tx, ctx, { action: "system.seeded", entityType: "system", payload: result }));

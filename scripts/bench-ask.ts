@@ -1,0 +1,129 @@
+// npm run bench:ask [-- --count 10000 --queries 300]
+// Instant answers at scale, on the embedded PGlite and (when BENCH_DATABASE_URL or
+// TEST_DATABASE_URL names one) on a PostgreSQL server, in the same run: seeds COUNT synthetic
+// published articles (one in five with a newer draft) beside the seeded article, then prints
+// - answer quality on the quality set (scripts/ask-quality-set.ts): hit@3 and the share of
+//   off-topic questions left unanswered (aims: ≥ 90% and 100%);
+// - answer time p50/p95/p99 (service), beside a bare full-text query of the same words on
+//   the same passages in the same run. Target: answer p95 < 50 ms at 10,000 articles.
+// A benchmark, not a test: figures on a shared machine are noisy.
+import { randomUUID } from "node:crypto";
+import { parseArgs } from "node:util";
+import { openScratchDatabase } from "../src/db/scratch.js";
+import { seedDatabase } from "../src/services/seed.js";
+import { answerQuestion, bareFullTextQuery } from "../src/services/ask.js";
+import { measureAnswerQuality } from "./ask-quality.js";
+import { offTopicQuestions, onTopicQuestions } from "./ask-quality-set.js";
+
+const { values } = parseArgs({ options: { count: { type: "string", default: "10000" }, queries: { type: "string", default: "300" } } });
+const count = Number(values.count);
+const queryCount = Number(values.queries);
+const serverUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL;
+const TARGET_P95_MS = 50;
+
+let seed = 42;
+function random(): number {
+  seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+  return seed / 2 ** 31;
+}
+const clinical = (
+  "muscle spasm cramp pain relief tizanidine baclofen cyclobenzaprine diazepam dantrolene botulinum toxin injection stretching physiotherapy " +
+  "magnesium electrolyte dehydration neuropathy spasticity multiple sclerosis stroke spinal injury dose titration sedation hepatotoxicity monitoring " +
+  "renal impairment elderly pregnancy contraindication interaction opioid nsaid acetaminophen migraine headache hypertension diabetes insulin metformin " +
+  "statin cholesterol anticoagulant warfarin apixaban bleeding infection antibiotic amoxicillin resistance vaccine asthma inhaler steroid eczema"
+).split(" ");
+const syllables = ["ba", "ce", "di", "fo", "gu", "ha", "ke", "li", "mo", "nu", "pa", "re", "si", "to", "vu", "xa", "ze", "lo", "mi", "ra"];
+const rare = Array.from({ length: 4000 }, (_, i) => syllables[i % 20]! + syllables[Math.floor(i / 20) % 20]! + syllables[Math.floor(i / 400) % 20]! + "n");
+let topic: string[] = [];
+const word = () => (random() < 0.3 ? topic[Math.floor(random() * topic.length)]! : rare[Math.floor(random() ** 3 * rare.length)]!);
+const words = (n: number) => Array.from({ length: n }, word).join(" ");
+
+function syntheticArticle(i: number) {
+  topic = Array.from({ length: 6 }, () => clinical[Math.floor(random() * clinical.length)]!);
+  return {
+    articleId: randomUUID(), revisionId: randomUUID(), draftId: i % 5 === 0 ? randomUUID() : null, slug: `synthetic-${i}`,
+    title: `What about ${words(4)}?`, summary: words(40),
+    sections: Array.from({ length: 6 }, () => ({ heading: words(3), body: Array.from({ length: 5 }, () => `- ${words(18)}`).join("\n") })),
+  };
+}
+
+const insertSql = [
+  `INSERT INTO article (id, slug, visible_while_pending, approvals_required, version)
+   SELECT (x->>'articleId')::uuid, x->>'slug', false, 1, 0 FROM jsonb_array_elements($1::jsonb) x`,
+  `INSERT INTO revision (id, article_id, number, state, title, summary_heading, summary, disclaimer_heading, disclaimer, last_updated, content_hash, published_at)
+   SELECT (x->>'revisionId')::uuid, (x->>'articleId')::uuid, 1, 'APPROVED', x->>'title', 'Summary', x->>'summary', 'Disclaimer', 'For professionals.', current_date, 'synthetic', now()
+   FROM jsonb_array_elements($1::jsonb) x`,
+  // One in five has a newer draft with a word no answer may ever contain.
+  `INSERT INTO revision (id, article_id, number, state, title, summary_heading, summary, disclaimer_heading, disclaimer, last_updated, content_hash)
+   SELECT (x->>'draftId')::uuid, (x->>'articleId')::uuid, 2, 'DRAFT', x->>'title', 'Summary', (x->>'summary') || ' unreleasedword', 'Disclaimer', 'For professionals.', current_date, 'synthetic'
+   FROM jsonb_array_elements($1::jsonb) x WHERE x->>'draftId' IS NOT NULL`,
+  `INSERT INTO section (id, revision_id, key, position, depth, heading, body)
+   SELECT gen_random_uuid(), (x->>'revisionId')::uuid, 's' || s.ord, s.ord - 1, 1, s.v->>'heading', s.v->>'body'
+   FROM jsonb_array_elements($1::jsonb) x, jsonb_array_elements(x->'sections') WITH ORDINALITY s(v, ord)`,
+  `UPDATE article a SET current_revision_id = coalesce((x->>'draftId')::uuid, (x->>'revisionId')::uuid), published_revision_id = (x->>'revisionId')::uuid
+   FROM jsonb_array_elements($1::jsonb) x WHERE a.id = (x->>'articleId')::uuid`,
+];
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+async function measure(label: string, fn: (i: number) => Promise<unknown>) {
+  for (let i = 0; i < 20; i++) await fn(i);
+  const times: number[] = [];
+  for (let i = 0; i < queryCount; i++) {
+    const t0 = performance.now();
+    await fn(i);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const [p50, p95, p99] = [50, 95, 99].map((p) => percentile(times, p)) as [number, number, number];
+  console.log(`  ${label.padEnd(40)} p50 ${p50.toFixed(1).padStart(6)} ms  p95 ${p95.toFixed(1).padStart(6)} ms  p99 ${p99.toFixed(1).padStart(6)} ms`);
+  return { p50, p95 };
+}
+
+const questions = [
+  ...onTopicQuestions.map((q) => q.question), ...offTopicQuestions,
+  ...Array.from({ length: 40 }, (_, i) => `Does ${clinical[i % clinical.length]} help ${clinical[(i * 7 + 3) % clinical.length]}?`),
+  ...rare.slice(0, 20).map((w, i) => `What is ${w} used for with ${clinical[i]}?`),
+];
+
+let failed = false;
+for (const target of [undefined, ...(serverUrl ? [serverUrl] : [])]) {
+  seed = 42;
+  const database = await openScratchDatabase(target, "cms_bench_ask");
+  try {
+    console.log(`\n${target ? "PostgreSQL server" : "Embedded PGlite"}: seeding ${count.toLocaleString("en-US")} synthetic articles and the seeded article…`);
+    const t0 = performance.now();
+    await seedDatabase(database.prisma, { demoUsers: false });
+    for (let start = 0; start < count; start += 500) {
+      const batch = JSON.stringify(Array.from({ length: Math.min(500, count - start) }, (_, k) => syntheticArticle(start + k)));
+      const client = await database.pool.connect();
+      try {
+        await client.query("BEGIN");
+        for (const sql of insertSql) await client.query(sql, [batch]);
+        await client.query("COMMIT"); // passages are written here, by the deferred trigger
+      } catch (error) {
+        await client.query("ROLLBACK");
+        throw error;
+      } finally {
+        client.release();
+      }
+    }
+    await database.pool.query("ANALYZE");
+    const passages = (await database.pool.query("SELECT count(*)::int AS n FROM answer_passage")).rows[0].n as number;
+    console.log(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${passages.toLocaleString("en-US")} passages`);
+
+    const quality = await measureAnswerQuality(database.prisma);
+    console.log(`  quality: hit@3 ${(quality.hitAt3 * 100).toFixed(0)}% (aim ≥ 90%), off-topic left unanswered ${(quality.offTopicUnanswered * 100).toFixed(0)}% (aim 100%)`);
+    if (quality.misses.length) console.log(`  missed: ${quality.misses.join(" | ")}`);
+    if (quality.wronglyAnswered.length) console.log(`  answered although off-topic: ${quality.wronglyAnswered.join(" | ")}`);
+
+    const answer = await measure("answer (service)", (i) => answerQuestion(database.prisma, questions[i % questions.length]!));
+    await measure("bare full-text query, same words", (i) => bareFullTextQuery(database.prisma, questions[i % questions.length]!));
+    const leaked = (await answerQuestion(database.prisma, "unreleasedword")).answers.length;
+    console.log(`  draft words in answers: ${leaked} (must be 0); answer p95 ${answer.p95.toFixed(1)} ms — target < ${TARGET_P95_MS} ms: ${answer.p95 < TARGET_P95_MS ? "met" : "NOT met"}`);
+    if (leaked || answer.p95 >= TARGET_P95_MS || quality.hitAt3 < 0.9 || quality.offTopicUnanswered < 1) failed = true;
+  } finally {
+    await database.close();
+  }
+}
+if (failed) process.exitCode = 1;
