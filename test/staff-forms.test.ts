@@ -2,6 +2,7 @@
 // (status 400 or 409), with the reason beside the field and what they typed kept, never
 // the bare error page whose only link leads to the public list. The staff POST routes
 // are read from the app's routers, so a new form without a case here fails the test.
+import { recordReaderQuestion } from "../src/services/reader-questions.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Express } from "express";
 import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId, reseedContent } from "./helpers/database.js";
@@ -65,7 +66,7 @@ interface Refusal {
   /** The concrete address posted to (set up the state the refusal needs first). */
   path: string;
   body: Record<string, unknown>;
-  status: 400 | 409;
+  status: 400 | 404 | 409;
   /** The field refused, with the text typed into it (null for a password: never sent back). */
   field?: { name: string; typed: string | null };
   /** For a button with no field: words of the reason shown on the page. */
@@ -111,6 +112,24 @@ const refusals: Record<string, () => Promise<Refusal>> = {
       data: { kind: "publication.run", payload: { scheduleId: crypto.randomUUID() }, status: "GAVE_UP", attempts: 9, lastError: "database unavailable", gaveUpAt: new Date(), failingSince: new Date() },
     });
     return { as: "sam", path: `/admin/jobs/${job.id}/retry`, body: {}, status: 409, reason: "schedule the publication again instead", formAction: `/admin/jobs/${job.id}/retry` };
+  },
+  "/admin/vocabulary": async () => ({
+    as: "sam", path: "/admin/vocabulary", body: { layTerm: "s".repeat(81), professionalTerm: "sedation" }, status: 400, field: { name: "layTerm", typed: "s".repeat(81) },
+  }),
+  "/admin/vocabulary/:id/remove": async () => ({
+    as: "sam", path: `/admin/vocabulary/${crypto.randomUUID()}/remove`, body: {}, status: 404, reason: "That vocabulary entry does not exist", formAction: "/admin/vocabulary",
+  }),
+  "/editor/questions/:id/draft": async () => {
+    const { groupId } = await recordReaderQuestion(database.prisma, { kind: "CORRECTION", text: "Reference 3 has the wrong year", normalized: "reference wrong year", answerShown: false });
+    return { as: "alice", path: `/editor/questions/${groupId}/draft`, body: {}, status: 409, reason: "Only an open reader question can start a draft", formAction: `/editor/questions/${groupId}/decline` };
+  },
+  "/editor/questions/:id/answered": async () => {
+    const { groupId } = await recordReaderQuestion(database.prisma, { kind: "QUESTION", text: "Can I take baclofen with alcohol?", normalized: "alcohol baclofen", answerShown: false });
+    return { as: "alice", path: `/editor/questions/${groupId}/answered`, body: { slug: "no-such-article" }, status: 400, reason: "There is no article at the address", formAction: `/editor/questions/${groupId}/answered` };
+  },
+  "/editor/questions/:id/decline": async () => {
+    const { groupId } = await recordReaderQuestion(database.prisma, { kind: "QUESTION", text: "Is heat better than ice for a spasm?", normalized: "heat ice spasm", answerShown: false });
+    return { as: "alice", path: `/editor/questions/${groupId}/decline`, body: { reason: "" }, status: 400, reason: "", formAction: `/editor/questions/${groupId}/decline` };
   },
   "/admin/users": async () => ({ as: "sam", path: "/admin/users", body: { email: "not-an-address", name: "New Person", role: "EDITOR", credentials: "", password: "a long enough password" }, status: 400, field: { name: "email", typed: "not-an-address" } }),
   "/admin/users/:id": async () => {

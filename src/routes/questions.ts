@@ -91,8 +91,13 @@ export function vocabularyRoutes(db: Db) {
   router.post("/:id/remove", async (req, res) => {
     const id = uuid().safeParse(req.params.id);
     if (!id.success) throw new AppError("NOT_FOUND", "That vocabulary entry does not exist.");
-    await removeVocabularyTerm(db, auditContext(req), id.data);
-    res.redirect(303, "/admin/vocabulary");
+    try {
+      await removeVocabularyTerm(db, auditContext(req), id.data);
+      res.redirect(303, "/admin/vocabulary");
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== "NOT_FOUND") throw error;
+      await render(res, 404, { error: error.message });
+    }
   });
   return router;
 }
