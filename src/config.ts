@@ -36,7 +36,14 @@ const envSchema = z.object({
   OUTBOX_DIR: z.string().min(1).default("data/outbox"),
   PUBLIC_URL: z.string().regex(/^https?:\/\/[^/\s]+\/?$/, "must be the site's address, like https://answers.example.org").optional(),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+  REQUIRE_SECOND_FACTOR: z
+    .string()
+    .transform((v) => v.split(",").map((r) => r.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.enum(["admin", "reviewer", "editor"], { message: "must list roles among admin, reviewer and editor, separated by commas" })))
+    .default([]),
 });
+
+const roleOfSetting = { admin: "ADMIN", reviewer: "REVIEWER", editor: "EDITOR" } as const;
 
 export type Config = {
   env: "development" | "production" | "test";
@@ -67,6 +74,8 @@ export type Config = {
   publicUrl: string;
   /** Requests per minute per API token (or per address without one). */
   apiRateLimitPerMinute: number;
+  /** Roles that must have a second factor (authenticator app or passkey) to use the staff pages. */
+  requireSecondFactorRoles: ("ADMIN" | "REVIEWER" | "EDITOR")[];
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -112,5 +121,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboxDir: path.resolve(e.OUTBOX_DIR),
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
     apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
+    requireSecondFactorRoles: [...new Set(e.REQUIRE_SECOND_FACTOR.map((r) => roleOfSetting[r]))],
   };
 }

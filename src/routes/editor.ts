@@ -13,11 +13,12 @@ import { scheduleRoutes } from "./editor/schedules.js";
 import { previewLinkRoutes } from "./editor/preview-links.js";
 import { notificationRoutes } from "./editor/notifications.js";
 
-export function editorRoutes(db: Db, options: { previewSecret: string }) {
+export function editorRoutes(db: Db, options: { previewSecret: string; publicUrl: string }) {
   const router = Router();
   router.use(requireUser);
   router.use(notificationRoutes(db));
-  for (const screen of [dashboardRoutes, editRoutes, workspaceRoutes, revisionRoutes, commentRoutes, settingsRoutes, scheduleRoutes]) {
+  router.use(workspaceRoutes(db, options.publicUrl));
+  for (const screen of [dashboardRoutes, editRoutes, revisionRoutes, commentRoutes, settingsRoutes, scheduleRoutes]) {
     router.use(screen(db));
   }
   router.use(previewLinkRoutes(db, options.previewSecret));

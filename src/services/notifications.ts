@@ -19,7 +19,10 @@ export const notificationKinds = {
   "review.due_soon": "A review assigned to you is due soon",
   "review.overdue": "A review assigned to you is overdue",
   "schedule.failed": "A scheduled publication failed",
+  "account.security": "A change to how you sign in to your account",
 } as const;
+/** Kinds sent by e-mail whatever the preference: a change to someone's sign-in they did not make must reach them. */
+const alwaysEmailed: ReadonlySet<string> = new Set<NotificationKind>(["account.security"]);
 export type NotificationKind = keyof typeof notificationKinds;
 export const notificationKindNames = Object.keys(notificationKinds) as NotificationKind[];
 
@@ -46,7 +49,7 @@ export async function notify(tx: Tx, input: NewNotification) {
     const notification = await tx.notification.create({
       data: { userId: id, kind: input.kind, articleId: input.articleId ?? null, message: input.message.slice(0, 1000), link: input.link ?? null },
     });
-    if (!optedOut.has(id)) await enqueue(tx, EMAIL_JOB, { notificationId: notification.id });
+    if (!optedOut.has(id) || alwaysEmailed.has(input.kind)) await enqueue(tx, EMAIL_JOB, { notificationId: notification.id });
   }
 }
 
@@ -63,7 +66,7 @@ export async function notificationsScreen(db: Db, userId: string) {
   return {
     title: "Notifications",
     items,
-    kinds: notificationKindNames.map((kind) => ({ kind, label: notificationKinds[kind], email: !emailOff.has(kind) })),
+    kinds: notificationKindNames.filter((kind) => !alwaysEmailed.has(kind)).map((kind) => ({ kind, label: notificationKinds[kind], email: !emailOff.has(kind) })),
   };
 }
 
