@@ -9,7 +9,7 @@ import type { Db } from "../db/database.js";
 import type { User } from "../generated/prisma/client.js";
 import { AppError } from "../errors.js";
 import { checkPassword, recordSignIn, recordSignOut, type SignInMethod } from "../services/auth.js";
-import { checkSignInCode, factorStatus, hasSecondFactor } from "../services/second-factors.js";
+import { activeUser, checkSignInCode, factorStatus, hasSecondFactor } from "../services/second-factors.js";
 import { recordSecondFactorRefusal } from "../services/security-log.js";
 import { relyingParty, signInOptions, signInWithPasskey } from "../services/passkeys.js";
 import { auditContext } from "../web/context.js";
@@ -64,8 +64,7 @@ export async function pendingUser(db: Db, req: Request): Promise<User | null> {
     delete req.session.pendingLogin;
     return null;
   }
-  const user = await db.user.findUnique({ where: { id: pending.userId } });
-  return user?.active ? user : null;
+  return activeUser(db, pending.userId);
 }
 
 export function authRoutes(db: Db, config: Config) {

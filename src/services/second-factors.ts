@@ -87,6 +87,12 @@ export async function factorSummaries(db: Db): Promise<Record<string, string>> {
   return summaries;
 }
 
+/** The person of a pending sign-in, unless the account was deactivated (or removed) meanwhile. */
+export async function activeUser(db: Db, userId: string): Promise<User | null> {
+  const user = await db.user.findUnique({ where: { id: userId } });
+  return user?.active ? user : null;
+}
+
 export async function hasPasskey(db: Db, userId: string): Promise<boolean> {
   return (await db.passkey.count({ where: { userId } })) > 0;
 }
