@@ -142,7 +142,7 @@ describe.skipIf(!executablePath && !inCi)("passkeys in a real browser", () => {
 
     expect(log.messages).toEqual([]);
     await context.close();
-  });
+  }, 240_000);
 
   it("a signing assertion for one revision cannot sign another, and the API still needs the password", async () => {
     const approval = await database.prisma.approval.findFirstOrThrow({ where: { signatureMethod: "passkey" } });
@@ -170,5 +170,5 @@ describe.skipIf(!executablePath && !inCi)("passkeys in a real browser", () => {
     expect(viaApi.status).toBe(403);
     expect(JSON.stringify(viaApi.body)).toContain("The password is not correct, so the revision was not signed.");
     expect(await database.prisma.approval.count()).toBe(before);
-  });
+  }, 120_000);
 });

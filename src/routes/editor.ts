@@ -17,8 +17,9 @@ export function editorRoutes(db: Db, options: { previewSecret: string; publicUrl
   const router = Router();
   router.use(requireUser);
   router.use(notificationRoutes(db));
-  router.use(workspaceRoutes(db, options.publicUrl));
-  for (const screen of [dashboardRoutes, editRoutes, revisionRoutes, commentRoutes, settingsRoutes, scheduleRoutes]) {
+  const workspace = (d: Db) => workspaceRoutes(d, options.publicUrl);
+  // Order matters: /articles/new (edit) before /articles/:id (workspace).
+  for (const screen of [dashboardRoutes, editRoutes, workspace, revisionRoutes, commentRoutes, settingsRoutes, scheduleRoutes]) {
     router.use(screen(db));
   }
   router.use(previewLinkRoutes(db, options.previewSecret));
