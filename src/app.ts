@@ -33,6 +33,10 @@ import { searchRoutes } from "./routes/search.js";
 import { unreadCount } from "./services/notifications.js";
 import { askRoutes, readerLimiter } from "./routes/ask.js";
 import { questionQueueRoutes, vocabularyRoutes } from "./routes/questions.js";
+import { accountSecurityRoutes } from "./routes/account-security.js";
+import { adminSecondFactorRoutes } from "./routes/admin-second-factors.js";
+import { requireSecondFactorGate } from "./web/second-factor-gate.js";
+import { webauthnBrowserBundle } from "./paths.js";
 
 export interface AppDeps {
   config: Config;
@@ -130,6 +134,8 @@ export function createApp({ config, database, logger = createLogger({ level: con
   // belongs to the proxy or CDN in front; everything past this point is.
   app.use(requestLogger(logger));
   app.use("/static", express.static(publicAssetsDir, { maxAge: "1h" }));
+  // The WebAuthn browser library, served from this site (no CDN), straight from its package.
+  app.get("/static/vendor/simplewebauthn-browser.js", (_req, res) => res.sendFile(webauthnBrowserBundle, { maxAge: "1h" }));
   // Everything past this point is personal or changes state: never stored by a cache.
   app.use((_req, res, next) => {
     res.setHeader("Cache-Control", "private, no-store");
@@ -158,6 +164,7 @@ export function createApp({ config, database, logger = createLogger({ level: con
   );
   app.use(loadSignedInUser(db, config));
   app.use(csrfProtection);
+  app.use(requireSecondFactorGate(db, config));
   app.use(async (req, res, next) => {
     res.locals.currentUser = req.user ? viewUser(req.user) : null;
     res.locals.currentPath = req.path;
@@ -168,13 +175,15 @@ export function createApp({ config, database, logger = createLogger({ level: con
 
   app.use(publicRoutes(database, site, { cookieSecure: config.cookieSecure === true }));
   app.use(searchRoutes(db));
-  app.use(authRoutes(db));
+  app.use(authRoutes(db, config));
   app.use("/editor/questions", questionQueueRoutes(db));
   app.use("/editor", editorRoutes(db, { previewSecret: config.sessionSecret, publicUrl: config.publicUrl }));
   app.use(previewRoutes(db, config.sessionSecret));
   app.use("/admin/vocabulary", vocabularyRoutes(db));
+  app.use("/admin", adminSecondFactorRoutes(db));
   app.use("/admin", adminRoutes(db, { outboxDir: config.outboxDir, smtpConfigured: !!config.smtpUrl }));
   app.use("/account/tokens", tokenRoutes(db));
+  app.use("/account/security", accountSecurityRoutes(db, config));
 
   app.use(notFound);
   app.use(

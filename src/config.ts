@@ -38,7 +38,14 @@ const envSchema = z.object({
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
   ASK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
   QUESTION_EMAIL_RETENTION_DAYS: z.coerce.number().int().positive().max(3650).default(90),
+  REQUIRE_SECOND_FACTOR: z
+    .string()
+    .transform((v) => v.split(",").map((r) => r.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.enum(["admin", "reviewer", "editor"], { message: "must list roles among admin, reviewer and editor, separated by commas" })))
+    .default([]),
 });
+
+const roleOfSetting = { admin: "ADMIN", reviewer: "REVIEWER", editor: "EDITOR" } as const;
 
 export type Config = {
   env: "development" | "production" | "test";
@@ -73,6 +80,8 @@ export type Config = {
   askRateLimitPerMinute: number;
   /** Readers' addresses not used within this many days are deleted. */
   questionEmailRetentionDays: number;
+  /** Roles that must have a second factor (authenticator app or passkey) to use the staff pages. */
+  requireSecondFactorRoles: ("ADMIN" | "REVIEWER" | "EDITOR")[];
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -120,5 +129,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
     askRateLimitPerMinute: e.ASK_RATE_LIMIT_PER_MINUTE,
     questionEmailRetentionDays: e.QUESTION_EMAIL_RETENTION_DAYS,
+    requireSecondFactorRoles: [...new Set(e.REQUIRE_SECOND_FACTOR.map((r) => roleOfSetting[r]))],
   };
 }

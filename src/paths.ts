@@ -18,3 +18,5 @@ export const projectRoot = findProjectRoot(path.dirname(fileURLToPath(import.met
 export const viewsDir = path.join(projectRoot, "views");
 export const publicAssetsDir = path.join(projectRoot, "public");
 export const migrationsDir = path.join(projectRoot, "prisma", "migrations");
+/** @simplewebauthn/browser's self-contained bundle (served at /static/vendor/). */
+export const webauthnBrowserBundle = path.join(projectRoot, "node_modules", "@simplewebauthn", "browser", "dist", "bundle", "index.umd.min.js");

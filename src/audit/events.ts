@@ -54,7 +54,13 @@ const signature = z.object({
   contentHash: z.string(),
   signaturesCount: z.number().int(),
   signaturesRequired: z.number().int(),
+  /** Absent in events from before passkeys: the password was re-entered. */
+  method: z.enum(["password", "passkey"]).optional(),
 });
+
+/** How a person proved who they are at sign-in (absent in older events: the password alone). */
+const signInMethod = z.enum(["password", "password+totp", "password+recovery_code", "password+passkey", "passkey"]);
+const factorKind = z.enum(["totp", "passkey", "recovery_codes"]);
 
 const userSnapshot = z.object({
   email: z.string(),
@@ -66,7 +72,17 @@ const userSnapshot = z.object({
 });
 
 export const eventSchemas = {
-  "auth.login.succeeded": z.object({ email: z.string() }),
+  "auth.login.succeeded": z.object({ email: z.string(), method: signInMethod.optional(), recoveryCodesLeft: z.number().int().optional() }),
+  /** A person added a second factor to their own account (for a passkey: its name). */
+  "auth.factor.enrolled": z.object({ factor: factorKind, name: z.string().optional() }),
+  /** New recovery codes replaced the old ones. */
+  "auth.factor.recovery_codes_renewed": z.object({ count: z.number().int() }),
+  "auth.factor.removed": z.object({ factor: factorKind, name: z.string().optional() }),
+  "auth.factor.renamed": z.object({ factor: z.literal("passkey"), old: z.string(), new: z.string() }),
+  /** An administrator removed all of a person's second factors (lost phone, lost key); their sessions ended. */
+  "auth.factor.reset": z.object({
+    email: z.string(), name: z.string(), totp: z.boolean(), passkeys: z.number().int(), recoveryCodes: z.number().int(), sessionsEnded: z.number().int(),
+  }),
   "auth.login.failed": z.object({ email: z.string(), reason: z.enum(["unknown_email", "wrong_password", "inactive", "rate_limited"]) }),
   "auth.logout": z.object({}),
   "auth.session.revoked": z.object({ reason: z.string(), sessions: z.number().int() }),

@@ -23,7 +23,9 @@ export function editorRoutes(db: Db, options: { previewSecret: string; publicUrl
     next();
   });
   router.use(notificationRoutes(db));
-  for (const screen of [dashboardRoutes, editRoutes, workspaceRoutes, revisionRoutes, commentRoutes, settingsRoutes, scheduleRoutes]) {
+  const workspace = (d: Db) => workspaceRoutes(d, options.publicUrl);
+  // Order matters: /articles/new (edit) before /articles/:id (workspace).
+  for (const screen of [dashboardRoutes, editRoutes, workspace, revisionRoutes, commentRoutes, settingsRoutes, scheduleRoutes]) {
     router.use(screen(db));
   }
   router.use(previewLinkRoutes(db));

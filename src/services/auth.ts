@@ -12,7 +12,13 @@ import { clearAttempts, giveBackAttempt, signInPerAccountAndAddress, signInPerAd
 
 const WRONG_CREDENTIALS = "The email or password is not correct.";
 
-export async function signIn(db: Db, ctx: RequestContext, emailInput: string, password: string): Promise<User> {
+export type SignInMethod = "password" | "password+totp" | "password+recovery_code" | "password+passkey" | "passkey";
+
+/**
+ * Checks the email and password only. The sign-in itself is recorded by recordSignIn(),
+ * once any second factor the person has is checked too.
+ */
+export async function checkPassword(db: Db, ctx: RequestContext, emailInput: string, password: string): Promise<User> {
   const email = emailInput.trim().toLowerCase();
   const address = ctx.ip ?? "unknown";
   const accountKey = `login:${email}|${address}`;
@@ -38,11 +44,18 @@ export async function signIn(db: Db, ctx: RequestContext, emailInput: string, pa
   }
   await clearAttempts(db, accountKey);
   await giveBackAttempt(db, addressKey, signInPerAddress);
+  return user;
+}
+
+/** A completed sign-in, with how the person proved who they are. */
+export async function recordSignIn(db: Db, ctx: RequestContext, user: User, method: SignInMethod, recoveryCodesLeft?: number) {
   const actorCtx = { ...ctx, actor: { id: user.id, name: user.name, email: user.email, role: user.role } };
   await db.$transaction((tx) =>
-    recordEvent(tx, actorCtx, { action: "auth.login.succeeded", entityType: "user", entityId: user.id, payload: { email } }),
+    recordEvent(tx, actorCtx, {
+      action: "auth.login.succeeded", entityType: "user", entityId: user.id,
+      payload: { email: user.email, method, ...(recoveryCodesLeft !== undefined ? { recoveryCodesLeft } : {}) },
+    }),
   );
-  return user;
 }
 
 export async function recordSignOut(db: Db, ctx: RequestContext) {

@@ -118,15 +118,30 @@ function signed(payload: Payload<"workflow.approved">, facts: HistoryFacts, verb
   const s = payload.signature;
   const override = payload.overriddenComments ? ` with ${payload.overriddenComments} comment(s) still open` : "";
   return say(
-    `${facts.actor} ${verb} r${payload.revisionNumber} (“${s.meaning}”)${override}: signature ${s.signaturesCount} of ${s.signaturesRequired}.`,
+    `${facts.actor} ${verb} r${payload.revisionNumber} (“${s.meaning}”)${override}${s.method === "passkey" ? ", signed with a passkey" : ""}: signature ${s.signaturesCount} of ${s.signaturesRequired}.`,
     facts.comment,
   );
 }
 
+const signInMethodWords = {
+  password: "password only",
+  "password+totp": "password and authenticator app",
+  "password+recovery_code": "password and a recovery code",
+  "password+passkey": "password and passkey",
+  passkey: "passkey",
+} as const;
+const factorWords = { totp: "an authenticator app", passkey: "the passkey", recovery_codes: "recovery codes" } as const;
+
 const scheduleVerb = { PUBLISH: "publication", UNPUBLISH: "unpublication" } as const;
 
 export const formatters: { [A in AuditAction]: Formatter<A> } = {
-  "auth.login.succeeded": (_p, f) => say(`${f.actor} signed in.`),
+  "auth.login.succeeded": (p, f) => say(`${f.actor} signed in${p.method ? ` (${signInMethodWords[p.method]})` : ""}.${p.recoveryCodesLeft !== undefined ? ` ${p.recoveryCodesLeft} recovery code(s) left.` : ""}`),
+  "auth.factor.enrolled": (p, f) => say(`${f.actor} set up ${factorWords[p.factor]}${p.name ? ` “${p.name}”` : ""} as a second factor.`),
+  "auth.factor.recovery_codes_renewed": (p, f) => say(`${f.actor} made ${p.count} new recovery codes; the old ones no longer work.`),
+  "auth.factor.removed": (p, f) => say(`${f.actor} removed ${factorWords[p.factor]}${p.name ? ` “${p.name}”` : ""}.`),
+  "auth.factor.renamed": (p, f) => say(`${f.actor} renamed the passkey “${p.old}” to “${p.new}”.`),
+  "auth.factor.reset": (p, f) =>
+    say(`${f.actor} reset the second factors of ${p.name} (${p.email}): ${[p.totp ? "the authenticator app" : "", p.passkeys ? `${p.passkeys} passkey(s)` : "", p.recoveryCodes ? `${p.recoveryCodes} recovery code(s)` : ""].filter(Boolean).join(", ") || "none were set up"} removed, ${p.sessionsEnded} session(s) ended.`),
   "auth.login.failed": (p) => say(`A sign-in as ${p.email} failed (${p.reason.replace(/_/g, " ")}).`),
   "auth.logout": (_p, f) => say(`${f.actor} signed out.`),
   "auth.session.revoked": (p, f) => say(`${f.actor}'s ${p.sessions} session(s) were ended: ${p.reason}.`),

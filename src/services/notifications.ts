@@ -21,6 +21,7 @@ export const notificationKinds = {
   "review.overdue": "A review assigned to you is overdue",
   "schedule.failed": "A scheduled publication failed",
   "account.changed": "An administrator changed your account's access",
+  "account.security": "A change to how you sign in to your account",
 } as const;
 export type NotificationKind = keyof typeof notificationKinds;
 export const notificationKindNames = Object.keys(notificationKinds) as NotificationKind[];
@@ -29,7 +30,7 @@ export const notificationKindNames = Object.keys(notificationKinds) as Notificat
  * Kinds always sent by e-mail, even to an account just deactivated, and not offered as a
  * preference: a person must learn that their access changed (and can tell if it was not them).
  */
-export const alwaysEmailedKinds: ReadonlySet<NotificationKind> = new Set(["account.changed"]);
+export const alwaysEmailedKinds: ReadonlySet<NotificationKind> = new Set(["account.changed", "account.security"]);
 
 export function notificationSubject(kind: string): string {
   return Object.hasOwn(notificationKinds, kind) ? notificationKinds[kind as NotificationKind] : "Notification";
@@ -53,6 +54,7 @@ export const notificationRecipients: Record<NotificationKind, Permission[]> = {
   "schedule.failed": ["workflow.publish", "article.edit"],
   // Everyone is told when their own access changes (always by e-mail, never a choice).
   "account.changed": ["comment.write"],
+  "account.security": ["comment.write"],
 };
 
 type Recipient = Pick<User, "id" | "role" | "canReview" | "active">;

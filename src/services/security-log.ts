@@ -9,9 +9,22 @@ import type { RequestContext } from "../audit/audit-log.js";
 
 export type SignInRefusal = "unknown_email" | "wrong_password" | "inactive" | "rate_limited";
 
+/** Why a second factor was refused after a correct password (or a passkey alone). */
+export type SecondFactorRefusal = "wrong_code" | "reused_code" | "wrong_recovery_code" | "passkey_refused" | "rate_limited" | "expired";
+
 export async function recordSignInRefusal(db: Db, ctx: RequestContext, email: string, reason: SignInRefusal): Promise<void> {
   await db.securityLog.create({
     data: { event: "auth.login.failed", email: email.slice(0, 200), ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId, reason },
+  });
+}
+
+/**
+ * A refused second factor: the password may have been right (the person is not signed in yet),
+ * so it is a security-log row, never an audit event, like failed passwords.
+ */
+export async function recordSecondFactorRefusal(db: Db, ctx: RequestContext, email: string | null, reason: SecondFactorRefusal): Promise<void> {
+  await db.securityLog.create({
+    data: { event: "auth.second_factor.failed", email: email?.slice(0, 200) ?? null, ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId, reason },
   });
 }
 

@@ -20,6 +20,8 @@ import { passwordMatches } from "./users.js";
 import { transitionNotice } from "./guidance.js";
 import { checkPasswordThrottled, signaturePassword, waitText } from "./throttle.js";
 import { signatureMeanings, verifySignature } from "./signatures.js";
+import { contentHash } from "../content/revision-content.js";
+import { verifySigningAssertion, type RelyingParty } from "./passkeys.js";
 import { uuid } from "../schemas.js";
 import { assignmentFields } from "./assignments.js";
 import { contributorsOf } from "./contributors.js";
@@ -114,14 +116,53 @@ function shortReason(refusal: Refusal, f: GuardFacts): string {
   return f.citationErrors.length && refusal.reason.includes("citation error") ? `${f.citationErrors.length} citation error(s) must be fixed first.` : refusal.reason;
 }
 
+/**
+ * A signature made with a passkey on the page (never through the API): the browser's assertion,
+ * and what the server's challenge was computed from (kept in the signer's session).
+ */
+export interface PasskeySigning {
+  rp: RelyingParty;
+  response: unknown;
+  /** Null when the page's challenge expired or was already used. */
+  challenge: { nonce: string; revisionId: string; meaning: string } | null;
+}
+
+/** The content hash a signature of this revision binds to (revisions are immutable). */
+export async function signedContentHash(db: Db, articleId: string, revisionId: string): Promise<string> {
+  const revision = await findRevision(db, revisionId);
+  if (!revision || revision.articleId !== articleId) throw new AppError("NOT_FOUND", "That revision does not exist.");
+  return contentHash(toContent(revision));
+}
+
+async function checkPasskeySignature(db: Db, ctx: RequestContext, user: User, articleId: string, input: TransitionRequest, passkey: PasskeySigning) {
+  const refuse = async (reason: string) => {
+    await db.$transaction((tx) =>
+      recordEvent(tx, ctx, { action: "auth.forbidden", entityType: "session", entityId: user.id, payload: { method: "sign", path: `article ${articleId}, revision ${input.revisionId}`, reason: `passkey signature refused: ${reason}` } }),
+    );
+    return new AppError("FORBIDDEN", `The revision was not signed: ${reason}`, { recorded: true, fieldErrors: { passkey: reason } });
+  };
+  const c = passkey.challenge;
+  if (!c) throw await refuse("the passkey request expired or was already used. Sign again.");
+  if (c.revisionId !== input.revisionId || c.meaning !== input.meaning) throw await refuse("the passkey signed another revision or meaning than this form. Sign again.");
+  const hash = await signedContentHash(db, articleId, input.revisionId);
+  try {
+    return await verifySigningAssertion(db, user, passkey.rp, { revisionId: input.revisionId, contentHash: hash, meaning: input.meaning, signerId: user.id, nonce: c.nonce }, passkey.response);
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    throw await refuse(String(error.details.fieldErrors?.passkey ?? error.message));
+  }
+}
+
 /** Checks what the user must give before any lock is taken: comment, reason, signature. */
-async function checkRequirements(db: Db, ctx: RequestContext, user: User, articleId: string, t: Transition, input: TransitionRequest) {
+async function checkRequirements(db: Db, ctx: RequestContext, user: User, articleId: string, t: Transition, input: TransitionRequest, passkey?: PasskeySigning) {
   if (t.requires === "comment" && !input.comment) throw new AppError("BAD_REQUEST", "A comment is required to request changes.", { fieldErrors: { comment: "explain what needs to change" } });
   if (t.requires === "reason" && !input.comment) throw new AppError("BAD_REQUEST", `A reason is required to ${t.label.toLowerCase()}.`, { fieldErrors: { comment: "give the reason" } });
   if (t.requires === "signature") {
     if (!(signatureMeanings as readonly string[]).includes(input.meaning)) {
       throw new AppError("BAD_REQUEST", "Choose the meaning of your signature.", { fieldErrors: { meaning: "choose one" } });
     }
+    // A passkey (a token unlocked by biometric or PIN, 21 CFR 11.200) instead of the password.
+    if (passkey) return checkPasskeySignature(db, ctx, user, articleId, input, passkey);
     // Re-authentication for the signature (21 CFR 11.200): checked before the revision is
     // locked, and throttled like sign-in so a session cannot be used to guess the password.
     // A wrong password is a security event of a signed-in user: it goes into the audit
@@ -140,6 +181,7 @@ async function checkRequirements(db: Db, ctx: RequestContext, user: User, articl
       });
     }
   }
+  return undefined;
 }
 
 /** Locks the revision and its article; returns what a guard needs, or null when the revision is not the article's. */
@@ -156,11 +198,11 @@ export async function lockRevision(tx: Tx, articleId: string, revisionId: string
   return { revision, article };
 }
 
-export async function applyTransition(db: Db, ctx: RequestContext, user: User, articleId: string, name: TransitionName, input: TransitionRequest) {
+export async function applyTransition(db: Db, ctx: RequestContext, user: User, articleId: string, name: TransitionName, input: TransitionRequest, passkey?: PasskeySigning) {
   const verb = verbs[name];
   const t = verb.transition;
   if (!can(user, t.permission)) throw new AppError("FORBIDDEN", `Your role does not allow "${t.label}".`);
-  await checkRequirements(db, ctx, user, articleId, t, input);
+  const passkeySignature = await checkRequirements(db, ctx, user, articleId, t, input, passkey);
 
   const done = await db.$transaction(async (tx) => {
     const locked = await lockRevision(tx, articleId, input.revisionId);
@@ -175,7 +217,7 @@ export async function applyTransition(db: Db, ctx: RequestContext, user: User, a
     }
     const refusal = verb.guard(facts);
     if (refusal) throw new AppError(refusal.code, refusal.reason);
-    await verb.apply({ tx, ctx, facts, revision, content: toContent(revision), input, now: new Date() });
+    await verb.apply({ tx, ctx, facts, revision, content: toContent(revision), input, now: new Date(), passkeySignature });
     return { revisionNumber: revision.number, revisionId: revision.id, label: t.label };
   });
   // Read after the commit, so the notice names who acts on what is now true. The step is done

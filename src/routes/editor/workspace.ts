@@ -4,7 +4,14 @@ import { z } from "zod";
 import type { Db } from "../../db/database.js";
 import { AppError, httpStatusOf } from "../../errors.js";
 import { confirmQuerySchema, confirmScreen, workspaceScreen } from "../../services/editor-screens.js";
-import { applyTransition, transitionInputSchema } from "../../services/workflow.js";
+import { applyTransition, signedContentHash, transitionInputSchema, type PasskeySigning } from "../../services/workflow.js";
+import { CHALLENGE_MS, newNonce, relyingParty, signingOptions } from "../../services/passkeys.js";
+import { hasPasskey } from "../../services/second-factors.js";
+import { signatureMeanings } from "../../services/signatures.js";
+import { uuid } from "../../schemas.js";
+import { can } from "../../workflow/permissions.js";
+import { transitions } from "../../workflow/transitions.js";
+import { jsonRefusal } from "../passkeys.js";
 import { reassignReviewers, reassignSchema } from "../../services/assignments.js";
 import { auditContext } from "../../web/context.js";
 import { parseInput, textValues } from "../../web/validate.js";
@@ -12,19 +19,50 @@ import { correctableRefusal, staysOnPage } from "../../web/refusal.js";
 import { takeNotice, withNotice } from "../../web/notice.js";
 import { transitionNames, type TransitionName } from "../../workflow/transitions.js";
 import { idParams, params, requirePermission, workspaceRefusal } from "./shared.js";
-import { uuid } from "../../schemas.js";
 
 /** What a refused workflow form shows again as typed (never the password). */
 const refillableFields = ["comment", "meaning", "overrideReason", "reviewDue"] as const;
 
-export function workspaceRoutes(db: Db) {
+declare module "express-session" {
+  interface SessionData {
+    /** A passkey signature being made: what its challenge was computed from (used once). */
+    signing?: { nonce: string; revisionId: string; meaning: string; expiresAt: number };
+  }
+}
+
+const signingRequest = z.object({
+  revisionId: uuid("unknown revision"),
+  meaning: z.enum(signatureMeanings, { message: "Choose the meaning of your signature." }),
+});
+/** The browser's passkey answer, sent with the approve form in place of the password. */
+const passkeyField = z.object({ passkeyResponse: z.string().max(30_000).optional().default("") });
+
+export function workspaceRoutes(db: Db, publicUrl: string) {
   const router = Router();
+  const rp = relyingParty(publicUrl);
 
   router.get("/articles/:id", async (req, res) => {
     const { id } = params(idParams, req);
     // ?created=<id>: the preview link just created, marked in the list.
     const created = uuid().safeParse(req.query.created);
-    res.render("editor/article", { ...(await workspaceScreen(db, req.user!, id)), notice: takeNotice(req), refused: null, createdLinkId: created.success ? created.data : null });
+    res.render("editor/article", { ...(await workspaceScreen(db, req.user!, id)), hasPasskey: await hasPasskey(db, req.user!.id), notice: takeNotice(req), refused: null, createdLinkId: created.success ? created.data : null });
+  });
+
+  // The challenge of a passkey signature: SHA-256 over the revision, its content hash, the
+  // meaning, the signer and a nonce kept in the session (services/passkeys.ts).
+  router.post("/articles/:id/signature-options", async (req, res) => {
+    try {
+      const { id } = params(idParams, req);
+      if (!can(req.user, transitions.approve.permission)) throw new AppError("FORBIDDEN", "Your role does not allow signing.");
+      const input = parseInput(signingRequest, req.body, "The signature");
+      const nonce = newNonce();
+      const contentHash = await signedContentHash(db, id, input.revisionId);
+      const options = await signingOptions(db, req.user!, rp, { revisionId: input.revisionId, contentHash, meaning: input.meaning, signerId: req.user!.id, nonce });
+      req.session.signing = { nonce, revisionId: input.revisionId, meaning: input.meaning, expiresAt: Date.now() + CHALLENGE_MS };
+      res.json(options);
+    } catch (error) {
+      jsonRefusal(res, error);
+    }
   });
 
   router.post("/articles/:id/transitions/:name", async (req, res) => {
@@ -33,7 +71,14 @@ export function workspaceRoutes(db: Db) {
     if (!name.success) throw new AppError("NOT_FOUND", "There is no such workflow step.");
     try {
       const input = parseInput(transitionInputSchema, req.body);
-      const result = await applyTransition(db, auditContext(req), req.user!, id, name.data, input);
+      const { passkeyResponse } = parseInput(passkeyField, req.body);
+      let passkey: PasskeySigning | undefined;
+      if (name.data === "approve" && passkeyResponse) {
+        const pending = req.session.signing;
+        delete req.session.signing;
+        passkey = { rp, response: passkeyResponse, challenge: pending && pending.expiresAt > Date.now() ? pending : null };
+      }
+      const result = await applyTransition(db, auditContext(req), req.user!, id, name.data, input, passkey);
       await withNotice(req, res, `/editor/articles/${id}`, result.notice);
     } catch (error) {
       const refusal = correctableRefusal(error);
@@ -52,6 +97,7 @@ export function workspaceRoutes(db: Db) {
       }
       res.render("editor/article", {
         ...(await workspaceScreen(db, req.user!, id)),
+        hasPasskey: await hasPasskey(db, req.user!.id),
         notice: null,
         refused: { transition: name.data, message: refusal.message, fieldErrors: refusal.details.fieldErrors ?? {}, values: textValues(req.body, refillableFields) },
       });

@@ -18,7 +18,7 @@ export const approve: Verb = {
     return null;
   },
   async apply(args) {
-    const { tx, ctx, facts, revision, content, input } = args;
+    const { tx, ctx, facts, revision, content, input, passkeySignature } = args;
     const { user, article } = facts;
     const openComments = await tx.comment.count({ where: { articleId: article.id, parentId: null, resolvedAt: null } });
     if (openComments > 0 && !input.overrideReason) {
@@ -26,10 +26,15 @@ export const approve: Verb = {
     }
     const hash = contentHash(content);
     await tx.approval.create({
-      data: { revisionId: revision.id, reviewerId: user.id, signerName: user.name, signerCredentials: user.credentials, meaning: input.meaning, contentHash: hash },
+      data: {
+        revisionId: revision.id, reviewerId: user.id, signerName: user.name, signerCredentials: user.credentials, meaning: input.meaning, contentHash: hash,
+        ...(passkeySignature
+          ? { signatureMethod: "passkey", passkeyCredentialId: passkeySignature.credentialId, passkeyAssertion: passkeySignature.evidence as object }
+          : { signatureMethod: "password" }),
+      },
     });
     const count = revision.approvals.length + 1;
-    const signature = { signerName: user.name, signerCredentials: user.credentials, meaning: input.meaning, contentHash: hash, signaturesCount: count, signaturesRequired: article.approvalsRequired };
+    const signature = { signerName: user.name, signerCredentials: user.credentials, meaning: input.meaning, contentHash: hash, signaturesCount: count, signaturesRequired: article.approvalsRequired, method: passkeySignature ? ("passkey" as const) : ("password" as const) };
     const overriding = openComments > 0 && input.overrideReason !== "";
     const comment = overriding ? `Signed with ${openComments} open comment(s): ${input.overrideReason}` : input.comment || null;
     const override = overriding ? { overriddenComments: openComments } : {};

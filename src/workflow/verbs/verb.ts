@@ -54,6 +54,8 @@ export interface ApplyArgs {
   content: RevisionContent;
   input: TransitionInput;
   now: Date;
+  /** Approve only: the verified passkey signature, when the signer used a passkey instead of the password. */
+  passkeySignature?: { credentialId: string; evidence: unknown };
 }
 
 export interface Verb {
