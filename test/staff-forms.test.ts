@@ -131,6 +131,21 @@ const refusals: Record<string, () => Promise<Refusal>> = {
     const { groupId } = await recordReaderQuestion(database.prisma, { kind: "QUESTION", text: "Is heat better than ice for a spasm?", normalized: "heat ice spasm", answerShown: false });
     return { as: "alice", path: `/editor/questions/${groupId}/decline`, body: { reason: "" }, status: 400, reason: "", formAction: `/editor/questions/${groupId}/decline` };
   },
+  "/account/security/totp/confirm": async () => ({
+    as: "alice", path: "/account/security/totp/confirm", body: { code: "123456" }, status: 400, reason: "has expired", formAction: "/account/security/totp/start",
+  }),
+  "/account/security/totp/remove": async () => ({
+    as: "alice", path: "/account/security/totp/remove", body: {}, status: 404, reason: "No authenticator app is set up.", formAction: "/account/security/totp/start",
+  }),
+  "/account/security/recovery-codes": async () => ({
+    as: "alice", path: "/account/security/recovery-codes", body: {}, status: 409, reason: "", formAction: "/account/security/totp/start",
+  }),
+  "/account/security/passkeys/:id/rename": async () => ({
+    as: "alice", path: `/account/security/passkeys/${crypto.randomUUID()}/rename`, body: { name: "Work laptop" }, status: 404, reason: "That passkey does not exist.", formAction: "/account/security/totp/start",
+  }),
+  "/account/security/passkeys/:id/remove": async () => ({
+    as: "alice", path: `/account/security/passkeys/${crypto.randomUUID()}/remove`, body: {}, status: 404, reason: "That passkey does not exist.", formAction: "/account/security/totp/start",
+  }),
   "/admin/users": async () => ({ as: "sam", path: "/admin/users", body: { email: "not-an-address", name: "New Person", role: "EDITOR", credentials: "", password: "a long enough password" }, status: 400, field: { name: "email", typed: "not-an-address" } }),
   "/admin/users/:id": async () => {
     const user = await alice();
@@ -236,6 +251,12 @@ const refusals: Record<string, () => Promise<Refusal>> = {
 /** Staff POST routes that take no input and cannot be refused: nothing to bring back. */
 const cannotBeRefused: Record<string, string> = {
   "/editor/notifications/read": "marks the person's own notifications read; always succeeds",
+  "/account/security/totp/start": "takes no input; starts a set-up in the person's own session",
+  "/account/security/totp/cancel": "takes no input; forgets the set-up in progress, always succeeds",
+  "/account/security/passkeys/options": "JSON for the passkey script; its refusals are sentences the script shows beside the button",
+  "/account/security/passkeys": "JSON for the passkey script; its refusals are sentences the script shows beside the button",
+  "/editor/articles/:id/signature-options": "JSON for the passkey script; its refusals are sentences the script shows beside the button",
+  "/admin/users/:id/second-factors/reset": "takes no input; refused only by permission (a 403 page, decision 0021)",
 };
 
 /** The HTML of the form that posts to `action` (the first one), or "" when there is none. */

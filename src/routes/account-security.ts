@@ -90,5 +90,13 @@ export function accountSecurityRoutes(db: Db, config: Config) {
   });
 
   router.use("/passkeys", passkeyRoutes(db, config));
+
+  // A refusal the person can act on (nothing to remove, a name too long, a stale page) brings
+  // them back to this page with the reason, not to an error page (decision 0021).
+  const onThisPage = { BAD_REQUEST: 400, NOT_FOUND: 404, CONFLICT: 409 } as const;
+  router.use(async (error: unknown, req: Request, res: Response, next: (e?: unknown) => void) => {
+    if (!(error instanceof AppError) || req.method !== "POST" || !(error.code in onThisPage)) return next(error);
+    await render(req, res, onThisPage[error.code as keyof typeof onThisPage], { error: error.message, fieldErrors: error.details.fieldErrors ?? {} });
+  });
   return router;
 }
