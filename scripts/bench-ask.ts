@@ -9,6 +9,7 @@
 // A benchmark, not a test: figures on a shared machine are noisy.
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
+import { clinical, newTopic, rare, restartRandom, words } from "./synthetic-text.js";
 import { openScratchDatabase } from "../src/db/scratch.js";
 import { seedDatabase } from "../src/services/seed.js";
 import { answerQuestion, bareFullTextQuery } from "../src/services/ask.js";
@@ -21,25 +22,8 @@ const queryCount = Number(values.queries);
 const serverUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL;
 const TARGET_P95_MS = 50;
 
-let seed = 42;
-function random(): number {
-  seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-  return seed / 2 ** 31;
-}
-const clinical = (
-  "muscle spasm cramp pain relief tizanidine baclofen cyclobenzaprine diazepam dantrolene botulinum toxin injection stretching physiotherapy " +
-  "magnesium electrolyte dehydration neuropathy spasticity multiple sclerosis stroke spinal injury dose titration sedation hepatotoxicity monitoring " +
-  "renal impairment elderly pregnancy contraindication interaction opioid nsaid acetaminophen migraine headache hypertension diabetes insulin metformin " +
-  "statin cholesterol anticoagulant warfarin apixaban bleeding infection antibiotic amoxicillin resistance vaccine asthma inhaler steroid eczema"
-).split(" ");
-const syllables = ["ba", "ce", "di", "fo", "gu", "ha", "ke", "li", "mo", "nu", "pa", "re", "si", "to", "vu", "xa", "ze", "lo", "mi", "ra"];
-const rare = Array.from({ length: 4000 }, (_, i) => syllables[i % 20]! + syllables[Math.floor(i / 20) % 20]! + syllables[Math.floor(i / 400) % 20]! + "n");
-let topic: string[] = [];
-const word = () => (random() < 0.3 ? topic[Math.floor(random() * topic.length)]! : rare[Math.floor(random() ** 3 * rare.length)]!);
-const words = (n: number) => Array.from({ length: n }, word).join(" ");
-
 function syntheticArticle(i: number) {
-  topic = Array.from({ length: 6 }, () => clinical[Math.floor(random() * clinical.length)]!);
+  newTopic();
   return {
     articleId: randomUUID(), revisionId: randomUUID(), draftId: i % 5 === 0 ? randomUUID() : null, slug: `synthetic-${i}`,
     title: `What about ${words(4)}?`, summary: words(40),
@@ -88,7 +72,7 @@ const questions = [
 
 let failed = false;
 for (const target of [undefined, ...(serverUrl ? [serverUrl] : [])]) {
-  seed = 42;
+  restartRandom();
   const database = await openScratchDatabase(target, "cms_bench_ask");
   try {
     console.log(`\n${target ? "PostgreSQL server" : "Embedded PGlite"}: seeding ${count.toLocaleString("en-US")} synthetic articles and the seeded article…`);

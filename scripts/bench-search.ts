@@ -10,6 +10,7 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
+import { clinical, newTopic, rare, words } from "./synthetic-text.js";
 import { openScratchDatabase } from "../src/db/scratch.js";
 import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
@@ -21,33 +22,8 @@ const queryCount = Number(values.queries);
 const serverUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL;
 const TARGET_P95_MS = 50;
 
-// A deterministic pseudo-random generator, so every run searches the same corpus.
-let seed = 42;
-function random(): number {
-  seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-  return seed / 2 ** 31;
-}
-
-const clinical = (
-  "muscle spasm cramp pain relief tizanidine baclofen cyclobenzaprine diazepam dantrolene botulinum toxin injection stretching physiotherapy " +
-  "magnesium electrolyte dehydration neuropathy spasticity multiple sclerosis stroke spinal injury dose titration sedation hepatotoxicity monitoring " +
-  "renal impairment elderly pregnancy contraindication interaction opioid nsaid acetaminophen migraine headache hypertension diabetes insulin metformin " +
-  "statin cholesterol anticoagulant warfarin apixaban bleeding infection antibiotic amoxicillin resistance vaccine asthma inhaler steroid eczema"
-).split(" ");
-const syllables = ["ba", "ce", "di", "fo", "gu", "ha", "ke", "li", "mo", "nu", "pa", "re", "si", "to", "vu", "xa", "ze", "lo", "mi", "ra"];
-const rare = Array.from({ length: 4000 }, (_, i) => syllables[i % 20]! + syllables[Math.floor(i / 20) % 20]! + syllables[Math.floor(i / 400) % 20]! + "n");
-// Each article is about a topic (a handful of clinical words it repeats) and draws the rest
-// from a long tail, Zipf-like, so a clinical word is common but not in every article.
-let topic: string[] = [];
-function word(): string {
-  return random() < 0.3 ? topic[Math.floor(random() * topic.length)]! : rare[Math.floor(random() ** 3 * rare.length)]!;
-}
-function words(n: number): string {
-  return Array.from({ length: n }, word).join(" ");
-}
-
 function syntheticArticle(i: number) {
-  topic = Array.from({ length: 6 }, () => clinical[Math.floor(random() * clinical.length)]!);
+  newTopic();
   return {
     articleId: randomUUID(),
     revisionId: randomUUID(),
@@ -64,7 +40,7 @@ const insertSql = [
   `INSERT INTO article (id, slug, visible_while_pending, approvals_required, version)
    SELECT (x->>'articleId')::uuid, x->>'slug', false, 1, 0 FROM jsonb_array_elements($1::jsonb) x`,
   `INSERT INTO revision (id, article_id, number, state, title, summary_heading, summary, disclaimer_heading, disclaimer, last_updated, content_hash, published_at)
-   SELECT (x->>'revisionId')::uuid, (x->>'articleId')::uuid, 1, 'PUBLISHED', x->>'title', 'Summary', x->>'summary', 'Disclaimer', 'For professionals.', current_date, 'synthetic', now()
+   SELECT (x->>'revisionId')::uuid, (x->>'articleId')::uuid, 1, 'APPROVED', x->>'title', 'Summary', x->>'summary', 'Disclaimer', 'For professionals.', current_date, 'synthetic', now()
    FROM jsonb_array_elements($1::jsonb) x`,
   // One in five has a newer draft with words the public must never find.
   `INSERT INTO revision (id, article_id, number, state, title, summary_heading, summary, disclaimer_heading, disclaimer, last_updated, content_hash)

@@ -1,0 +1,37 @@
+// Deterministic synthetic article text for the search and answer benchmarks, so every run
+// searches the same corpus. Each article is about a topic (a handful of clinical words it
+// repeats) and draws the rest from a long tail, Zipf-like, so a clinical word is common but
+// not in every article.
+export const clinical = (
+  "muscle spasm cramp pain relief tizanidine baclofen cyclobenzaprine diazepam dantrolene botulinum toxin injection stretching physiotherapy " +
+  "magnesium electrolyte dehydration neuropathy spasticity multiple sclerosis stroke spinal injury dose titration sedation hepatotoxicity monitoring " +
+  "renal impairment elderly pregnancy contraindication interaction opioid nsaid acetaminophen migraine headache hypertension diabetes insulin metformin " +
+  "statin cholesterol anticoagulant warfarin apixaban bleeding infection antibiotic amoxicillin resistance vaccine asthma inhaler steroid eczema"
+).split(" ");
+const syllables = ["ba", "ce", "di", "fo", "gu", "ha", "ke", "li", "mo", "nu", "pa", "re", "si", "to", "vu", "xa", "ze", "lo", "mi", "ra"];
+export const rare = Array.from({ length: 4000 }, (_, i) => syllables[i % 20]! + syllables[Math.floor(i / 20) % 20]! + syllables[Math.floor(i / 400) % 20]! + "n");
+
+let seed = 42;
+/** Starts the sequence again, so a second database gets the same corpus. */
+export function restartRandom() {
+  seed = 42;
+}
+
+export function random(): number {
+  seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+  return seed / 2 ** 31;
+}
+
+let topic: string[] = [];
+/** Starts a new article: picks the clinical words it will repeat. */
+export function newTopic() {
+  topic = Array.from({ length: 6 }, () => clinical[Math.floor(random() * clinical.length)]!);
+}
+
+function word(): string {
+  return random() < 0.3 ? topic[Math.floor(random() * topic.length)]! : rare[Math.floor(random() ** 3 * rare.length)]!;
+}
+
+export function words(n: number): string {
+  return Array.from({ length: n }, word).join(" ");
+}
