@@ -60,7 +60,7 @@ describe("backup and restore", () => {
     }
     expect((await request(copy.baseUrl).get("/advisory-board")).text).toContain("Dr. New Reviewer");
     expect(chainHead((await runCommand("src/cli/audit-verify.ts", [], restored)).output)).toBe(chainHead(verifiedOriginal.output));
-  });
+  }, 180_000); // several app processes start one after another, each opening an embedded database
 
   it.skipIf(!serverUrl)("of a PostgreSQL server database restores into an empty database with identical public pages and audit chain (PostgreSQL server only)", async () => {
     const source = await createSeededDatabase();

@@ -71,7 +71,7 @@ describe("the embedded data folder", () => {
     } finally {
       await database.close();
     }
-  });
+  }, 180_000); // several app processes start one after another, each opening an embedded database
 
   it("refuses to open a folder another process in this machine owns, naming the owner", async () => {
     const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), "cms-owner-")), "pglite");
