@@ -270,6 +270,12 @@ describe("refusals", () => {
     await expectRefused(() => throughProvider("plain", email, undefined, { answer: (u) => u.searchParams.set("iss", "https://evil.example.org") }), 400, /could not be accepted/, "invalid_response");
   });
 
+  it("says so when the provider answers with an error (the person cancelled)", async () => {
+    const { email } = await newPerson("EDITOR");
+    const cancelled = (u: URL) => { u.searchParams.delete("code"); u.searchParams.set("error", "access_denied"); };
+    await expectRefused(() => throughProvider("plain", email, undefined, { answer: cancelled }), 400, /identity provider did not sign you in/, "provider_error");
+  });
+
   it("refuses a callback with no sign-on started (or used twice)", async () => {
     const logId = await lastLogId();
     const res = await request(apps.plain.server).get("/login/oidc/callback?code=abc&state=xyz");
