@@ -43,6 +43,10 @@ const envSchema = z.object({
     .transform((v) => v.split(",").map((r) => r.trim().toLowerCase()).filter(Boolean))
     .pipe(z.array(z.enum(["admin", "reviewer", "editor"], { message: "must list roles among admin, reviewer and editor, separated by commas" })))
     .default([]),
+  OIDC_ISSUER: z.string().regex(/^https?:\/\/[^\s]+$/, "must be the identity provider's issuer address, like https://login.example.org").optional(),
+  OIDC_CLIENT_ID: z.string().min(1).max(500).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).max(1000).optional(),
+  OIDC_AUTO_CREATE_ROLE: z.enum(["editor", "reviewer"], { message: "must be editor or reviewer (administrators are never created by the identity provider)" }).optional(),
 });
 
 const roleOfSetting = { admin: "ADMIN", reviewer: "REVIEWER", editor: "EDITOR" } as const;
@@ -82,6 +86,8 @@ export type Config = {
   questionEmailRetentionDays: number;
   /** Roles that must have a second factor (authenticator app or passkey) to use the staff pages. */
   requireSecondFactorRoles: ("ADMIN" | "REVIEWER" | "EDITOR")[];
+  /** Single sign-on with OpenID Connect (decision 0035); absent when not configured. */
+  oidc?: { issuer: string; clientId: string; clientSecret: string; redirectUri: string; autoCreateRole?: "EDITOR" | "REVIEWER" };
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -103,6 +109,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.MIGRATION_DATABASE_URL && !e.DATABASE_URL) {
     throw new ConfigError("Setting MIGRATION_DATABASE_URL needs DATABASE_URL too: the embedded database has no separate owner.");
   }
+  const oidcSet = [e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_CLIENT_SECRET].filter(Boolean).length;
+  if (oidcSet !== 0 && oidcSet !== 3) {
+    throw new ConfigError("Settings OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together: set all three for single sign-on, or none.");
+  }
+  if (e.OIDC_AUTO_CREATE_ROLE && !oidcSet) {
+    throw new ConfigError("Setting OIDC_AUTO_CREATE_ROLE needs single sign-on configured (OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET).");
+  }
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, "");
   // Demo accounts only on the embedded default, never in production.
   const seedDemoUsers = !production && (e.SEED_DEMO_USERS ?? !e.DATABASE_URL);
   return {
@@ -125,10 +139,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     staticExportDir: e.STATIC_EXPORT_DIR ? path.resolve(e.STATIC_EXPORT_DIR) : undefined,
     smtpUrl: e.SMTP_URL,
     outboxDir: path.resolve(e.OUTBOX_DIR),
-    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
+    publicUrl,
     apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
     askRateLimitPerMinute: e.ASK_RATE_LIMIT_PER_MINUTE,
     questionEmailRetentionDays: e.QUESTION_EMAIL_RETENTION_DAYS,
     requireSecondFactorRoles: [...new Set(e.REQUIRE_SECOND_FACTOR.map((r) => roleOfSetting[r]))],
+    oidc: e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET
+      ? {
+          issuer: e.OIDC_ISSUER, clientId: e.OIDC_CLIENT_ID, clientSecret: e.OIDC_CLIENT_SECRET,
+          redirectUri: `${publicUrl}/login/oidc/callback`,
+          ...(e.OIDC_AUTO_CREATE_ROLE ? { autoCreateRole: roleOfSetting[e.OIDC_AUTO_CREATE_ROLE] as "EDITOR" | "REVIEWER" } : {}),
+        }
+      : undefined,
   };
 }

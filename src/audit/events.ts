@@ -59,7 +59,7 @@ const signature = z.object({
 });
 
 /** How a person proved who they are at sign-in (absent in older events: the password alone). */
-const signInMethod = z.enum(["password", "password+totp", "password+recovery_code", "password+passkey", "passkey"]);
+const signInMethod = z.enum(["password", "password+totp", "password+recovery_code", "password+passkey", "passkey", "sso", "sso+provider_mfa", "sso+totp", "sso+recovery_code", "sso+passkey"]);
 const factorKind = z.enum(["totp", "passkey", "recovery_codes"]);
 
 const userSnapshot = z.object({
@@ -90,6 +90,8 @@ export const eventSchemas = {
   "auth.forbidden": z.object({ method: z.string(), path: z.string(), reason: z.string() }),
 
   "user.created": z.object({ user: userSnapshot }),
+  /** An account made at its first single sign-on, with the role OIDC_AUTO_CREATE_ROLE gives. */
+  "user.created_by_sso": z.object({ user: userSnapshot, issuer: z.string() }),
   "user.changed": z.object({ changes: fieldChanges }),
   "user.role.changed": z.object({ old: z.string(), new: z.string() }),
   /** `tokensRevoked`: API tokens revoked with it (absent in events written before tokens were revoked here). */

@@ -12,13 +12,18 @@ import { checkPassword, recordSignIn, recordSignOut, type SignInMethod } from ".
 import { activeUser, checkSignInCode, factorStatus, hasSecondFactor } from "../services/second-factors.js";
 import { recordSecondFactorRefusal } from "../services/security-log.js";
 import { relyingParty, signInOptions, signInWithPasskey } from "../services/passkeys.js";
+import { finishSso, startSso, type PendingSso } from "../services/oidc.js";
 import { auditContext } from "../web/context.js";
 import { jsonRefusal, rememberChallenge, takeChallenge } from "./passkeys.js";
 
 declare module "express-session" {
   interface SessionData {
     /** The password was right; the second factor is still to come (never a signed-in session). */
-    pendingLogin?: { userId: string; expiresAt: number; next: string };
+    pendingLogin?: { userId: string; expiresAt: number; next: string; via?: "sso" };
+    /** A single sign-on sent to the identity provider, waiting for its answer. */
+    pendingSso?: PendingSso;
+    /** The identity provider reported a second factor (amr) at this sign-in: it counts for REQUIRE_SECOND_FACTOR. */
+    secondFactorByProvider?: boolean;
   }
 }
 
@@ -51,6 +56,7 @@ export async function startSession(db: Db, req: Request, user: User, method: Sig
   await recordSignIn(db, auditContext(req), user, method, recoveryCodesLeft);
   await regenerate(req);
   req.session.userId = user.id;
+  if (method === "sso+provider_mfa") req.session.secondFactorByProvider = true;
   req.session.lastSeenAt = Date.now();
   req.session.signedInAt = Date.now();
   await saveSession(req);
@@ -67,8 +73,18 @@ export async function pendingUser(db: Db, req: Request): Promise<User | null> {
   return activeUser(db, pending.userId);
 }
 
+/** After single sign-on, the second step names the method by what came first. */
+function afterFirstStep(method: "password+totp" | "password+recovery_code" | "password+passkey", via: "sso" | undefined): SignInMethod {
+  return via === "sso" ? (method.replace("password+", "sso+") as SignInMethod) : method;
+}
+
 export function authRoutes(db: Db, config: Config) {
   const router = Router();
+  // The sign-in page offers single sign-on only when it is configured.
+  router.use("/login", (_req, res, next) => {
+    res.locals.ssoAvailable = !!config.oidc;
+    next();
+  });
 
   router.get("/login", (req, res) => {
     if (req.user) return res.redirect(303, safeNext(req.query.next));
@@ -128,7 +144,8 @@ export function authRoutes(db: Db, config: Config) {
     try {
       const result = await checkSignInCode(db, auditContext(req), user, parsed.data.code, config.sessionSecret);
       const next = req.session.pendingLogin!.next;
-      await startSession(db, req, user, result.method, result.method === "password+recovery_code" ? result.recoveryCodesLeft : undefined);
+      const via = req.session.pendingLogin!.via;
+      await startSession(db, req, user, afterFirstStep(result.method, via), result.method === "password+recovery_code" ? result.recoveryCodesLeft : undefined);
       res.redirect(303, result.method === "password+recovery_code" ? "/account/security?recovery=used" : next);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
@@ -151,10 +168,48 @@ export function authRoutes(db: Db, config: Config) {
       const pending = await pendingUser(db, req);
       const next = pending ? req.session.pendingLogin!.next : safeNext(req.body?.next);
       const user = await signInWithPasskey(db, auditContext(req), rp, takeChallenge(req, "login"), req.body?.response, pending);
-      await startSession(db, req, user, pending ? "password+passkey" : "passkey");
+      await startSession(db, req, user, pending ? afterFirstStep("password+passkey", req.session.pendingLogin!.via) : "passkey");
       res.json({ redirect: next });
     } catch (error) {
       jsonRefusal(res, error);
+    }
+  });
+
+  // Single sign-on (OpenID Connect, decision 0035).
+  router.post("/login/oidc", async (req, res) => {
+    if (!config.oidc) throw new AppError("NOT_FOUND", "Single sign-on is not set up on this site.");
+    let started;
+    try {
+      started = await startSso(config.oidc, safeNext(req.body?.next));
+    } catch {
+      return res.status(502).render("login", { title: "Sign in", email: "", next: safeNext(req.body?.next), error: "The identity provider could not be reached. Try again in a moment, or sign in with your password.", fieldErrors: {} });
+    }
+    req.session.pendingSso = started.pending;
+    await saveSession(req);
+    res.redirect(303, started.url);
+  });
+
+  router.get("/login/oidc/callback", async (req, res) => {
+    if (!config.oidc) throw new AppError("NOT_FOUND", "Single sign-on is not set up on this site.");
+    const pending = req.session.pendingSso;
+    // Used once, whatever the outcome: a replayed answer finds nothing to match.
+    delete req.session.pendingSso;
+    const callbackUrl = new URL(req.originalUrl, `${config.publicUrl}/`);
+    try {
+      const { user, providerMfa } = await finishSso(db, auditContext(req), config.oidc, callbackUrl, pending);
+      const next = pending!.next;
+      if (!providerMfa && (await hasSecondFactor(db, user.id))) {
+        await regenerate(req);
+        req.session.pendingLogin = { userId: user.id, expiresAt: Date.now() + PENDING_LOGIN_MS, next, via: "sso" };
+        await saveSession(req);
+        return res.redirect(303, "/login/second-factor");
+      }
+      await startSession(db, req, user, providerMfa ? "sso+provider_mfa" : "sso");
+      res.redirect(303, next);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      await saveSession(req);
+      res.status(error.code === "FORBIDDEN" ? 403 : 400).render("login", { title: "Sign in", email: "", next: "/editor", error: error.message, fieldErrors: {} });
     }
   });
 

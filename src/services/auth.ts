@@ -12,7 +12,8 @@ import { clearAttempts, giveBackAttempt, signInPerAccountAndAddress, signInPerAd
 
 const WRONG_CREDENTIALS = "The email or password is not correct.";
 
-export type SignInMethod = "password" | "password+totp" | "password+recovery_code" | "password+passkey" | "passkey";
+export type SignInMethod = "password" | "password+totp" | "password+recovery_code" | "password+passkey" | "passkey"
+  | "sso" | "sso+provider_mfa" | "sso+totp" | "sso+recovery_code" | "sso+passkey";
 
 /**
  * Checks the email and password only. The sign-in itself is recorded by recordSignIn(),

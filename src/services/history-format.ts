@@ -129,6 +129,11 @@ const signInMethodWords = {
   "password+recovery_code": "password and a recovery code",
   "password+passkey": "password and passkey",
   passkey: "passkey",
+  sso: "single sign-on",
+  "sso+provider_mfa": "single sign-on with the identity provider's second factor",
+  "sso+totp": "single sign-on and authenticator app",
+  "sso+recovery_code": "single sign-on and a recovery code",
+  "sso+passkey": "single sign-on and passkey",
 } as const;
 const factorWords = { totp: "an authenticator app", passkey: "the passkey", recovery_codes: "recovery codes" } as const;
 
@@ -149,6 +154,7 @@ export const formatters: { [A in AuditAction]: Formatter<A> } = {
   "auth.forbidden": (p, f) => say(`${f.actor} was refused: ${p.reason}`),
 
   "user.created": (p, f) => say(`${f.actor} created the account of ${p.user.name} (${p.user.role.toLowerCase()}).`),
+  "user.created_by_sso": (p, f) => say(`${f.actor} was given an account (${p.user.role.toLowerCase()}) at their first single sign-on through ${p.issuer}.`),
   "user.changed": (p, f) => say(`${f.actor} changed an account: ${Object.keys(p.changes).join(", ")}.`),
   "user.role.changed": (p, f) => say(`${f.actor} changed a role from ${p.old.toLowerCase()} to ${p.new.toLowerCase()}.`),
   "user.deactivated": (p, f) =>

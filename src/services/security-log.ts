@@ -28,6 +28,15 @@ export async function recordSecondFactorRefusal(db: Db, ctx: RequestContext, ema
   });
 }
 
+/** Why a single sign-on was refused (the identity provider's answer, or what it said about the person). */
+export type SsoRefusal = "invalid_response" | "provider_error" | "email_not_verified" | "unknown_email" | "inactive" | "expired";
+
+export async function recordSsoRefusal(db: Db, ctx: RequestContext, email: string | null, reason: SsoRefusal): Promise<void> {
+  await db.securityLog.create({
+    data: { event: "auth.sso.failed", email: email?.slice(0, 200) ?? null, ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId, reason },
+  });
+}
+
 export async function pruneSecurityLog(db: Db, retentionDays: number): Promise<number> {
   const result = await db.securityLog.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - retentionDays * 86_400_000) } } });
   return result.count;

@@ -18,7 +18,8 @@ export function requireSecondFactorGate(db: Db, config: Config) {
     const user = req.user;
     if (!user || !config.requireSecondFactorRoles.length || !mustHaveSecondFactor(user, config.requireSecondFactorRoles)) return next();
     if (!STAFF_AREAS.some((p) => under(req.path, p)) || ALWAYS_OPEN.some((p) => under(req.path, p))) return next();
-    if (await hasSecondFactor(db, user.id)) return next();
+    // The identity provider's own second factor (amr, decision 0035) counts for this session.
+    if (req.session.secondFactorByProvider || (await hasSecondFactor(db, user.id))) return next();
     if (req.method === "GET" || req.method === "HEAD") return res.redirect(303, "/account/security");
     next(new AppError("FORBIDDEN", "Your role must use a second factor: set up an authenticator app or a passkey at /account/security first.", { recorded: true }));
   };
