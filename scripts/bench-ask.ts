@@ -9,7 +9,7 @@
 // A benchmark, not a test: figures on a shared machine are noisy.
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
-import { clinical, newTopic, rare, restartRandom, words } from "./synthetic-text.js";
+import { clinical, newTopic, publishSyntheticSql, rare, restartRandom, syntheticArticleSql, words } from "./synthetic-text.js";
 import { openScratchDatabase } from "../src/db/scratch.js";
 import { seedDatabase } from "../src/services/seed.js";
 import { answerQuestion, bareFullTextQuery } from "../src/services/ask.js";
@@ -31,22 +31,7 @@ function syntheticArticle(i: number) {
   };
 }
 
-const insertSql = [
-  `INSERT INTO article (id, slug, visible_while_pending, approvals_required, version)
-   SELECT (x->>'articleId')::uuid, x->>'slug', false, 1, 0 FROM jsonb_array_elements($1::jsonb) x`,
-  `INSERT INTO revision (id, article_id, number, state, title, summary_heading, summary, disclaimer_heading, disclaimer, last_updated, content_hash, published_at)
-   SELECT (x->>'revisionId')::uuid, (x->>'articleId')::uuid, 1, 'APPROVED', x->>'title', 'Summary', x->>'summary', 'Disclaimer', 'For professionals.', current_date, 'synthetic', now()
-   FROM jsonb_array_elements($1::jsonb) x`,
-  // One in five has a newer draft with a word no answer may ever contain.
-  `INSERT INTO revision (id, article_id, number, state, title, summary_heading, summary, disclaimer_heading, disclaimer, last_updated, content_hash)
-   SELECT (x->>'draftId')::uuid, (x->>'articleId')::uuid, 2, 'DRAFT', x->>'title', 'Summary', (x->>'summary') || ' unreleasedword', 'Disclaimer', 'For professionals.', current_date, 'synthetic'
-   FROM jsonb_array_elements($1::jsonb) x WHERE x->>'draftId' IS NOT NULL`,
-  `INSERT INTO section (id, revision_id, key, position, depth, heading, body)
-   SELECT gen_random_uuid(), (x->>'revisionId')::uuid, 's' || s.ord, s.ord - 1, 1, s.v->>'heading', s.v->>'body'
-   FROM jsonb_array_elements($1::jsonb) x, jsonb_array_elements(x->'sections') WITH ORDINALITY s(v, ord)`,
-  `UPDATE article a SET current_revision_id = coalesce((x->>'draftId')::uuid, (x->>'revisionId')::uuid), published_revision_id = (x->>'revisionId')::uuid
-   FROM jsonb_array_elements($1::jsonb) x WHERE a.id = (x->>'articleId')::uuid`,
-];
+const insertSql = [...syntheticArticleSql, publishSyntheticSql];
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
