@@ -10,15 +10,15 @@ import { createApp, createServer, publicDeliveryOf } from "./app.js";
 import { seedDatabase } from "./services/seed.js";
 import { pruneExpiredSessions } from "./web/session-store.js";
 import { demoUsers } from "../seed/demo-users.js";
-import { pruneSecurityLog } from "./services/security-log.js";
-import { pruneThrottle } from "./services/throttle.js";
+import { pruneSecurityLog } from "./services/people/security-log.js";
+import { pruneThrottle } from "./services/people/throttle.js";
 import { startJobRunner } from "./jobs/queue.js";
-import { createJobHandlers } from "./jobs/handlers.js";
-import { notifyAnsweredQuestions } from "./services/reader-questions.js";
+import { createJobHandlers } from "./job-handlers.js";
+import { notifyAnsweredQuestions } from "./services/readers/reader-questions.js";
 import { createMailer } from "./jobs/mailer.js";
-import { remindReviewers } from "./services/assignments.js";
-import { failStrandedSchedules } from "./services/schedules.js";
-import { createLogger } from "./web/logging.js";
+import { remindReviewers } from "./services/review/assignments.js";
+import { failStrandedSchedules } from "./services/publishing/schedules.js";
+import { createLogger } from "./logging.js";
 
 async function main() {
   const config = loadConfig();

@@ -54,7 +54,7 @@ describe("public read API", () => {
   it("never shows a newer draft's words: the published revision stays what the API serves", async () => {
     const { article, revision, content } = await currentRevision(database);
     expect(article.publishedRevisionId).toBe(revision.id);
-    const { saveRevision } = await import("../src/services/editing.js");
+    const { saveRevision } = await import("../src/services/editorial/editing.js");
     const { contextOf, userByEmail } = await import("./helpers/api.js");
     const alice = await userByEmail(database, "alice.editor@demo.test");
     content.summary = `${content.summary} Zanzibarian draft wording.`;
@@ -83,7 +83,7 @@ describe("public read API", () => {
   it("pages the list with a keyset cursor", async () => {
     await reseedContent(database);
     await publishSeeded(database);
-    const { createArticle } = await import("../src/services/articles.js");
+    const { createArticle } = await import("../src/services/editorial/articles.js");
     const { systemContext } = await import("../src/audit/audit-log.js");
     const { content } = await currentRevision(database);
     // Two more published articles, straight through the services.

@@ -10,10 +10,10 @@ import { createTestApp } from "./helpers/app.js";
 import { demo, signedInAgent, type Agent } from "./helpers/session.js";
 import { changeDosingLine, currentRevision, supplyMissingSources } from "./helpers/articles.js";
 import { workflowActions } from "./helpers/workflow.js";
-import { createJobHandlers } from "../src/jobs/handlers.js";
+import { createJobHandlers } from "../src/job-handlers.js";
 import { createMailer, type Mailer } from "../src/jobs/mailer.js";
 import { runDueJobs, startJobRunner } from "../src/jobs/queue.js";
-import { remindReviewers } from "../src/services/assignments.js";
+import { remindReviewers } from "../src/services/review/assignments.js";
 
 let database: TestDatabase;
 let outboxDir: string;

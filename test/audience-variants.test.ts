@@ -10,9 +10,9 @@ import { pending, workflowActions } from "./helpers/workflow.js";
 import { visibleText } from "./helpers/html.js";
 import { contentHash, type RevisionContent } from "../src/content/revision-content.js";
 import { readability } from "../src/content/readability.js";
-import { checkCitations } from "../src/services/citation-checks.js";
-import { verifySignature } from "../src/services/signatures.js";
-import { findRevision } from "../src/services/revisions.js";
+import { checkCitations } from "../src/services/editorial/citation-checks.js";
+import { verifySignature } from "../src/services/review/signatures.js";
+import { findRevision } from "../src/services/editorial/revisions.js";
 
 let database: TestDatabase;
 let app: ReturnType<typeof createTestApp>["app"];

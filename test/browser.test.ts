@@ -13,7 +13,7 @@ import { DEMO_PASSWORD } from "../seed/demo-users.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createJobHandlers } from "../src/jobs/handlers.js";
+import { createJobHandlers } from "../src/job-handlers.js";
 import { createMailer } from "../src/jobs/mailer.js";
 import { runDueJobs } from "../src/jobs/queue.js";
 import { collectServedHtml, expectValidHtml, type HtmlCollector } from "./helpers/html-validator.js";

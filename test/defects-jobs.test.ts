@@ -21,10 +21,10 @@ import { chromiumPath, clickAndWait, launchChromium, newPerson, seriousAxeViolat
 import { publicDeliveryOf } from "../src/app.js";
 import { StaticExport } from "../src/public/static-export.js";
 import { retryDelayMs, runDueJobs, runOneJob, type JobHandlers, type JobLogger } from "../src/jobs/queue.js";
-import { createJobHandlers, retryPolicies } from "../src/jobs/handlers.js";
+import { createJobHandlers, retryPolicies } from "../src/job-handlers.js";
 import { createMailer } from "../src/jobs/mailer.js";
-import { EMAIL_JOB, notify } from "../src/services/notifications.js";
-import { failStrandedSchedules, SCHEDULE_JOB } from "../src/services/schedules.js";
+import { EMAIL_JOB, notify } from "../src/services/people/notifications.js";
+import { failStrandedSchedules, SCHEDULE_JOB } from "../src/services/publishing/schedules.js";
 
 let database: TestDatabase;
 let outboxDir: string;

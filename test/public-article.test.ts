@@ -5,7 +5,7 @@ import { createTestDatabase, resetContent, type TestDatabase } from "./helpers/d
 import { createTestApp } from "./helpers/app.js";
 import { visibleText } from "./helpers/html.js";
 import { seedDatabase } from "../src/services/seed.js";
-import { createArticle } from "../src/services/articles.js";
+import { createArticle } from "../src/services/editorial/articles.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { revisionContentSchema } from "../src/content/revision-content.js";
 
@@ -152,7 +152,7 @@ describe("public visibility", () => {
       slug: "published-one", content: content({ summary: "Published words [@ref-a]." }), initialState: "APPROVED", authorId: null,
     });
     await database.prisma.article.update({ where: { id: article.id }, data: { publishedRevisionId: revision.id } });
-    const { insertRevision } = await import("../src/services/revisions.js");
+    const { insertRevision } = await import("../src/services/editorial/revisions.js");
     const draft = await database.prisma.$transaction((tx) =>
       insertRevision(tx, { articleId: article.id, number: 2, state: "DRAFT", content: content({ summary: "Draft words [@ref-a]." }), authorId: null, basedOnId: revision.id, changeNote: null }),
     );

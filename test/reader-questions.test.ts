@@ -9,11 +9,11 @@ import { demo, signedInAgent } from "./helpers/session.js";
 import { visibleText } from "./helpers/html.js";
 import { SEEDED_SLUG } from "./helpers/articles.js";
 import { runDueJobs } from "../src/jobs/queue.js";
-import { createJobHandlers } from "../src/jobs/handlers.js";
+import { createJobHandlers } from "../src/job-handlers.js";
 import type { OutgoingMail } from "../src/jobs/mailer.js";
-import { notifyAnsweredQuestions, signToken } from "../src/services/reader-questions.js";
-import { formatEvent } from "../src/services/history-format.js";
-import { answerQuestion } from "../src/services/ask.js";
+import { notifyAnsweredQuestions, signToken } from "../src/services/readers/reader-questions.js";
+import { formatEvent } from "../src/services/editorial/history-format.js";
+import { answerQuestion } from "../src/services/readers/ask.js";
 
 let database: TestDatabase;
 let app: ReturnType<typeof createTestApp>["app"];

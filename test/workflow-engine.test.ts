@@ -11,7 +11,7 @@ import { states, statesWhere } from "../src/workflow/states.js";
 import { transitionNames, transitions } from "../src/workflow/transitions.js";
 import { verbs } from "../src/workflow/verbs/index.js";
 import { enqueue, runDueJobs, runOneJob, startJobRunner, type JobHandlers } from "../src/jobs/queue.js";
-import { createJobHandlers } from "../src/jobs/handlers.js";
+import { createJobHandlers } from "../src/job-handlers.js";
 import { createMailer } from "../src/jobs/mailer.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -101,7 +101,7 @@ export const READER_DISCLAIMER_DEFAULT = {
 /**
  * One audience's version of the summary (sectionKey null), of one section, or of the disclaimer
  * (sectionKey DISCLAIMER_PART). Which
- * audiences exist is the database's business (services/audiences.ts checks it on save).
+ * audiences exist is the database's business (services/editorial/audiences.ts checks it on save).
  */
 export const variantSchema = z.object({
   audience: z.string().regex(audienceSlugPattern, "unknown audience"),

@@ -9,7 +9,7 @@
 // RetryPolicy, then gives up (a status of its own, never "done"; decision 0026).
 import type { Db } from "../db/database.js";
 import type { Prisma } from "../generated/prisma/client.js";
-import { createLogger } from "../web/logging.js";
+import { createLogger } from "../logging.js";
 
 type Tx = Prisma.TransactionClient;
 

@@ -12,11 +12,11 @@ import { requireUser } from "../web/security.js";
 import { parseInput, textValues } from "../web/validate.js";
 import { staysOnPage, type FormRefusal } from "../web/refusal.js";
 import { can, type Permission } from "../workflow/permissions.js";
-import { accessSummaries, createUser, listUsers, newUserSchema, passwordSchema, resetPassword, roleLabels, roles, setUserActive, updateUser, userChangesSchema } from "../services/users.js";
+import { accessSummaries, createUser, listUsers, newUserSchema, passwordSchema, resetPassword, roleLabels, roles, setUserActive, updateUser, userChangesSchema } from "../services/people/users.js";
 import { readOutbox } from "../jobs/mailer.js";
-import { audienceChangesSchema, createAudience, listAudiences, newAudienceSchema, schemaAudienceTypes, setAudienceArchived, updateAudience } from "../services/audiences.js";
-import { jobsNeedingAttention, retryJob, undeliveredEmailCount } from "../services/failed-jobs.js";
-import { auditFilterSchema, auditPage, auditRowsForExport, csvHeader, csvLine, jsonLine } from "../services/audit-queries.js";
+import { audienceChangesSchema, createAudience, listAudiences, newAudienceSchema, schemaAudienceTypes, setAudienceArchived, updateAudience } from "../services/editorial/audiences.js";
+import { jobsNeedingAttention, retryJob, undeliveredEmailCount } from "../services/publishing/failed-jobs.js";
+import { auditFilterSchema, auditPage, auditRowsForExport, csvHeader, csvLine, jsonLine } from "../services/editorial/audit-queries.js";
 
 const userParams = z.object({ id: uuid() });
 

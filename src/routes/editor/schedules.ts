@@ -2,13 +2,13 @@
 import { Router } from "express";
 import type { Db } from "../../db/database.js";
 import { askToConfirm, isConfirmed } from "../../web/confirm.js";
-import { cancelSchedule, createSchedule, findArticleSchedule, newScheduleSchema, scheduleStatusLabels, scheduleToCancel } from "../../services/schedules.js";
+import { cancelSchedule, createSchedule, findArticleSchedule, newScheduleSchema, scheduleStatusLabels, scheduleToCancel } from "../../services/publishing/schedules.js";
 import { AppError } from "../../errors.js";
 import { auditContext } from "../../web/context.js";
 import { parseInput } from "../../web/validate.js";
 import { withNotice } from "../../web/notice.js";
 import { staysOnPage } from "../../web/refusal.js";
-import { scheduleInWords } from "../../web/time.js";
+import { scheduleInWords } from "../../time.js";
 import { formatDateTime } from "../../web/format.js";
 import { uuid } from "../../schemas.js";
 import { idParams, params, requirePermission, workspaceRefusal } from "./shared.js";

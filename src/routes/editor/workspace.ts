@@ -3,16 +3,16 @@ import { Router } from "express";
 import { z } from "zod";
 import type { Db } from "../../db/database.js";
 import { AppError, httpStatusOf } from "../../errors.js";
-import { confirmQuerySchema, confirmScreen, workspaceScreen } from "../../services/editor-screens.js";
-import { applyTransition, signedContentHash, transitionInputSchema, type PasskeySigning } from "../../services/workflow.js";
-import { CHALLENGE_MS, newNonce, relyingParty, signingOptions } from "../../services/passkeys.js";
-import { hasPasskey } from "../../services/second-factors.js";
-import { signatureMeanings } from "../../services/signatures.js";
+import { confirmQuerySchema, confirmScreen, workspaceScreen } from "./screens.js";
+import { applyTransition, signedContentHash, transitionInputSchema, type PasskeySigning } from "../../services/review/workflow.js";
+import { CHALLENGE_MS, newNonce, relyingParty, signingOptions } from "../../services/people/passkeys.js";
+import { hasPasskey } from "../../services/people/second-factors.js";
+import { signatureMeanings } from "../../services/review/signatures.js";
 import { uuid } from "../../schemas.js";
 import { can } from "../../workflow/permissions.js";
 import { transitions } from "../../workflow/transitions.js";
 import { jsonRefusal } from "../passkeys.js";
-import { reassignReviewers, reassignSchema } from "../../services/assignments.js";
+import { reassignReviewers, reassignSchema } from "../../services/review/assignments.js";
 import { auditContext } from "../../web/context.js";
 import { parseInput, textValues } from "../../web/validate.js";
 import { correctableRefusal, staysOnPage } from "../../web/refusal.js";
@@ -49,7 +49,7 @@ export function workspaceRoutes(db: Db, publicUrl: string) {
   });
 
   // The challenge of a passkey signature: SHA-256 over the revision, its content hash, the
-  // meaning, the signer and a nonce kept in the session (services/passkeys.ts).
+  // meaning, the signer and a nonce kept in the session (services/people/passkeys.ts).
   router.post("/articles/:id/signature-options", async (req, res) => {
     try {
       const { id } = params(idParams, req);

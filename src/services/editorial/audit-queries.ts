@@ -1,0 +1,106 @@
+// Reading the audit trail: an article's history, the site-wide log with filters
+// and keyset pagination, and streaming export. Reads validate each payload
+// against its registered schema and flag any that do not match.
+import type { Db } from "../../db/database.js";
+import { Prisma } from "../../generated/prisma/client.js";
+import { parseStoredPayload } from "../../audit/events.js";
+import type { ChainedFields } from "../../audit/chain.js";
+import { z } from "zod";
+import { isoDate } from "../../schemas.js";
+
+/** An event as read for pages and exports: the chained fields, with typed id and time. */
+export interface AuditRow extends Omit<ChainedFields, "id" | "createdAt"> {
+  id: bigint;
+  createdAt: Date;
+  hash: string;
+}
+
+function withValidation<T extends { action: string; payload: unknown }>(row: T) {
+  const parsed = parseStoredPayload(row.action, row.payload);
+  return { ...row, payloadValid: parsed.ok, payloadError: parsed.ok ? null : parsed.error };
+}
+
+export async function articleHistory(db: Db, articleId: string) {
+  const rows = await db.auditEvent.findMany({ where: { articleId }, orderBy: { id: "asc" } });
+  return rows.map(withValidation);
+}
+
+
+export const auditFilterSchema = z.object({
+  actor: z.string().trim().max(200).optional().transform((v) => v || undefined),
+  action: z.string().trim().max(100).regex(/^[a-z._]*$/, "unknown action").optional().transform((v) => v || undefined),
+  article: z.string().trim().max(120).optional().transform((v) => v || undefined),
+  from: isoDate().optional().or(z.literal("")).transform((v) => v || undefined),
+  to: isoDate().optional().or(z.literal("")).transform((v) => v || undefined),
+  /** Keyset cursor: show events older than this id. */
+  before: z.string().regex(/^\d{1,18}$/, "invalid page").optional().or(z.literal("")).transform((v) => (v ? BigInt(v) : undefined)),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+export type AuditFilter = z.output<typeof auditFilterSchema>;
+
+/** SQL conditions for a filter; `article` matches an article id or its slug. */
+async function whereClause(db: Db, filter: AuditFilter): Promise<Prisma.Sql> {
+  const parts: Prisma.Sql[] = [];
+  if (filter.actor) parts.push(Prisma.sql`(actor_email = ${filter.actor.toLowerCase()} OR actor_id::text = ${filter.actor})`);
+  if (filter.action) parts.push(filter.action.endsWith(".") ? Prisma.sql`action LIKE ${filter.action + "%"}` : Prisma.sql`action = ${filter.action}`);
+  if (filter.article) {
+    const article = await db.article.findFirst({ where: { OR: [{ slug: filter.article }, ...(z.string().uuid().safeParse(filter.article).success ? [{ id: filter.article }] : [])] }, select: { id: true } });
+    parts.push(article ? Prisma.sql`article_id = ${article.id}::uuid` : Prisma.sql`false`);
+  }
+  if (filter.from) parts.push(Prisma.sql`created_at >= ${filter.from}::date`);
+  if (filter.to) parts.push(Prisma.sql`created_at < (${filter.to}::date + 1)`);
+  return parts.length ? Prisma.sql`WHERE ${Prisma.join(parts, " AND ")}` : Prisma.empty;
+}
+
+const columns = Prisma.sql`id, action, actor_id AS "actorId", actor_name AS "actorName", actor_email AS "actorEmail", actor_role AS "actorRole",
+  ip, user_agent AS "userAgent", request_id AS "requestId", entity_type AS "entityType", entity_id AS "entityId",
+  article_id AS "articleId", revision_id AS "revisionId", article_title AS "articleTitle", payload, comment, created_at AS "createdAt", hash, api_token_id AS "apiTokenId"`;
+
+/** One page of the site-wide log, newest first, by keyset on id (fast at any depth). */
+export async function auditPage(db: Db, filter: AuditFilter) {
+  const where = await whereClause(db, { ...filter, before: undefined });
+  const keyset = filter.before !== undefined ? Prisma.sql`${where === Prisma.empty ? Prisma.sql`WHERE` : Prisma.sql`AND`} id < ${filter.before}` : Prisma.empty;
+  const rows = await db.$queryRaw<AuditRow[]>`SELECT ${columns} FROM audit_event ${where} ${keyset} ORDER BY id DESC LIMIT ${filter.limit + 1}`;
+  const hasMore = rows.length > filter.limit;
+  const page = rows.slice(0, filter.limit).map(withValidation);
+  return { rows: page, nextBefore: hasMore ? page[page.length - 1]!.id : null };
+}
+
+/** Streams every event matching the filter, newest first, in batches: constant memory. */
+export async function* auditRowsForExport(db: Db, filter: AuditFilter, batchSize = 2000): AsyncGenerator<AuditRow> {
+  const where = await whereClause(db, { ...filter, before: undefined });
+  let before = filter.before;
+  for (;;) {
+    const keyset = before !== undefined ? Prisma.sql`${where === Prisma.empty ? Prisma.sql`WHERE` : Prisma.sql`AND`} id < ${before}` : Prisma.empty;
+    const rows = await db.$queryRaw<AuditRow[]>`SELECT ${columns} FROM audit_event ${where} ${keyset} ORDER BY id DESC LIMIT ${batchSize}`;
+    for (const row of rows) yield row;
+    if (rows.length < batchSize) return;
+    before = rows[rows.length - 1]!.id;
+  }
+}
+
+export const exportColumns = [
+  "id", "createdAt", "action", "actorName", "actorEmail", "actorRole", "actorId", "ip", "userAgent", "requestId",
+  "entityType", "entityId", "articleId", "articleTitle", "revisionId", "comment", "payload", "hash", "apiTokenId",
+] as const;
+
+function csvCell(value: unknown): string {
+  const text = value === null || value === undefined ? "" : value instanceof Date ? value.toISOString() : typeof value === "object" ? JSON.stringify(value) : String(value);
+  // Cells starting with = + - @ are prefixed so spreadsheets do not run them as formulas.
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+export function csvHeader(): string {
+  return exportColumns.join(",") + "\r\n";
+}
+
+export function csvLine(row: AuditRow): string {
+  return exportColumns.map((c) => csvCell(row[c])).join(",") + "\r\n";
+}
+
+export function jsonLine(row: AuditRow): string {
+  const out: Record<string, unknown> = {};
+  for (const c of exportColumns) out[c] = c === "id" ? row.id.toString() : row[c];
+  return JSON.stringify(out) + "\n";
+}
