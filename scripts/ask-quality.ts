@@ -2,7 +2,7 @@
 // three passages comes from a section that answers the question) and the share of
 // off-topic questions left unanswered. Shared by `npm run bench:ask` and its test.
 import type { Db } from "../src/db/database.js";
-import { answerQuestion } from "../src/services/readers/ask.js";
+import { answerQuestion } from "../src/services/readers/index.js";
 import { offTopicQuestions, onTopicQuestions } from "./ask-quality-set.js";
 
 const sectionOf = (url: string) => /#section-(.+)$/.exec(url)?.[1] ?? "summary";

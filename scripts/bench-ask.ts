@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { clinical, newTopic, publishSyntheticSql, rare, restartRandom, syntheticArticleSql, words } from "./synthetic-text.js";
 import { openScratchDatabase } from "../src/db/scratch.js";
 import { seedDatabase } from "../src/services/seed.js";
-import { answerQuestion, bareFullTextQuery } from "../src/services/readers/ask.js";
+import { answerQuestion, bareFullTextQuery } from "../src/services/readers/index.js";
 import { measureAnswerQuality } from "./ask-quality.js";
 import { offTopicQuestions, onTopicQuestions } from "./ask-quality-set.js";
 

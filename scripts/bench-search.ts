@@ -14,7 +14,7 @@ import { clinical, newTopic, publishSyntheticSql, rare, syntheticArticleSql, wor
 import { openScratchDatabase } from "../src/db/scratch.js";
 import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
-import { searchAllRevisions, searchPublished } from "../src/services/readers/search.js";
+import { searchAllRevisions, searchPublished } from "../src/services/readers/index.js";
 
 const { values } = parseArgs({ options: { count: { type: "string", default: "10000" }, queries: { type: "string", default: "300" } } });
 const count = Number(values.count);

@@ -11,7 +11,7 @@ import { openScratchDatabase } from "../src/db/scratch.js";
 import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { verifyAuditChain } from "../src/audit/verify.js";
-import { createUser } from "../src/services/people/users.js";
+import { createUser } from "../src/services/people/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { seedAuditEvents } from "./seed-audit-events.js";
 

@@ -4,9 +4,9 @@
 import { z } from "zod";
 import type { JobHandlers, RetryPolicy } from "./jobs/queue.js";
 import type { Mailer } from "./jobs/mailer.js";
-import { SCHEDULE_JOB, runScheduleJob, scheduleJobGaveUp } from "./services/publishing/schedules.js";
-import { QUESTION_EMAIL_JOB, sendQuestionAnsweredEmail } from "./services/readers/reader-questions.js";
-import { EMAIL_JOB, alwaysEmailedKinds, notificationSubject, type NotificationKind } from "./services/people/notifications.js";
+import { SCHEDULE_JOB, runScheduleJob, scheduleJobGaveUp } from "./services/publishing/index.js";
+import { QUESTION_EMAIL_JOB, sendQuestionAnsweredEmail } from "./services/readers/index.js";
+import { EMAIL_JOB, alwaysEmailedKinds, notificationSubject, type NotificationKind } from "./services/people/index.js";
 
 const HOUR = 3_600_000;
 

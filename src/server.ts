@@ -10,14 +10,13 @@ import { createApp, createServer, publicDeliveryOf } from "./app.js";
 import { seedDatabase } from "./services/seed.js";
 import { pruneExpiredSessions } from "./web/session-store.js";
 import { demoUsers } from "../seed/demo-users.js";
-import { pruneSecurityLog } from "./services/people/security-log.js";
-import { pruneThrottle } from "./services/people/throttle.js";
+import { pruneSecurityLog, pruneThrottle } from "./services/people/index.js";
 import { startJobRunner } from "./jobs/queue.js";
 import { createJobHandlers } from "./job-handlers.js";
-import { notifyAnsweredQuestions } from "./services/readers/reader-questions.js";
+import { notifyAnsweredQuestions } from "./services/readers/index.js";
 import { createMailer } from "./jobs/mailer.js";
-import { remindReviewers } from "./services/review/assignments.js";
-import { failStrandedSchedules } from "./services/publishing/schedules.js";
+import { remindReviewers } from "./services/review/index.js";
+import { failStrandedSchedules } from "./services/publishing/index.js";
 import { createLogger } from "./logging.js";
 
 async function main() {

@@ -9,8 +9,8 @@ import { createTestApp } from "./helpers/app.js";
 import { bearer, contextOf, publishSeeded, tokenFor, userByEmail } from "./helpers/api.js";
 import { currentRevision, SEEDED_SLUG } from "./helpers/articles.js";
 import { demo } from "./helpers/session.js";
-import { exportArticle, exportDocumentSchema, importArticle } from "../src/services/editorial/article-transfer.js";
-import { applyTransition } from "../src/services/review/workflow.js";
+import { exportArticle, exportDocumentSchema, importArticle } from "../src/services/editorial/index.js";
+import { applyTransition } from "../src/services/review/index.js";
 import { contentHash } from "../src/content/revision-content.js";
 import { importResultSchema, problemSchema } from "../src/api/schemas.js";
 

@@ -7,14 +7,11 @@ import { createTestApp } from "./helpers/app.js";
 import { contextOf, publishSeeded, userByEmail } from "./helpers/api.js";
 import { currentRevision, SEEDED_SLUG } from "./helpers/articles.js";
 import { visibleText } from "./helpers/html.js";
-import { createArticle, findPublicArticle } from "../src/services/editorial/articles.js";
-import { saveRevision } from "../src/services/editorial/editing.js";
-import { applyTransition } from "../src/services/review/workflow.js";
-import { updateArticleSettings } from "../src/services/editorial/article-settings.js";
+import { createArticle, findPublicArticle, saveRevision, updateArticleSettings, toContent } from "../src/services/editorial/index.js";
+import { applyTransition } from "../src/services/review/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { revisionContentSchema, contentForAudience, type RevisionContent } from "../src/content/revision-content.js";
-import { toContent } from "../src/services/editorial/revisions.js";
-import { answerQuestion, publicPassagesOf } from "../src/services/readers/ask.js";
+import { answerQuestion, publicPassagesOf } from "../src/services/readers/index.js";
 import { askResultSchema } from "../src/api/ask.js";
 import { DEMO_PASSWORD } from "../seed/demo-users.js";
 

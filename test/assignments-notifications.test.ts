@@ -13,7 +13,7 @@ import { workflowActions } from "./helpers/workflow.js";
 import { createJobHandlers } from "../src/job-handlers.js";
 import { createMailer, type Mailer } from "../src/jobs/mailer.js";
 import { runDueJobs, startJobRunner } from "../src/jobs/queue.js";
-import { remindReviewers } from "../src/services/review/assignments.js";
+import { remindReviewers } from "../src/services/review/index.js";
 
 let database: TestDatabase;
 let outboxDir: string;

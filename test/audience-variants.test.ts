@@ -10,9 +10,8 @@ import { pending, workflowActions } from "./helpers/workflow.js";
 import { visibleText } from "./helpers/html.js";
 import { contentHash, type RevisionContent } from "../src/content/revision-content.js";
 import { readability } from "../src/content/readability.js";
-import { checkCitations } from "../src/services/editorial/citation-checks.js";
-import { verifySignature } from "../src/services/review/signatures.js";
-import { findRevision } from "../src/services/editorial/revisions.js";
+import { checkCitations, findRevision } from "../src/services/editorial/index.js";
+import { verifySignature } from "../src/services/review/index.js";
 
 let database: TestDatabase;
 let app: ReturnType<typeof createTestApp>["app"];

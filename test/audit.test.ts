@@ -8,7 +8,7 @@ import { changeDosingLine, currentRevision, editForm, SEEDED_SLUG } from "./help
 import { seedDatabase } from "../src/services/seed.js";
 import { verifyAuditChain } from "../src/audit/verify.js";
 import { recordEvent, systemContext } from "../src/audit/audit-log.js";
-import { setUserActive, updateUser } from "../src/services/people/users.js";
+import { setUserActive, updateUser } from "../src/services/people/index.js";
 import { parseStoredPayload } from "../src/audit/events.js";
 
 let database: TestDatabase;

@@ -9,7 +9,7 @@ import request from "supertest";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/database.js";
 import { verifyAuditChain } from "../src/audit/verify.js";
-import { createUser } from "../src/services/people/users.js";
+import { createUser } from "../src/services/people/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { createSeededDatabase, serverUrl } from "./helpers/database.js";
 import { createTestApp } from "./helpers/app.js";

@@ -14,8 +14,8 @@ import { chromiumPath, clickAndWait, launchChromium, newPerson, seriousAxeViolat
 import { workflowActions } from "./helpers/workflow.js";
 import { currentRevision } from "./helpers/articles.js";
 import { tokenFor } from "./helpers/api.js";
-import { verifyPasskeySignature } from "../src/services/people/passkeys.js";
-import { formatEvent } from "../src/services/editorial/history-format.js";
+import { verifyPasskeySignature } from "../src/services/people/index.js";
+import { formatEvent } from "../src/services/editorial/index.js";
 
 const executablePath = chromiumPath();
 const inCi = process.env.CI === "true";

@@ -23,8 +23,8 @@ import { StaticExport } from "../src/public/static-export.js";
 import { retryDelayMs, runDueJobs, runOneJob, type JobHandlers, type JobLogger } from "../src/jobs/queue.js";
 import { createJobHandlers, retryPolicies } from "../src/job-handlers.js";
 import { createMailer } from "../src/jobs/mailer.js";
-import { EMAIL_JOB, notify } from "../src/services/people/notifications.js";
-import { failStrandedSchedules, SCHEDULE_JOB } from "../src/services/publishing/schedules.js";
+import { EMAIL_JOB, notify } from "../src/services/people/index.js";
+import { failStrandedSchedules, SCHEDULE_JOB } from "../src/services/publishing/index.js";
 
 let database: TestDatabase;
 let outboxDir: string;

@@ -6,14 +6,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createSeededDatabase, reseedContent, resetContent, type TestDatabase } from "./helpers/database.js";
 import { createTestApp } from "./helpers/app.js";
 import { visibleText } from "./helpers/html.js";
-import { createArticle, findPublicArticle } from "../src/services/editorial/articles.js";
-import { insertRevision } from "../src/services/editorial/revisions.js";
+import { createArticle, findPublicArticle, insertRevision, checkCitations, compareRevisions } from "../src/services/editorial/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { DISCLAIMER_PART, READER_DISCLAIMER_DEFAULT, contentHash, revisionContentSchema, type RevisionContent } from "../src/content/revision-content.js";
-import { checkCitations } from "../src/services/editorial/citation-checks.js";
-import { compareRevisions } from "../src/services/editorial/compare.js";
-import { createPreviewLink, previewPath } from "../src/services/publishing/preview-links.js";
-import { searchPublished } from "../src/services/readers/search.js";
+import { createPreviewLink, previewPath } from "../src/services/publishing/index.js";
+import { searchPublished } from "../src/services/readers/index.js";
 import type { RevisionState } from "../src/generated/prisma/client.js";
 
 let database: TestDatabase;

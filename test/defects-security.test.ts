@@ -17,14 +17,13 @@ import { currentRevision, SEEDED_SLUG, supplyMissingSources } from "./helpers/ar
 import { pending, workflowActions } from "./helpers/workflow.js";
 import { visibleText } from "./helpers/html.js";
 import { problemSchema, importResultSchema } from "../src/api/schemas.js";
-import { exportArticle, exportDocumentSchema, importArticle } from "../src/services/editorial/article-transfer.js";
+import { exportArticle, exportDocumentSchema, importArticle, formatEvent } from "../src/services/editorial/index.js";
 import { publicDeliveryOf } from "../src/app.js";
 import { fieldErrorsOf } from "../src/web/validate.js";
 import { formFromContent } from "../src/web/article-form.js";
 import { createJobHandlers } from "../src/job-handlers.js";
 import { runDueJobs } from "../src/jobs/queue.js";
 import type { OutgoingMail } from "../src/jobs/mailer.js";
-import { formatEvent } from "../src/services/editorial/history-format.js";
 import type { z } from "zod";
 import { revisionContentSchema } from "../src/content/revision-content.js";
 

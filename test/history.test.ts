@@ -8,7 +8,7 @@ import { changeDosingLine, currentRevision, supplyMissingSources } from "./helpe
 import { decodeEntities, visibleText } from "./helpers/html.js";
 import { pending, workflowActions } from "./helpers/workflow.js";
 import { auditActions } from "../src/audit/events.js";
-import { formatters, numberRanges } from "../src/services/editorial/history-format.js";
+import { formatters, numberRanges } from "../src/services/editorial/index.js";
 
 const CHANGE_REQUEST = "Please correct the tizanidine dosing and supply sources 4, 5 and 6.";
 

@@ -10,10 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId } from "./helpers/database.js";
 import { createTestApp, testConfig } from "./helpers/app.js";
 import { csrfFrom } from "./helpers/session.js";
-import { createUser, setUserActive } from "../src/services/people/users.js";
+import { createUser, setUserActive, sealSecret } from "../src/services/people/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
-import { sealSecret } from "../src/services/people/second-factors.js";
-import { formatEvent } from "../src/services/editorial/history-format.js";
+import { formatEvent } from "../src/services/editorial/index.js";
 import { loadConfig } from "../src/config.js";
 
 type Handler = http.RequestListener;

@@ -5,7 +5,7 @@ import { createTestDatabase, resetContent, type TestDatabase } from "./helpers/d
 import { createTestApp } from "./helpers/app.js";
 import { visibleText } from "./helpers/html.js";
 import { seedDatabase } from "../src/services/seed.js";
-import { createArticle } from "../src/services/editorial/articles.js";
+import { createArticle } from "../src/services/editorial/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { revisionContentSchema } from "../src/content/revision-content.js";
 

@@ -20,7 +20,7 @@ import { compressPage, PageCache, type RenderedPage } from "../src/public/page-c
 import { StaticExport } from "../src/public/static-export.js";
 import { INDEX_PAGE_SIZE } from "../src/public/public-site.js";
 import { seedSyntheticArticles } from "../scripts/seed-bulk-articles.js";
-import { createUser } from "../src/services/people/users.js";
+import { createUser } from "../src/services/people/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
 
 let database: TestDatabase;

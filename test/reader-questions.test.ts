@@ -11,9 +11,8 @@ import { SEEDED_SLUG } from "./helpers/articles.js";
 import { runDueJobs } from "../src/jobs/queue.js";
 import { createJobHandlers } from "../src/job-handlers.js";
 import type { OutgoingMail } from "../src/jobs/mailer.js";
-import { notifyAnsweredQuestions, signToken } from "../src/services/readers/reader-questions.js";
-import { formatEvent } from "../src/services/editorial/history-format.js";
-import { answerQuestion } from "../src/services/readers/ask.js";
+import { notifyAnsweredQuestions, signToken, answerQuestion } from "../src/services/readers/index.js";
+import { formatEvent } from "../src/services/editorial/index.js";
 
 let database: TestDatabase;
 let app: ReturnType<typeof createTestApp>["app"];

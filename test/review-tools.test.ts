@@ -6,8 +6,7 @@ import { createTestApp } from "./helpers/app.js";
 import { demo, signedInAgent, type Agent } from "./helpers/session.js";
 import { changeDosingLine, currentRevision, NEW_DOSING, SEEDED_SLUG, supplyMissingSources } from "./helpers/articles.js";
 import { decodeEntities, visibleText } from "./helpers/html.js";
-import { compareRevisions, type RevisionComparison } from "../src/services/editorial/compare.js";
-import { checkCitations, type CitationIssue } from "../src/services/editorial/citation-checks.js";
+import { compareRevisions, type RevisionComparison, checkCitations, type CitationIssue } from "../src/services/editorial/index.js";
 import { revisionContentSchema, type RevisionContent } from "../src/content/revision-content.js";
 import { pending, workflowActions } from "./helpers/workflow.js";
 

@@ -6,11 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId } from "./helpers/database.js";
 import { createTestApp } from "./helpers/app.js";
 import { csrfFrom, demo, signedInAgent, type Agent } from "./helpers/session.js";
-import { createUser } from "../src/services/people/users.js";
+import { createUser, openSealedSecret, sealSecret } from "../src/services/people/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
-import { openSealedSecret, sealSecret } from "../src/services/people/second-factors.js";
 import { loadConfig } from "../src/config.js";
-import { formatEvent } from "../src/services/editorial/history-format.js";
+import { formatEvent } from "../src/services/editorial/index.js";
 import { DEMO_PASSWORD } from "../seed/demo-users.js";
 
 let database: TestDatabase;

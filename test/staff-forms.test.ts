@@ -2,7 +2,7 @@
 // (status 400 or 409), with the reason beside the field and what they typed kept, never
 // the bare error page whose only link leads to the public list. The staff POST routes
 // are read from the app's routers, so a new form without a case here fails the test.
-import { recordReaderQuestion } from "../src/services/readers/reader-questions.js";
+import { recordReaderQuestion } from "../src/services/readers/index.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Express } from "express";
 import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId, reseedContent } from "./helpers/database.js";
@@ -12,10 +12,9 @@ import { currentRevision, editForm, supplyMissingSources } from "./helpers/artic
 import { contextOf, publishSeeded, tokenFor, userByEmail } from "./helpers/api.js";
 import { visibleText } from "./helpers/html.js";
 import { pending, workflowActions } from "./helpers/workflow.js";
-import { cancelSchedule, createSchedule } from "../src/services/publishing/schedules.js";
-import { createPreviewLink, revokePreviewLink } from "../src/services/publishing/preview-links.js";
-import { addComment, setCommentResolved } from "../src/services/review/comments.js";
-import { revokeApiToken } from "../src/services/people/api-tokens.js";
+import { cancelSchedule, createSchedule, createPreviewLink, revokePreviewLink } from "../src/services/publishing/index.js";
+import { addComment, setCommentResolved } from "../src/services/review/index.js";
+import { revokeApiToken } from "../src/services/people/index.js";
 import { scheduleInWords, wallTimeToUtc } from "../src/time.js";
 
 let database: TestDatabase;

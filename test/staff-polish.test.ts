@@ -18,12 +18,11 @@ import { axeViolations, chromiumPath, clickAndWait, launchChromium, newPerson, s
 import { collectServedHtml, expectValidHtml, type HtmlCollector } from "./helpers/html-validator.js";
 import { readability, type Readability } from "../src/content/readability.js";
 import type { RevisionContent } from "../src/content/revision-content.js";
-import { compareRevisions } from "../src/services/editorial/compare.js";
-import { createArticle } from "../src/services/editorial/articles.js";
+import { compareRevisions, createArticle } from "../src/services/editorial/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { revisionContentSchema } from "../src/content/revision-content.js";
-import { searchAllRevisions } from "../src/services/readers/search.js";
-import { createApiToken } from "../src/services/people/api-tokens.js";
+import { searchAllRevisions } from "../src/services/readers/index.js";
+import { createApiToken } from "../src/services/people/index.js";
 import { createJobHandlers } from "../src/job-handlers.js";
 import { createMailer } from "../src/jobs/mailer.js";
 import { runDueJobs } from "../src/jobs/queue.js";

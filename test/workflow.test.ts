@@ -5,7 +5,7 @@ import { createTestApp } from "./helpers/app.js";
 import { publicDeliveryOf } from "../src/app.js";
 import { demo, formBody, signedInAgent, type Agent } from "./helpers/session.js";
 import { changeDosingLine, currentRevision, editForm, NEW_DOSING, SEEDED_SLUG, supplyMissingSources } from "./helpers/articles.js";
-import { createUser } from "../src/services/people/users.js";
+import { createUser } from "../src/services/people/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { DEMO_PASSWORD } from "../seed/demo-users.js";
 import { workflowActions } from "./helpers/workflow.js";

@@ -1,9 +1,8 @@
 // GET /api/v1/ask: the instant answer of the /ask page as JSON (same service).
 import { z } from "zod";
 import type { Db } from "../db/database.js";
-import { askQuerySchema } from "../services/readers/reader-questions.js";
+import { askQuerySchema, readerAudience } from "../services/readers/index.js";
 import { askAndRecord, readerLimiter, type ReaderLimit } from "../routes/ask.js";
-import { readerAudience } from "../services/readers/ask.js";
 import { defineRoute } from "./define.js";
 
 const askAnswerSchema = z.object({

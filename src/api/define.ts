@@ -8,7 +8,7 @@ import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type { Db } from "../db/database.js";
 import type { User } from "../generated/prisma/client.js";
 import { AppError } from "../errors.js";
-import { authenticateApiToken, type TokenScope } from "../services/people/api-tokens.js";
+import { authenticateApiToken, type TokenScope } from "../services/people/index.js";
 import { fieldErrorsOf } from "../web/validate.js";
 
 /** public: anyone; optional: anyone, more with a token; read/write: a token with that scope. */

@@ -4,7 +4,7 @@
 import { Router, type Request } from "express";
 import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
-import { recordForbidden } from "../services/people/auth.js";
+import { recordForbidden } from "../services/people/index.js";
 import { auditContext } from "../web/context.js";
 import { mountRoutes } from "./define.js";
 import { buildOpenApiDocument } from "./openapi.js";

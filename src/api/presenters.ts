@@ -3,12 +3,9 @@ import type { z } from "zod";
 import type { Db } from "../db/database.js";
 import type { User } from "../generated/prisma/client.js";
 import { AppError } from "../errors.js";
-import type { PublicArticle } from "../services/editorial/articles.js";
-import { findRevision, toContent, type RevisionWithContent } from "../services/editorial/revisions.js";
-import { verifySignature } from "../services/review/signatures.js";
-import { workflowOptions } from "../services/review/workflow.js";
-import { listThreads } from "../services/review/comments.js";
-import { publicArticleView } from "../services/publishing/article-view.js";
+import { type PublicArticle, findRevision, toContent, type RevisionWithContent } from "../services/editorial/index.js";
+import { verifySignature, workflowOptions, listThreads } from "../services/review/index.js";
+import { publicArticleView } from "../services/publishing/index.js";
 import type { articleDetailSchema, commentsSchema, editorialArticleSchema, revisionSchema } from "./schemas.js";
 
 const iso = (d: Date) => d.toISOString();

@@ -6,8 +6,8 @@ import { referenceTypes, revisionContentSchema } from "../content/revision-conte
 import { revisionStates } from "../web/format.js";
 import { transitionNames } from "../workflow/transitions.js";
 import { isoDate, positiveInt, uuid } from "../schemas.js";
-import { transitionInputSchema } from "../services/review/workflow.js";
-import { exportDocumentSchema } from "../services/editorial/article-transfer.js";
+import { transitionInputSchema } from "../services/review/index.js";
+import { exportDocumentSchema } from "../services/editorial/index.js";
 
 const dateTime = z.string().meta({ format: "date-time", description: "ISO 8601 timestamp (UTC)" });
 const date = z.string().meta({ format: "date", description: "yyyy-mm-dd" });

@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import { loadConfig } from "../config.js";
 import { openDatabase } from "../db/database.js";
 import { AppError } from "../errors.js";
-import { exportArticle } from "../services/editorial/article-transfer.js";
+import { exportArticle } from "../services/editorial/index.js";
 import { runCli } from "./run.js";
 
 runCli(async () => {

@@ -7,7 +7,7 @@ import { loadConfig } from "../config.js";
 import { openDatabase } from "../db/database.js";
 import { AppError } from "../errors.js";
 import { systemContext } from "../audit/audit-log.js";
-import { exportDocumentSchema, importArticle } from "../services/editorial/article-transfer.js";
+import { exportDocumentSchema, importArticle } from "../services/editorial/index.js";
 import { parseInput } from "../web/validate.js";
 import { runCli } from "./run.js";
 

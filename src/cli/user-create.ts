@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config.js";
 import { systemContext } from "../audit/audit-log.js";
-import { createUser, newUserSchema } from "../services/people/users.js";
+import { createUser, newUserSchema } from "../services/people/index.js";
 import { AppError } from "../errors.js";
 import { openForCommand, runCli } from "./run.js";
 

@@ -6,11 +6,10 @@ import type { Express } from "express";
 import { z } from "zod";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
-import { findPublicArticle, listAllPublicArticles, listPublicArticlesPage } from "../services/editorial/articles.js";
-import { listBoardMembers } from "../services/people/users.js";
-import { audienceList } from "../services/editorial/audiences.js";
+import { findPublicArticle, listAllPublicArticles, listPublicArticlesPage, audienceList } from "../services/editorial/index.js";
+import { listBoardMembers } from "../services/people/index.js";
 import { audienceSlugPattern } from "../content/revision-content.js";
-import { publicArticleView } from "../services/publishing/article-view.js";
+import { publicArticleView } from "../services/publishing/index.js";
 import { ALL, type RenderedPage } from "./page-cache.js";
 import { articleJsonLd, boardMemberAnchor, scriptJson, type Site } from "./structured-data.js";
 

@@ -2,7 +2,7 @@
 // (never hand-copied), typed with schema-dts so a misspelt property does not compile.
 import type { BreadcrumbList, CreativeWork, MedicalWebPage, Person, ScholarlyArticle, WithContext } from "schema-dts";
 import type { RenderedReference } from "../content/render.js";
-import type { PublicArticle } from "../services/editorial/articles.js";
+import type { PublicArticle } from "../services/editorial/index.js";
 
 export interface Site {
   name: string;

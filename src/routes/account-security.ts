@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
-import { confirmTotpSetup, factorStatus, hasSecondFactor, mustHaveSecondFactor, removeTotp, renewRecoveryCodes, resumeTotpSetup, startTotpSetup } from "../services/people/second-factors.js";
+import { confirmTotpSetup, factorStatus, hasSecondFactor, mustHaveSecondFactor, removeTotp, renewRecoveryCodes, resumeTotpSetup, startTotpSetup } from "../services/people/index.js";
 import { auditContext } from "../web/context.js";
 import { requireUser } from "../web/security.js";
 import { takeNotice, withNotice } from "../web/notice.js";

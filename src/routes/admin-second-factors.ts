@@ -4,7 +4,7 @@ import { Router } from "express";
 import { z } from "zod";
 import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
-import { factorSummaries, resetSecondFactors } from "../services/people/second-factors.js";
+import { factorSummaries, resetSecondFactors } from "../services/people/index.js";
 import { uuid } from "../schemas.js";
 import { auditContext } from "../web/context.js";
 import { can } from "../workflow/permissions.js";

@@ -12,11 +12,10 @@ import { requireUser } from "../web/security.js";
 import { parseInput, textValues } from "../web/validate.js";
 import { staysOnPage, type FormRefusal } from "../web/refusal.js";
 import { can, type Permission } from "../workflow/permissions.js";
-import { accessSummaries, createUser, listUsers, newUserSchema, passwordSchema, resetPassword, roleLabels, roles, setUserActive, updateUser, userChangesSchema } from "../services/people/users.js";
+import { accessSummaries, createUser, listUsers, newUserSchema, passwordSchema, resetPassword, roleLabels, roles, setUserActive, updateUser, userChangesSchema } from "../services/people/index.js";
 import { readOutbox } from "../jobs/mailer.js";
-import { audienceChangesSchema, createAudience, listAudiences, newAudienceSchema, schemaAudienceTypes, setAudienceArchived, updateAudience } from "../services/editorial/audiences.js";
-import { jobsNeedingAttention, retryJob, undeliveredEmailCount } from "../services/publishing/failed-jobs.js";
-import { auditFilterSchema, auditPage, auditRowsForExport, csvHeader, csvLine, jsonLine } from "../services/editorial/audit-queries.js";
+import { audienceChangesSchema, createAudience, listAudiences, newAudienceSchema, schemaAudienceTypes, setAudienceArchived, updateAudience, auditFilterSchema, auditPage, auditRowsForExport, csvHeader, csvLine, jsonLine } from "../services/editorial/index.js";
+import { jobsNeedingAttention, retryJob, undeliveredEmailCount } from "../services/publishing/index.js";
 
 const userParams = z.object({ id: uuid() });
 

@@ -6,11 +6,7 @@ import { Router, type Request, type Response } from "express";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
-import { answerQuestion, readerAudience, type AskResult } from "../services/readers/ask.js";
-import {
-  askQuerySchema, feedbackSchema, notifySchema, QUESTION_MAX_CHARS, recordFeedback, recordReaderQuestion, REPORT_MAX_CHARS,
-  reportableArticle, reportProblem, reportSchema, signToken, storeNotificationAddress,
-} from "../services/readers/reader-questions.js";
+import { answerQuestion, readerAudience, type AskResult, askQuerySchema, feedbackSchema, notifySchema, QUESTION_MAX_CHARS, recordFeedback, recordReaderQuestion, REPORT_MAX_CHARS, reportableArticle, reportProblem, reportSchema, signToken, storeNotificationAddress } from "../services/readers/index.js";
 import { auditContext } from "../web/context.js";
 import { fieldErrorsOf } from "../web/validate.js";
 

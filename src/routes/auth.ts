@@ -8,11 +8,7 @@ import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import type { User } from "../generated/prisma/client.js";
 import { AppError } from "../errors.js";
-import { checkPassword, recordSignIn, recordSignOut, type SignInMethod } from "../services/people/auth.js";
-import { activeUser, checkSignInCode, factorStatus, hasSecondFactor } from "../services/people/second-factors.js";
-import { recordSecondFactorRefusal } from "../services/people/security-log.js";
-import { relyingParty, signInOptions, signInWithPasskey } from "../services/people/passkeys.js";
-import { finishSso, startSso, type PendingSso } from "../services/people/oidc.js";
+import { checkPassword, recordSignIn, recordSignOut, type SignInMethod, activeUser, checkSignInCode, factorStatus, hasSecondFactor, recordSecondFactorRefusal, relyingParty, signInOptions, signInWithPasskey, finishSso, startSso, type PendingSso } from "../services/people/index.js";
 import { auditContext } from "../web/context.js";
 import { jsonRefusal, rememberChallenge, takeChallenge } from "./passkeys.js";
 

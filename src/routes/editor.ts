@@ -12,7 +12,7 @@ import { settingsRoutes } from "./editor/settings.js";
 import { scheduleRoutes } from "./editor/schedules.js";
 import { previewLinkRoutes } from "./editor/preview-links.js";
 import { notificationRoutes } from "./editor/notifications.js";
-import { previewPath } from "../services/publishing/preview-links.js";
+import { previewPath } from "../services/publishing/index.js";
 
 export function editorRoutes(db: Db, options: { previewSecret: string; publicUrl: string }) {
   const router = Router();

@@ -1,11 +1,10 @@
 // Preview links: one revision, read-only, for a reader without an account.
 import { Router } from "express";
 import type { Db } from "../db/database.js";
-import { openPreview } from "../services/publishing/preview-links.js";
-import { articleView } from "../services/publishing/article-view.js";
+import { openPreview, articleView } from "../services/publishing/index.js";
 import { auditContext } from "../web/context.js";
 import { parseInput } from "../web/validate.js";
-import { previewAudience, previewAudienceSchema } from "../services/editorial/audiences.js";
+import { previewAudience, previewAudienceSchema } from "../services/editorial/index.js";
 
 export function previewRoutes(db: Db, secret: string) {
   const router = Router();

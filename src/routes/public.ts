@@ -5,7 +5,7 @@ import { Router } from "express";
 import type { Database } from "../db/database.js";
 import { AppError } from "../errors.js";
 import { AUDIENCE_COOKIE, publicPageKey, type PublicSite } from "../public/public-site.js";
-import { archivedAudienceRedirect, readerChoice, readerChoiceSchema } from "../services/editorial/audiences.js";
+import { archivedAudienceRedirect, readerChoice, readerChoiceSchema } from "../services/editorial/index.js";
 import { parseInput } from "../web/validate.js";
 
 export function publicRoutes(database: Database, site: PublicSite, options: { cookieSecure: boolean }) {

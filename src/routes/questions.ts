@@ -9,11 +9,8 @@ import { auditContext } from "../web/context.js";
 import { requireUser } from "../web/security.js";
 import { parseInput, textValues } from "../web/validate.js";
 import { can, type Permission } from "../workflow/permissions.js";
-import { unreadCount } from "../services/people/notifications.js";
-import {
-  answeredBySchema, declineQuestion, declineSchema, listQuestionQueue, markAnsweredBy, queueFilterSchema, startDraftFromQuestion,
-} from "../services/readers/reader-questions.js";
-import { addVocabularyTerm, listVocabulary, removeVocabularyTerm, vocabularyTermSchema } from "../services/readers/vocabulary.js";
+import { unreadCount } from "../services/people/index.js";
+import { answeredBySchema, declineQuestion, declineSchema, listQuestionQueue, markAnsweredBy, queueFilterSchema, startDraftFromQuestion, addVocabularyTerm, listVocabulary, removeVocabularyTerm, vocabularyTermSchema } from "../services/readers/index.js";
 
 const need = (permission: Permission, message: string) => (req: Request, _res: unknown, next: (e?: unknown) => void) =>
   next(can(req.user, permission) ? undefined : new AppError("FORBIDDEN", message));

@@ -2,7 +2,7 @@
 // for staff (every revision, plus references by DOI or PMID).
 import { Router, type Request } from "express";
 import type { Db } from "../db/database.js";
-import { searchAllRevisions, searchPublished } from "../services/readers/search.js";
+import { searchAllRevisions, searchPublished } from "../services/readers/index.js";
 import { requireUser } from "../web/security.js";
 import { searchQuery } from "../api/schemas.js";
 import { fieldErrorsOf } from "../web/validate.js";

@@ -4,7 +4,7 @@
 import { Router, type Request, type Response } from "express";
 import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
-import { createApiToken, listApiTokens, newTokenSchema, ownApiToken, revokeApiToken, tokenIdSchema, tokenScopes } from "../services/people/api-tokens.js";
+import { createApiToken, listApiTokens, newTokenSchema, ownApiToken, revokeApiToken, tokenIdSchema, tokenScopes } from "../services/people/index.js";
 import { askToConfirm, isConfirmed } from "../web/confirm.js";
 import { auditContext } from "../web/context.js";
 import { requireUser } from "../web/security.js";

@@ -3,8 +3,8 @@ import type { Db } from "../db/database.js";
 import type { Prisma, RevisionState, User } from "../generated/prisma/client.js";
 import { can } from "../workflow/permissions.js";
 import { displayState } from "../workflow/states.js";
-import { dashboardSchedules } from "./publishing/schedules.js";
-import { openAssignments } from "./review/assignments.js";
+import { dashboardSchedules } from "./publishing/index.js";
+import { openAssignments } from "./review/index.js";
 
 export interface DashboardFilter {
   state?: RevisionState;

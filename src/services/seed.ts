@@ -7,8 +7,8 @@ import { muscleSpasmsArticle } from "../../seed/muscle-spasms.js";
 import { demoUsers } from "../../seed/demo-users.js";
 import { askVocabulary } from "../../seed/ask-vocabulary.js";
 import type { SeedArticle } from "../../seed/types.js";
-import { createArticle } from "./editorial/articles.js";
-import { createUser, hashPassword } from "./people/users.js";
+import { createArticle } from "./editorial/index.js";
+import { createUser, hashPassword } from "./people/index.js";
 
 export const seedArticles: SeedArticle[] = [muscleSpasmsArticle];
 

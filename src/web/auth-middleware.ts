@@ -5,7 +5,7 @@ import type { NextFunction, Request, Response } from "express";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import { auditContext } from "./context.js";
-import { recordSessionExpired } from "../services/people/auth.js";
+import { recordSessionExpired } from "../services/people/index.js";
 
 export function loadSignedInUser(db: Db, config: Config) {
   return async (req: Request, _res: Response, next: NextFunction) => {

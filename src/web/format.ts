@@ -3,7 +3,7 @@ export { formatDate, formatDateTime } from "../dates.js";
 
 // State facts come from the workflow's state table; templates read them through these names.
 export { revisionStates, stateLabels, trackerSteps, displayState, states } from "../workflow/states.js";
-export { scheduleStatusLabels } from "../services/publishing/schedules.js";
+export { scheduleStatusLabels } from "../services/publishing/index.js";
 export { dayAndTime, scheduleInWords } from "../time.js";
 import { states, isRevisionState } from "../workflow/states.js";
 

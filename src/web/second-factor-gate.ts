@@ -6,7 +6,7 @@ import type { NextFunction, Request, Response } from "express";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
-import { hasSecondFactor, mustHaveSecondFactor } from "../services/people/second-factors.js";
+import { hasSecondFactor, mustHaveSecondFactor } from "../services/people/index.js";
 
 const STAFF_AREAS = ["/editor", "/admin", "/account"];
 const ALWAYS_OPEN = ["/account/security", "/logout"];

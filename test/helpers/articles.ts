@@ -1,5 +1,5 @@
 import type { Database } from "../../src/db/database.js";
-import { findRevision, toContent } from "../../src/services/editorial/revisions.js";
+import { findRevision, toContent } from "../../src/services/editorial/index.js";
 import { formFromContent } from "../../src/web/article-form.js";
 import type { RevisionContent } from "../../src/content/revision-content.js";
 

@@ -1,12 +1,12 @@
 // Review comments: new threads, replies, resolve and reopen.
 import { Router } from "express";
 import type { Db } from "../../db/database.js";
-import { addComment, newCommentSchema, replySchema, replyToComment, setCommentResolved } from "../../services/review/comments.js";
+import { addComment, newCommentSchema, replySchema, replyToComment, setCommentResolved } from "../../services/review/index.js";
 import { auditContext } from "../../web/context.js";
 import { parseInput, textValues } from "../../web/validate.js";
 import { correctableRefusal, staysOnPage } from "../../web/refusal.js";
 import { httpStatusOf } from "../../errors.js";
-import { workspaceScreen } from "./screens.js";
+import { workspaceScreen } from "../../services/editor-screens.js";
 import { uuid } from "../../schemas.js";
 import { idParams, params, workspaceRefusal } from "./shared.js";
 

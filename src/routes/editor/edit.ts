@@ -3,14 +3,13 @@ import { Router, type Response } from "express";
 import { z } from "zod";
 import type { Db } from "../../db/database.js";
 import { AppError } from "../../errors.js";
-import { createNewArticle } from "../../services/editorial/articles.js";
-import { saveRevision } from "../../services/editorial/editing.js";
-import { editorScreen, openEditorScreen, staleSaveConflict } from "./screens.js";
-import { contentFromForm, formFromBody, type ArticleForm } from "../../web/article-form.js";
+import { createNewArticle, saveRevision, toContent } from "../../services/editorial/index.js";
+import { editorScreen, openEditorScreen, staleSaveConflict } from "../../services/editor-screens.js";
+import { contentFromForm, formFromBody, formFromContent, withBlankRows, type ArticleForm } from "../../web/article-form.js";
 import { auditContext } from "../../web/context.js";
 import { parseInput, textValues } from "../../web/validate.js";
 import { withNotice } from "../../web/notice.js";
-import { schedulesOvertakenBy } from "../../services/publishing/schedules.js";
+import { schedulesOvertakenBy } from "../../services/publishing/index.js";
 import { scheduleInWords } from "../../time.js";
 import { can } from "../../workflow/permissions.js";
 import { uuid } from "../../schemas.js";
@@ -43,16 +42,16 @@ export function editRoutes(db: Db) {
   });
 
   async function renderEditor(res: Response, articleId: string, form: ArticleForm, extra: Record<string, unknown>, status: number) {
-    res.status(status).render("editor/edit", await editorScreen(db, articleId, form, extra));
+    res.status(status).render("editor/edit", await editorScreen(db, articleId, withBlankRows(form), extra));
   }
 
   router.get("/articles/:id/edit", async (req, res) => {
     const { id } = params(idParams, req);
     const user = requirePermission(req.user, "article.edit", "editing articles");
-    const { locked, screen } = await openEditorScreen(db, user, id);
+    const { locked, editable } = await openEditorScreen(db, user, id);
     // A revision in review: say why it cannot be edited and what can be done (not a bare 409 page).
     if (locked) return res.status(409).render("editor/locked", locked);
-    res.render("editor/edit", screen);
+    res.render("editor/edit", await editorScreen(db, id, withBlankRows(formFromContent(toContent(editable), editable.id))));
   });
 
   router.post("/articles/:id/edit", async (req, res) => {

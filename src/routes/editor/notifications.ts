@@ -1,7 +1,7 @@
 // The notifications page (the bell), and each person's e-mail choices.
 import { Router } from "express";
 import type { Db } from "../../db/database.js";
-import { emailPreferencesSchema, markAllRead, notificationsScreen, saveEmailPreferences, unreadCount } from "../../services/people/notifications.js";
+import { emailPreferencesSchema, markAllRead, notificationsScreen, saveEmailPreferences, unreadCount } from "../../services/people/index.js";
 import { parseInput } from "../../web/validate.js";
 import { staysOnPage } from "../../web/refusal.js";
 import { takeNotice, withNotice } from "../../web/notice.js";

@@ -2,7 +2,7 @@
 import { Router } from "express";
 import type { Db } from "../../db/database.js";
 import { askToConfirm, isConfirmed } from "../../web/confirm.js";
-import { createPreviewLink, findArticlePreviewLink, newPreviewLinkSchema, previewLinkToRevoke, revokePreviewLink } from "../../services/publishing/preview-links.js";
+import { createPreviewLink, findArticlePreviewLink, newPreviewLinkSchema, previewLinkToRevoke, revokePreviewLink } from "../../services/publishing/index.js";
 import { AppError } from "../../errors.js";
 import { formatDateTime } from "../../web/format.js";
 import { auditContext } from "../../web/context.js";

@@ -2,7 +2,7 @@
 import { Router } from "express";
 import type { Db } from "../../db/database.js";
 import { askToConfirm, isConfirmed } from "../../web/confirm.js";
-import { cancelSchedule, createSchedule, findArticleSchedule, newScheduleSchema, scheduleStatusLabels, scheduleToCancel } from "../../services/publishing/schedules.js";
+import { cancelSchedule, createSchedule, findArticleSchedule, newScheduleSchema, scheduleStatusLabels, scheduleToCancel } from "../../services/publishing/index.js";
 import { AppError } from "../../errors.js";
 import { auditContext } from "../../web/context.js";
 import { parseInput } from "../../web/validate.js";

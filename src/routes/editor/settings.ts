@@ -1,7 +1,7 @@
 // Article settings (admins) and the article's address (editors too).
 import { Router } from "express";
 import type { Db } from "../../db/database.js";
-import { addressChangeSchema, articleSettingsSchema, changeArticleAddress, updateArticleSettings } from "../../services/editorial/article-settings.js";
+import { addressChangeSchema, articleSettingsSchema, changeArticleAddress, updateArticleSettings } from "../../services/editorial/index.js";
 import { auditContext } from "../../web/context.js";
 import { parseInput } from "../../web/validate.js";
 import { withNotice } from "../../web/notice.js";

@@ -2,7 +2,7 @@
 import type { Request, Response } from "express";
 import type { Db } from "../../db/database.js";
 import type { FormRefusal } from "../../web/refusal.js";
-import { workspaceScreen } from "./screens.js";
+import { workspaceScreen } from "../../services/editor-screens.js";
 import { z } from "zod";
 import { AppError } from "../../errors.js";
 import type { User } from "../../generated/prisma/client.js";

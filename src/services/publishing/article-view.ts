@@ -2,9 +2,8 @@
 // preview so both render identically.
 import { renderRevision } from "../../content/render.js";
 import { contentForAudience } from "../../content/revision-content.js";
-import type { PublicArticle } from "../editorial/articles.js";
-import { toContent, type RevisionWithContent } from "../editorial/revisions.js";
-import { meaningAppliesTo, verifySignature } from "../review/signatures.js";
+import { type PublicArticle, toContent, type RevisionWithContent } from "../editorial/index.js";
+import { meaningAppliesTo, verifySignature } from "../review/index.js";
 
 /** Who a page is for: null = the default audience (the article as written). */
 export interface PageAudience {

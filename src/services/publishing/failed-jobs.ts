@@ -6,7 +6,7 @@ import type { Job, Prisma, User } from "../../generated/prisma/client.js";
 import { AppError } from "../../errors.js";
 import { recordEvent, type RequestContext } from "../../audit/audit-log.js";
 import { can } from "../../workflow/permissions.js";
-import { EMAIL_JOB, notificationKinds, type NotificationKind } from "../people/notifications.js";
+import { EMAIL_JOB, notificationKinds, type NotificationKind } from "../people/index.js";
 import { SCHEDULE_JOB } from "./schedules.js";
 
 type Tx = Prisma.TransactionClient;

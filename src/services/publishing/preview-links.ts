@@ -10,7 +10,7 @@ import type { User } from "../../generated/prisma/client.js";
 import { AppError } from "../../errors.js";
 import { recordEvent, type RequestContext } from "../../audit/audit-log.js";
 import { can } from "../../workflow/permissions.js";
-import { findRevision, type RevisionWithContent } from "../editorial/revisions.js";
+import { findRevision, type RevisionWithContent } from "../editorial/index.js";
 import { uuid } from "../../schemas.js";
 
 export const MAX_PREVIEW_DAYS = 30;

@@ -13,10 +13,10 @@ import { recordEvent, type RequestContext } from "../../audit/audit-log.js";
 import { can } from "../../workflow/permissions.js";
 import { verbs } from "../../workflow/verbs/index.js";
 import { enqueue, type ClaimedJob } from "../../jobs/queue.js";
-import { guardFacts, lockRevision } from "../review/workflow.js";
-import { toContent } from "../editorial/revisions.js";
+import { guardFacts, lockRevision } from "../review/index.js";
+import { toContent } from "../editorial/index.js";
 import { uuid } from "../../schemas.js";
-import { notify } from "../people/notifications.js";
+import { notify } from "../people/index.js";
 import { dayAndTime, isTimeZone, wallTimeToUtc } from "../../time.js";
 
 type Tx = Prisma.TransactionClient;

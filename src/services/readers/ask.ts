@@ -21,8 +21,8 @@ import { Prisma } from "../../generated/prisma/client.js";
 import type { Db } from "../../db/database.js";
 import { renderMarkdown, citationKeys } from "../../content/markdown.js";
 import { statesWhere } from "../../workflow/states.js";
-import { articleView } from "../publishing/article-view.js";
-import { findRevision } from "../editorial/revisions.js";
+import { articleView } from "../publishing/index.js";
+import { findRevision } from "../editorial/index.js";
 import { AUDIENCE_COOKIE } from "../../public/public-site.js";
 
 /** Share of the question's weight a passage must match to be shown as an answer. */

@@ -12,7 +12,7 @@ import { AppError } from "../../errors.js";
 import { recordEvent, type RequestContext, type Tx } from "../../audit/audit-log.js";
 import type { ReaderQuestionKind, ReaderQuestionStatus, User } from "../../generated/prisma/client.js";
 import { slugify } from "../../content/revision-content.js";
-import { createNewArticle, findPublicArticle } from "../editorial/articles.js";
+import { createNewArticle, findPublicArticle } from "../editorial/index.js";
 import { questionTerms } from "./ask.js";
 import { enqueue } from "../../jobs/queue.js";
 

@@ -10,8 +10,8 @@ import { recordEvent, type RequestContext } from "../../audit/audit-log.js";
 import { can, permissionsOf } from "../../workflow/permissions.js";
 import { states } from "../../workflow/states.js";
 import { isoDate, uuid } from "../../schemas.js";
-import { notify } from "../people/notifications.js";
-import { contributorsOf } from "../editorial/contributors.js";
+import { notify } from "../people/index.js";
+import { contributorsOf } from "../editorial/index.js";
 import { formatDate } from "../../dates.js";
 
 type Tx = Prisma.TransactionClient;

@@ -8,9 +8,9 @@ import type { User } from "../../generated/prisma/client.js";
 import { AppError } from "../../errors.js";
 import { recordEvent, type RequestContext } from "../../audit/audit-log.js";
 import { can } from "../../workflow/permissions.js";
-import { findRevision } from "../editorial/revisions.js";
+import { findRevision } from "../editorial/index.js";
 import { uuid } from "../../schemas.js";
-import { notify } from "../people/notifications.js";
+import { notify } from "../people/index.js";
 
 type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 

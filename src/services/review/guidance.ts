@@ -4,7 +4,7 @@
 import type { Db } from "../../db/database.js";
 import type { TransitionName } from "../../workflow/transitions.js";
 import { activeAssignments } from "./assignments.js";
-import { listBoardMembers } from "../people/users.js";
+import { listBoardMembers } from "../people/index.js";
 
 function listed(names: string[], nobody: string): string {
   if (!names.length) return nobody;

@@ -3,7 +3,7 @@
 // value, the signature is shown as invalid: it can never move to other content.
 import type { Approval } from "../../generated/prisma/client.js";
 import { contentHash } from "../../content/revision-content.js";
-import { toContent, type RevisionWithContent } from "../editorial/revisions.js";
+import { toContent, type RevisionWithContent } from "../editorial/index.js";
 
 export const signatureMeanings = [
   "Approved: medical accuracy",

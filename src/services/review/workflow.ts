@@ -14,17 +14,13 @@ import { revisionStates, stateLabels } from "../../workflow/states.js";
 import type { Transition, TransitionName } from "../../workflow/transitions.js";
 import { verbs, type GuardFacts, type Refusal } from "../../workflow/verbs/index.js";
 import { targetRefusal } from "../../workflow/verbs/verb.js";
-import { findRevision, toContent, type RevisionWithContent } from "../editorial/revisions.js";
-import { citationErrors } from "../editorial/citation-checks.js";
-import { passwordMatches } from "../people/users.js";
+import { findRevision, toContent, type RevisionWithContent, citationErrors, contributorsOf } from "../editorial/index.js";
+import { passwordMatches, checkPasswordThrottled, signaturePassword, waitText, verifySigningAssertion, type RelyingParty } from "../people/index.js";
 import { transitionNotice } from "./guidance.js";
-import { checkPasswordThrottled, signaturePassword, waitText } from "../people/throttle.js";
 import { signatureMeanings, verifySignature } from "./signatures.js";
 import { contentHash } from "../../content/revision-content.js";
-import { verifySigningAssertion, type RelyingParty } from "../people/passkeys.js";
 import { uuid } from "../../schemas.js";
 import { assignmentFields } from "./assignments.js";
-import { contributorsOf } from "../editorial/contributors.js";
 
 
 export const transitionInputSchema = z.object({

@@ -1,7 +1,7 @@
 // Approve and sign: an electronic signature bound to the exact content. The revision
 // becomes Approved once `approvals_required` distinct non-contributors have signed.
 import { recordEvent } from "../../audit/audit-log.js";
-import { notify } from "../../services/people/notifications.js";
+import { notify } from "../../services/people/index.js";
 import { AppError } from "../../errors.js";
 import { contentHash } from "../../content/revision-content.js";
 import { transitions } from "../transitions.js";

@@ -3,7 +3,7 @@
 // revision qualifies, not only the newest, so a safety correction can go live while
 // another draft is in progress. Every signature must still match the content.
 import { recordEvent } from "../../audit/audit-log.js";
-import { notify } from "../../services/people/notifications.js";
+import { notify } from "../../services/people/index.js";
 import { transitions } from "../transitions.js";
 import { eventOf, tableGuard, transitionPayload, type GuardFacts, type Refusal, type Verb, type ApplyArgs } from "./verb.js";
 

@@ -1,7 +1,7 @@
 // Request changes: a reviewer sends the revision back with a comment, which opens a
 // change-request thread the next submission answers.
 import { recordEvent } from "../../audit/audit-log.js";
-import { notify } from "../../services/people/notifications.js";
+import { notify } from "../../services/people/index.js";
 import { transitions } from "../transitions.js";
 import { eventOf, moveTo, tableGuard, transitionPayload, type Verb } from "./verb.js";
 

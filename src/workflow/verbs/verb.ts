@@ -7,7 +7,7 @@ import type { ErrorCode } from "../../errors.js";
 import { AppError } from "../../errors.js";
 import type { RequestContext } from "../../audit/audit-log.js";
 import type { RevisionContent } from "../../content/revision-content.js";
-import type { RevisionWithContent } from "../../services/editorial/revisions.js";
+import type { RevisionWithContent } from "../../services/editorial/index.js";
 import { can } from "../permissions.js";
 import { stateLabels } from "../states.js";
 import type { Transition } from "../transitions.js";

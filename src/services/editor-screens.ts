@@ -1,34 +1,24 @@
 // The view model of each staff screen about one article, built by one named
 // function per screen, so routes only parse, call one of these, and render.
-import type { Db } from "../../db/database.js";
-import type { User } from "../../generated/prisma/client.js";
-import { AppError } from "../../errors.js";
-import { can } from "../../workflow/permissions.js";
-import { displayState, states } from "../../workflow/states.js";
-import { referenceTypeLabels, referenceTypes } from "../../content/revision-content.js";
-import { articleView } from "../../services/publishing/article-view.js";
-import { formFromContent, withBlankRows, type ArticleForm } from "../../web/article-form.js";
-import { articleWorkspace } from "../../services/dashboard.js";
-import { findRevision, toContent, type RevisionWithContent } from "../../services/editorial/revisions.js";
-import { checkCitations } from "../../services/editorial/citation-checks.js";
-import { compareRevisions, defaultComparisonBase, type RevisionComparison } from "../../services/editorial/compare.js";
-import { listThreads } from "../../services/review/comments.js";
-import { parseStoredPayload } from "../../audit/events.js";
-import { renderRevision } from "../../content/render.js";
-import { formatEvent, historyKinds, type HistoryKind } from "../../services/editorial/history-format.js";
-import { positiveInt, uuid } from "../../schemas.js";
-import { revisionStates } from "../../workflow/states.js";
-import type { RevisionState } from "../../generated/prisma/client.js";
+import type { Db } from "../db/database.js";
+import type { User } from "../generated/prisma/client.js";
+import { AppError } from "../errors.js";
+import { can } from "../workflow/permissions.js";
+import { displayState, states } from "../workflow/states.js";
+import { referenceTypeLabels, referenceTypes } from "../content/revision-content.js";
+import { articleView, articleSchedules, articlePreviewLinks } from "./publishing/index.js";
+import { articleWorkspace } from "./dashboard.js";
+import { findRevision, toContent, type RevisionWithContent, checkCitations, compareRevisions, defaultComparisonBase, type RevisionComparison, formatEvent, historyKinds, type HistoryKind, audienceList, listAudiences, readabilityFigure, revisionReadability, type ReadabilityFigure } from "./editorial/index.js";
+import { listThreads, signatureMeanings, verifySignature, workflowOptions, activeAssignments } from "./review/index.js";
+import { parseStoredPayload } from "../audit/events.js";
+import { renderRevision } from "../content/render.js";
+import { positiveInt, uuid } from "../schemas.js";
+import { revisionStates } from "../workflow/states.js";
+import type { RevisionState } from "../generated/prisma/client.js";
 import { z } from "zod";
-import { signatureMeanings, verifySignature } from "../../services/review/signatures.js";
-import { workflowOptions } from "../../services/review/workflow.js";
-import { articleSchedules } from "../../services/publishing/schedules.js";
-import { articlePreviewLinks } from "../../services/publishing/preview-links.js";
-import { activeAssignments } from "../../services/review/assignments.js";
-import { transitions } from "../../workflow/transitions.js";
-import { listBoardMembers } from "../../services/people/users.js";
-import { audienceList, listAudiences, readabilityFigure, revisionReadability, type ReadabilityFigure } from "../../services/editorial/audiences.js";
-import { lookupTable } from "../../lookup.js";
+import { transitions } from "../workflow/transitions.js";
+import { listBoardMembers } from "./people/index.js";
+import { lookupTable } from "../lookup.js";
 
 /** Names the audience of each variant change (the comparison itself knows only slugs). */
 async function withAudienceNames(db: Db, comparison: RevisionComparison) {
@@ -98,7 +88,7 @@ export async function workspaceScreen(db: Db, user: User, articleId: string) {
 export async function openEditorScreen(db: Db, user: User, articleId: string) {
   const { current } = await newestRevisionOf(db, articleId);
   if (!states[current.state].lockedForEditing) {
-    return { locked: null, screen: await editorScreen(db, articleId, formFromContent(toContent(current), current.id)) };
+    return { locked: null, editable: current };
   }
   const article = (await articleWorkspace(db, articleId))!;
   const { offers, unavailable } = await workflowOptions(db, user, article);
@@ -123,12 +113,19 @@ export async function openEditorScreen(db: Db, user: User, articleId: string) {
       title: `Edit: ${current.title}`, article, current, stateLabel: states[current.state].label, explanation, withdraw,
       withdrawRefusal: withdraw ? null : unavailable.find((u) => u.label === transitions.withdraw.label)?.reason ?? null,
     },
-    screen: null,
+    editable: null,
   };
 }
 
-/** The editor showing `form` (the user's own text after a refused save). */
-export async function editorScreen(db: Db, articleId: string, form: ArticleForm, extra: Record<string, unknown> = {}) {
+/** The text boxes the editor shows; the web layer turns content and posted forms into these. */
+interface EditorFormText {
+  summary: string;
+  summaryVariants: Record<string, string>;
+  sections: { body: string; variants: Record<string, string> }[];
+}
+
+/** The editor showing `shown` (the user's own text after a refused save, with its blank rows). */
+export async function editorScreen<F extends EditorFormText>(db: Db, articleId: string, shown: F, extra: Record<string, unknown> = {}) {
   const { article, current } = await newestRevisionOf(db, articleId);
   const { defaultAudience, others } = await audienceList(db);
   // Figures for the text on screen (the user's own after a refused save), as written and per audience.
@@ -137,7 +134,6 @@ export async function editorScreen(db: Db, articleId: string, form: ArticleForm,
       ["asWritten", readabilityFigure(asWritten, null)],
       ...others.map((a) => [a.slug, readabilityFigure(Object.hasOwn(variants, a.slug) ? variants[a.slug] : undefined, a)] as const),
     ]);
-  const shown = withBlankRows(form);
   return {
     title: `Edit: ${current.title}`, article, current, form: shown,
     defaultAudience, audiences: others,
