@@ -12,7 +12,7 @@
 // user:create, seed, db:migrate, backup) work through the owner: it tells them
 // the loopback address of its PostgreSQL wire-protocol server, and streams a
 // backup on request. Any local user can reach both sockets: the embedded default
-// is for one person's machine (see README, "Data safety").
+// is for one person's machine (see docs/operations.md, "Data safety").
 import { createHash } from "node:crypto";
 import { realpathSync } from "node:fs";
 import { mkdir, unlink } from "node:fs/promises";

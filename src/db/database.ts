@@ -195,7 +195,7 @@ function serializeInteractiveTransactions(prisma: PrismaClient) {
 /**
  * The app's database. With MIGRATION_DATABASE_URL, migrations are applied as the
  * schema owner and the app itself connects as a role that cannot alter the schema
- * or switch off the audit trail's trigger (see README, "Database roles").
+ * or switch off the audit trail's trigger (see docs/operations.md, "Database roles").
  */
 export async function openAppDatabase(config: Config): Promise<Database> {
   if (!config.migrationDatabaseUrl) return openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });

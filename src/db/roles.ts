@@ -1,7 +1,7 @@
 // Two database roles on a PostgreSQL server: the schema owner applies migrations;
 // the app connects as a role that may read and write the content tables but may only
 // INSERT and SELECT on the audit trail. Not being the owner, it cannot ALTER the
-// table, DISABLE its append-only trigger, or DROP it (see README, "Database roles").
+// table, DISABLE its append-only trigger, or DROP it (see docs/operations.md, "Database roles").
 import pg from "pg";
 
 /** Grants the app's role what it needs on every table the migrations created (run as the owner after migrating). */
