@@ -5,7 +5,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { embeddedTemplate, writeEmbeddedTemplate } from "../src/db/embedded-template.js";
+import { embeddedTemplate } from "../src/db/embedded-template.js";
+import { writeEmbeddedTemplate } from "../src/db/embedded-template-build.js";
 import { openDatabase } from "../src/db/database.js";
 import { migrationChecksums } from "../src/db/migrate.js";
 

@@ -35,7 +35,7 @@ export function askApiRoute(db: Db, options: { limit?: ReaderLimit }) {
     refusals: [429],
     handler: async ({ query, req, res }) => {
       await limit(`ask:${req.ip}`);
-      const audience = await readerAudience(db, query.for, undefined);
+      const audience = await readerAudience(db, query.for);
       const result = await askAndRecord(db, { q: query.q, article: query.article, audience: audience?.slug ?? null });
       // The question is the reader's own words: never stored by a shared cache.
       res.set("Cache-Control", "private, no-store");

@@ -35,10 +35,7 @@ export const listQuery = z.object({
   limit: z.coerce.number().int().min(1, "must be at least 1").max(100, "must be at most 100").default(20),
   after: z.string().max(200).optional().meta({ description: "The nextCursor of the previous page" }),
 });
-export const searchQuery = z.object({
-  q: z.string().trim().min(1, "type something to search for").max(200, "must be at most 200 characters"),
-  limit: z.coerce.number().int().min(1, "must be at least 1").max(50, "must be at most 50").default(10),
-});
+export { searchQuery } from "../services/readers/index.js";
 
 // ---- public read API
 const reviewerSummary = z.object({ name: z.string(), credentials: z.string().nullable() });

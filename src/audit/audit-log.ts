@@ -3,7 +3,7 @@
 // commit together or not at all.
 import { randomUUID } from "node:crypto";
 import type { Prisma } from "../generated/prisma/client.js";
-import { eventSchemas, type AuditAction, type AuditPayload } from "./events.js";
+import { eventSchemas, type AuditAction, type AuditPayload, type StoredPayload } from "./events.js";
 import { eventHash, GENESIS_HASH, type ChainedFields } from "./chain.js";
 import { canonicalJson } from "./canonical.js";
 
@@ -89,7 +89,41 @@ export async function recordEvent<A extends AuditAction>(tx: Tx, ctx: RequestCon
       ${fields.revisionId}::uuid, ${fields.articleTitle}, ${canonicalJson(fields.payload)}::jsonb, ${fields.comment},
       ${fields.createdAt}::timestamptz, ${prevHash}, ${hash}, ${fields.apiTokenId ?? null}::uuid)`;
   for (const listener of recordedListeners) listener({ action: fields.action, articleId: fields.articleId, slug: slugOf(fields.payload) });
+  const written: WrittenEvent = {
+    id: fields.id, action: input.action as AuditAction, actorId: fields.actorId, actorName: fields.actorName, entityId: fields.entityId,
+    articleId: fields.articleId, revisionId: fields.revisionId, articleTitle: fields.articleTitle, payload: fields.payload as StoredPayload<AuditAction>, comment: fields.comment,
+  };
+  for (const follower of followers) await follower(tx, written);
   return fields.id;
+}
+
+/** An event as the followers of the trail see it, inside the transaction that wrote it. */
+export interface WrittenEvent<A extends AuditAction = AuditAction> {
+  id: string;
+  action: A;
+  actorId: string | null;
+  actorName: string | null;
+  entityId: string | null;
+  articleId: string | null;
+  revisionId: string | null;
+  articleTitle: string | null;
+  /** Validated against the action's schema (src/audit/events.ts) before it was written. */
+  payload: StoredPayload<A>;
+  comment: string | null;
+}
+
+export type EventFollower = (tx: Tx, event: WrittenEvent) => Promise<void>;
+
+const followers = new Set<EventFollower>();
+
+/**
+ * Runs `follower` for each event, in the transaction that writes it, so what follows from a
+ * change (the notifications it causes) commits with the change and its event or not at all.
+ * The trail's layer knows nothing of what follows: higher layers register here.
+ */
+export function followEvents(follower: EventFollower): () => void {
+  followers.add(follower);
+  return () => followers.delete(follower);
 }
 
 function slugOf(payload: unknown): string | null {

@@ -188,6 +188,8 @@ export type AuditAction = keyof typeof eventSchemas;
 export const auditActions = Object.keys(eventSchemas) as AuditAction[];
 
 export type AuditPayload<A extends AuditAction> = z.input<(typeof eventSchemas)[A]>;
+/** A payload as stored (after its schema parsed it). */
+export type StoredPayload<A extends AuditAction> = z.output<(typeof eventSchemas)[A]>;
 
 export function isAuditAction(value: string): value is AuditAction {
   return Object.hasOwn(eventSchemas, value);

@@ -1,5 +1,5 @@
 // Run by the build: writes dist/embedded-template.tar.gz (src/db/embedded-template.ts).
-import { writeEmbeddedTemplate } from "../db/embedded-template.js";
+import { writeEmbeddedTemplate } from "../db/embedded-template-build.js";
 
 await writeEmbeddedTemplate();
 process.exit(0);

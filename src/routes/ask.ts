@@ -9,6 +9,7 @@ import { AppError } from "../errors.js";
 import { answerQuestion, readerAudience, type AskResult, askQuerySchema, feedbackSchema, notifySchema, QUESTION_MAX_CHARS, recordFeedback, recordReaderQuestion, REPORT_MAX_CHARS, reportableArticle, reportProblem, reportSchema, signToken, storeNotificationAddress } from "../services/readers/index.js";
 import { auditContext } from "../web/context.js";
 import { fieldErrorsOf } from "../web/validate.js";
+import { rememberedAudience } from "../public/serve.js";
 
 export type ReaderLimit = (key: string) => Promise<void>;
 
@@ -74,7 +75,7 @@ export function askRoutes(db: Db, options: AskRouteOptions) {
       res.setHeader("Retry-After", String(error.details.retryAfterSeconds));
       return renderAsk(res, 429, { q: typed, article, forAudience, error: error.message });
     }
-    const audience = await readerAudience(db, parsed.data.for, req.headers.cookie);
+    const audience = await readerAudience(db, parsed.data.for ?? rememberedAudience.exec(req.headers.cookie ?? "")?.[1]);
     const result = await askAndRecord(db, { q: parsed.data.q, article: parsed.data.article, audience: audience?.slug ?? null });
     renderAsk(res, 200, {
       q: parsed.data.q, article, forAudience, result, audience,

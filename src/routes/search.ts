@@ -2,9 +2,8 @@
 // for staff (every revision, plus references by DOI or PMID).
 import { Router, type Request } from "express";
 import type { Db } from "../db/database.js";
-import { searchAllRevisions, searchPublished } from "../services/readers/index.js";
+import { searchAllRevisions, searchPublished, searchQuery } from "../services/readers/index.js";
 import { requireUser } from "../web/security.js";
-import { searchQuery } from "../api/schemas.js";
 import { fieldErrorsOf } from "../web/validate.js";
 
 /** An empty box is not an error on a page: it shows the form. A bad query shows its message with 400. */

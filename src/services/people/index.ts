@@ -1,5 +1,7 @@
 // People: accounts, sign-in (password, second factors, passkeys, single sign-on), throttling, API tokens and notifications.
 // What the rest of the code may use from this folder; its other modules are internal.
+// Loading the folder registers who is told of what (notifications follow the audit trail).
+import "./notification-rules.js";
 export { authenticateApiToken, createApiToken, listApiTokens, newTokenSchema, ownApiToken, revokeApiToken, tokenIdSchema, tokenScopes } from "./api-tokens.js";
 export type { TokenScope } from "./api-tokens.js";
 export { checkPassword, recordForbidden, recordSessionExpired, recordSignIn, recordSignOut } from "./auth.js";

@@ -16,7 +16,6 @@ import { enqueue, type ClaimedJob } from "../../jobs/queue.js";
 import { guardFacts, lockRevision } from "../review/index.js";
 import { toContent } from "../editorial/index.js";
 import { uuid } from "../../schemas.js";
-import { notify } from "../people/index.js";
 import { dayAndTime, isTimeZone, wallTimeToUtc } from "../../time.js";
 
 type Tx = Prisma.TransactionClient;
@@ -147,16 +146,12 @@ function scheduledContext(admin: User): RequestContext {
  * editor are notified, all in the caller's transaction.
  */
 async function failSchedule(tx: Tx, schedule: ScheduleWithCreator, failureReason: string, now: Date) {
-  const revision = await tx.revision.findUnique({ where: { id: schedule.revisionId }, select: { number: true, title: true, authorId: true } });
+  const revision = await tx.revision.findUnique({ where: { id: schedule.revisionId }, select: { number: true, title: true } });
   await tx.publicationSchedule.update({ where: { id: schedule.id }, data: { status: "FAILED", failureReason, finishedAt: now } });
   await recordEvent(tx, scheduledContext(schedule.createdBy), {
     action: "schedule.failed", entityType: "revision", entityId: schedule.revisionId, articleId: schedule.articleId, revisionId: schedule.revisionId,
     articleTitle: revision?.title ?? null,
     payload: { scheduleId: schedule.id, scheduleAction: schedule.action, revisionNumber: revision?.number ?? null, reason: failureReason },
-  });
-  await notify(tx, {
-    kind: "schedule.failed", userIds: [schedule.createdById, revision?.authorId], articleId: schedule.articleId, link: `/editor/articles/${schedule.articleId}#schedules`,
-    message: `The scheduled ${schedule.action === "PUBLISH" ? "publication" : "unpublication"} of r${revision?.number ?? "?"}${revision ? ` of "${revision.title}"` : ""} did not happen: ${failureReason}`,
   });
 }
 

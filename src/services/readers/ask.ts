@@ -23,7 +23,6 @@ import { renderMarkdown, citationKeys } from "../../content/markdown.js";
 import { statesWhere } from "../../workflow/states.js";
 import { articleView } from "../publishing/index.js";
 import { findRevision } from "../editorial/index.js";
-import { AUDIENCE_COOKIE } from "../../public/public-site.js";
 
 /** Share of the question's weight a passage must match to be shown as an answer. */
 export const RELEVANCE_THRESHOLD = 0.4;
@@ -284,11 +283,8 @@ export async function answerQuestion(db: Db, question: string, options: { audien
   return { question, status: answers.length ? "answered" : "no-reviewed-answer", answers, normalized: terms.normalized };
 }
 
-const rememberedAudience = new RegExp(`(?:^|;\\s*)${AUDIENCE_COOKIE}=([a-z0-9-]{1,40})(?:;|$)`);
-
-/** The reader's audience: ?for= first, then the remembered choice (cookie); null for the default (the text as written). */
-export async function readerAudience(db: Db, requested: string | undefined, cookieHeader: string | undefined): Promise<{ slug: string; name: string } | null> {
-  const slug = requested ?? rememberedAudience.exec(cookieHeader ?? "")?.[1];
+/** The audience a reader asked for (by ?for= or their remembered choice); null for the default (the text as written). */
+export async function readerAudience(db: Db, slug: string | undefined): Promise<{ slug: string; name: string } | null> {
   if (!slug) return null;
   const audience = await db.audience.findUnique({ where: { slug }, select: { slug: true, name: true, isDefault: true } });
   return audience && !audience.isDefault ? { slug: audience.slug, name: audience.name } : null;

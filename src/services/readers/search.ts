@@ -12,9 +12,16 @@
 // Snippets come from ts_headline with private marker characters around the matches;
 // the text is HTML-escaped here and only then are the markers turned into <mark>,
 // so article text can never inject markup into a results page.
+import { z } from "zod";
 import { Prisma, type RevisionState } from "../../generated/prisma/client.js";
 import type { Db } from "../../db/database.js";
 import { statesWhere } from "../../workflow/states.js";
+
+/** What a search asks: the words, and how many results (the page and the API read the same). */
+export const searchQuery = z.object({
+  q: z.string().trim().min(1, "type something to search for").max(200, "must be at most 200 characters"),
+  limit: z.coerce.number().int().min(1, "must be at least 1").max(50, "must be at most 50").default(10),
+});
 
 export interface SearchHit {
   articleId: string;

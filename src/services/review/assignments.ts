@@ -1,13 +1,13 @@
-// Reviewer assignment: on submit (or later, as a reassignment), the editor or an
-// admin names one or more board members and a due date. Assignments say who is
-// expected to review and by when; who may sign is unchanged (any eligible reviewer
-// who did not write the revision), and approvals still count distinct signatures.
+// Reviewer assignment after the submit step: reassigning the revision under review,
+// the open assignments, and the reminders before and after the due date. The
+// assignment itself is part of the workflow (src/workflow/assign-reviewers.ts).
 import { z } from "zod";
 import type { Db } from "../../db/database.js";
 import type { Prisma, User } from "../../generated/prisma/client.js";
 import { AppError } from "../../errors.js";
-import { recordEvent, type RequestContext } from "../../audit/audit-log.js";
-import { can, permissionsOf } from "../../workflow/permissions.js";
+import type { RequestContext } from "../../audit/audit-log.js";
+import { can } from "../../workflow/permissions.js";
+import { assignReviewers } from "../../workflow/assign-reviewers.js";
 import { states } from "../../workflow/states.js";
 import { isoDate, uuid } from "../../schemas.js";
 import { notify } from "../people/index.js";
@@ -31,53 +31,6 @@ export const reassignSchema = z.object({
   revisionId: uuid("unknown revision"),
   ...assignmentFields,
 }).refine((v) => v.reviewerIds.length > 0, { message: "choose at least one reviewer", path: ["reviewerIds"] });
-
-export interface Assignment {
-  reviewerIds: string[];
-  reviewDue: string | null;
-}
-
-/**
- * Ends the revision's active assignments and assigns `reviewerIds` due on `reviewDue`,
- * with its audit event and the reviewers' notifications, in the caller's transaction.
- */
-export async function assignReviewers(
-  tx: Tx, ctx: RequestContext, by: User,
-  target: { articleId: string; revisionId: string; revisionNumber: number; title: string; contributors: Set<string> },
-  assignment: Assignment,
-) {
-  if (!assignment.reviewerIds.length) return;
-  if (!assignment.reviewDue) throw new AppError("BAD_REQUEST", "Give the date the review is due.", { fieldErrors: { reviewDue: "required with reviewers" } });
-  if (assignment.reviewDue < today()) throw new AppError("BAD_REQUEST", "The review cannot be due in the past.", { fieldErrors: { reviewDue: "today or later" } });
-  const ids = [...new Set(assignment.reviewerIds)];
-  const reviewers = await tx.user.findMany({ where: { id: { in: ids } } });
-  for (const id of ids) {
-    const reviewer = reviewers.find((r) => r.id === id);
-    if (!reviewer || !permissionsOf(reviewer).has("workflow.approve")) {
-      throw new AppError("BAD_REQUEST", "Reviewers must be active members of the medical advisory board.", { fieldErrors: { reviewerIds: "not a board member" } });
-    }
-    if (target.contributors.has(id)) {
-      throw new AppError("BAD_REQUEST", `${reviewer.name} wrote or edited this revision and cannot review it (separation of duties).`, { fieldErrors: { reviewerIds: "a contributor" } });
-    }
-  }
-  const now = new Date();
-  const ended = await tx.reviewAssignment.findMany({ where: { revisionId: target.revisionId, endedAt: null }, include: { reviewer: { select: { name: true } } } });
-  await tx.reviewAssignment.updateMany({ where: { id: { in: ended.map((a) => a.id) } }, data: { endedAt: now } });
-  await tx.reviewAssignment.createMany({
-    data: ids.map((reviewerId) => ({ articleId: target.articleId, revisionId: target.revisionId, reviewerId, assignedById: by.id, dueOn: new Date(`${assignment.reviewDue}T00:00:00Z`) })),
-  });
-  const names = ids.map((id) => reviewers.find((r) => r.id === id)!.name);
-  await recordEvent(tx, ctx, {
-    action: ended.length ? "review.reassigned" : "review.assigned", entityType: "revision", entityId: target.revisionId,
-    articleId: target.articleId, revisionId: target.revisionId, articleTitle: target.title,
-    payload: { revisionNumber: target.revisionNumber, reviewers: names, dueOn: assignment.reviewDue, previous: ended.map((a) => a.reviewer.name) },
-  });
-  await notify(tx, {
-    kind: "review.assigned", userIds: ids, actorId: by.id, articleId: target.articleId,
-    message: `${by.name} asked you to review r${target.revisionNumber} of "${target.title}" by ${formatDate(assignment.reviewDue)}.`,
-    link: `/editor/articles/${target.articleId}`,
-  });
-}
 
 /** Reassigning the revision under review: an audited action of its own. */
 export async function reassignReviewers(db: Db, ctx: RequestContext, user: User, articleId: string, input: z.infer<typeof reassignSchema>) {

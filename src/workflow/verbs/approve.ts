@@ -1,7 +1,6 @@
 // Approve and sign: an electronic signature bound to the exact content. The revision
 // becomes Approved once `approvals_required` distinct non-contributors have signed.
 import { recordEvent } from "../../audit/audit-log.js";
-import { notify } from "../../services/people/index.js";
 import { AppError } from "../../errors.js";
 import { contentHash } from "../../content/revision-content.js";
 import { transitions } from "../transitions.js";
@@ -41,12 +40,6 @@ export const approve: Verb = {
     if (count >= article.approvalsRequired) {
       await moveTo(args, "APPROVED");
       await recordEvent(tx, ctx, { ...eventOf(args), action: "workflow.approved", comment, payload: { ...transitionPayload(args, t, "APPROVED"), signature, ...override } });
-      // The author hears the outcome; admins hear there is something to publish.
-      const publishers = await tx.user.findMany({ where: { role: "ADMIN", active: true }, select: { id: true } });
-      await notify(tx, {
-        kind: "workflow.approved", userIds: [revision.authorId, ...publishers.map((p) => p.id)], actorId: user.id, articleId: article.id,
-        link: `/editor/articles/${article.id}`, message: `${user.name} approved r${revision.number} of "${revision.title}".`,
-      });
     } else {
       await recordEvent(tx, ctx, { ...eventOf(args), action: "workflow.signed", comment, payload: { ...transitionPayload(args, t, facts.revision.state), signature, ...override } });
     }

@@ -3,7 +3,6 @@
 // revision qualifies, not only the newest, so a safety correction can go live while
 // another draft is in progress. Every signature must still match the content.
 import { recordEvent } from "../../audit/audit-log.js";
-import { notify } from "../../services/people/index.js";
 import { transitions } from "../transitions.js";
 import { eventOf, tableGuard, transitionPayload, type GuardFacts, type Refusal, type Verb, type ApplyArgs } from "./verb.js";
 
@@ -36,10 +35,6 @@ export async function makeLive(args: ApplyArgs) {
   await recordEvent(tx, ctx, {
     ...eventOf(args), action: "workflow.published", comment: args.input.comment || null,
     payload: { ...transitionPayload(args, t, "PUBLISHED"), previousPublishedNumber: previous?.number ?? null, nextReviewDue },
-  });
-  await notify(tx, {
-    kind: "workflow.published", userIds: [revision.authorId, ...revision.approvals.map((a) => a.reviewerId)], actorId: facts.user.id, articleId: facts.article.id,
-    link: `/editor/articles/${facts.article.id}`, message: `r${revision.number} of "${revision.title}" is now live.`,
   });
 }
 

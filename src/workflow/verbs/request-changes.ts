@@ -1,7 +1,6 @@
 // Request changes: a reviewer sends the revision back with a comment, which opens a
 // change-request thread the next submission answers.
 import { recordEvent } from "../../audit/audit-log.js";
-import { notify } from "../../services/people/index.js";
 import { transitions } from "../transitions.js";
 import { eventOf, moveTo, tableGuard, transitionPayload, type Verb } from "./verb.js";
 
@@ -20,10 +19,6 @@ export const requestChanges: Verb = {
     await recordEvent(tx, ctx, {
       ...eventOf(args), entityType: "comment", entityId: note.id, action: "comment.created",
       payload: { commentId: note.id, sectionKey: null, quote: null, body: input.comment, kind: "CHANGE_REQUEST" },
-    });
-    await notify(tx, {
-      kind: "workflow.changes_requested", userIds: [revision.authorId], actorId: facts.user.id, articleId: facts.article.id, link: `/editor/articles/${facts.article.id}`,
-      message: `${facts.user.name} requested changes to r${revision.number} of "${revision.title}": ${input.comment}`,
     });
   },
 };

@@ -1,7 +1,7 @@
 // Submit for review: the editor hands the newest revision to the board. Submitting
 // a new revision answers the change requests made on earlier ones: their threads close.
 import { recordEvent } from "../../audit/audit-log.js";
-import { assignReviewers } from "../../services/review/index.js";
+import { assignReviewers } from "../assign-reviewers.js";
 import { transitions } from "../transitions.js";
 import { eventOf, moveTo, tableGuard, transitionPayload, type Verb } from "./verb.js";
 

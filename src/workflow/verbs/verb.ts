@@ -7,7 +7,6 @@ import type { ErrorCode } from "../../errors.js";
 import { AppError } from "../../errors.js";
 import type { RequestContext } from "../../audit/audit-log.js";
 import type { RevisionContent } from "../../content/revision-content.js";
-import type { RevisionWithContent } from "../../services/editorial/index.js";
 import { can } from "../permissions.js";
 import { stateLabels } from "../states.js";
 import type { Transition } from "../transitions.js";
@@ -46,11 +45,21 @@ export interface TransitionInput {
   reviewDue?: string | null;
 }
 
+/** What a verb reads of the revision it acts on (the services pass the whole stored revision). */
+export interface VerbRevision {
+  id: string;
+  number: number;
+  title: string;
+  authorId: string | null;
+  /** The signatures it already has. */
+  approvals: { reviewerId: string }[];
+}
+
 export interface ApplyArgs {
   tx: Tx;
   ctx: RequestContext;
   facts: GuardFacts;
-  revision: RevisionWithContent;
+  revision: VerbRevision;
   content: RevisionContent;
   input: TransitionInput;
   now: Date;
