@@ -27,6 +27,7 @@ function syntheticContent(n: number, revision: number): RevisionContent {
     ],
     references: [{ key: "ref-1", type: "RESEARCH", title: `Synthetic study ${n}`, authors: null, source: "Journal of Synthetic Data", year: 2020, doi: null, pmid: null, url: null, detailsMissing: false, note: null }],
     variants: [],
+    figures: [],
   };
 }
 

@@ -34,7 +34,7 @@ export function systemContext(label = "system"): RequestContext {
 export interface AuditEventInput<A extends AuditAction> {
   action: A;
   payload: AuditPayload<A>;
-  entityType: "user" | "article" | "revision" | "comment" | "session" | "system" | "api_token" | "audience" | "job" | "reader_question" | "vocabulary";
+  entityType: "user" | "article" | "revision" | "comment" | "session" | "system" | "api_token" | "audience" | "job" | "reader_question" | "vocabulary" | "media";
   entityId?: string | null;
   articleId?: string | null;
   revisionId?: string | null;

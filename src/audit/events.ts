@@ -13,6 +13,8 @@ const fieldChanges = z.record(z.string(), change);
 const sectionSnapshot = z.object({ key: z.string(), depth: z.number(), heading: z.string(), body: z.string() });
 const variantSnapshot = z.object({ audience: z.string(), sectionKey: z.string().nullable(), body: z.string() });
 const referenceSnapshot = z.object({ key: z.string() }).catchall(value);
+/** A figure as saved: its image (by hash) and texts. */
+const figureSnapshot = z.object({ key: z.string(), sectionKey: z.string(), image: z.string(), alt: z.string(), caption: z.string() }).catchall(value);
 
 /** What changed between two revisions: enough to rebuild each from the one before. */
 export const contentChangesSchema = z.object({
@@ -35,6 +37,15 @@ export const contentChangesSchema = z.object({
       added: z.array(variantSnapshot),
       removed: z.array(variantSnapshot),
       changed: z.array(z.object({ audience: z.string(), sectionKey: z.string().nullable(), old: z.string(), new: z.string() })),
+    })
+    .optional(),
+  /** Figures added, removed, changed (image or texts) or reordered; absent when neither revision has figures. */
+  figures: z
+    .object({
+      added: z.array(figureSnapshot),
+      removed: z.array(figureSnapshot),
+      changed: z.array(z.object({ key: z.string(), old: figureSnapshot, new: figureSnapshot })),
+      order: z.object({ old: z.array(z.string()), new: z.array(z.string()) }).nullable(),
     })
     .optional(),
 });
@@ -179,6 +190,16 @@ export const eventSchemas = {
   /** A reader's e-mail address was stored or deleted; the address itself is never recorded. */
   "reader_question.email_stored": z.object({ groupId: z.string() }),
   "reader_question.email_deleted": z.object({ groupId: z.string().nullable(), count: z.number().int(), reason: z.enum(["told", "expired"]) }),
+
+  /** An image was stored (an upload from the editor or the API, or an import); the bytes are in the media table, by hash. */
+  "media.uploaded": z.object({
+    hash: z.string(), format: z.string(), width: z.number().int(), height: z.number().int(), byteSize: z.number().int(),
+    originalName: z.string().nullable(), via: z.enum(["editor", "api", "import", "seed"]),
+    /** Metadata found in the upload and left out of what was stored. */
+    strippedMetadata: z.array(z.string()),
+  }),
+  /** An image's bytes were deleted (used by no live, approved or publicly shown revision); its hash stays in the revisions that named it. */
+  "media.deleted": z.object({ hash: z.string(), originalName: z.string().nullable(), reason: z.string(), revisions: z.number().int() }),
 
   "system.seeded": z.object({ articles: z.array(z.string()), demoUsers: z.array(z.string()) }),
   "system.synthetic_articles_seeded": z.object({ count: z.number().int(), firstSlug: z.string(), lastSlug: z.string() }),

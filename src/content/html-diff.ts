@@ -10,7 +10,7 @@
 import { diffArrays } from "diff";
 
 const TOKEN = /<[^>]*>|\s+|[^\s<]+/g;
-const VOID = new Set(["br", "hr", "img", "input", "wbr"]);
+const VOID = new Set(["br", "hr", "img", "input", "wbr", "source"]);
 
 const isTag = (t: string) => t.startsWith("<");
 

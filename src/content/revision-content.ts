@@ -109,6 +109,65 @@ export const variantSchema = z.object({
   body: z.string().max(50_000, "must be at most 50,000 characters").transform((v) => v.replace(/\r\n/g, "\n").trim()).pipe(z.string().min(1, "an empty version is not saved")),
 });
 
+/** A figure is placed in its section's text by a line of its own: [[figure:<key>]]. */
+export const FIGURE_TOKEN_LINE = /^[ \t]*\[\[figure:([^\]\s]{1,80})\]\][ \t]*$/gm;
+export const figureKeyPattern = /^[a-z0-9-]{1,80}$/;
+export const imageHashPattern = /^[0-9a-f]{64}$/;
+
+/** The figure keys a text places, in order, repeats included. */
+export function figureTokens(markdown: string): string[] {
+  return [...markdown.matchAll(FIGURE_TOKEN_LINE)].map((m) => m[1]!);
+}
+
+const figureText = (max: number) =>
+  z.string().max(max, `must be at most ${max.toLocaleString("en")} characters`).transform((v) => v.replace(/\r\n/g, "\n").trim());
+
+export const figureVariantSchema = z.object({
+  audience: z.string().regex(audienceSlugPattern, "unknown audience"),
+  /** Empty: readers of this audience get the alternative text as written. */
+  alt: figureText(500).default(""),
+  /** Empty: the caption as written. */
+  caption: figureText(2000).default(""),
+});
+
+/**
+ * A figure of a section: an image (by the SHA-256 of its stored bytes) with its texts. Alternative
+ * text is required unless the figure is marked decorative (then the page gives it alt="" and the
+ * caption, if any, carries its meaning). It never reads like a file name.
+ */
+export const figureSchema = z
+  .object({
+    key: z.string().trim().regex(figureKeyPattern, "use lowercase letters, digits and hyphens"),
+    sectionKey: z.string().trim().regex(/^[a-z0-9-]{1,80}$/, "choose the section the figure belongs to"),
+    image: z.string().trim().toLowerCase().regex(imageHashPattern, "must be the SHA-256 of an uploaded image"),
+    decorative: z.boolean().default(false),
+    alt: figureText(500).default(""),
+    caption: figureText(2000).default(""),
+    credit: figureText(300).default(""),
+    licence: figureText(200).default(""),
+    referenceKey: z.string().trim().regex(citationKeyPattern, "choose a reference from the list").nullable().default(null),
+    variants: z.array(figureVariantSchema).max(20).default([]),
+  })
+  .superRefine((figure, ctx) => {
+    if (!figure.decorative && figure.alt === "") {
+      ctx.addIssue({ code: "custom", path: ["alt"], message: "describe what the image shows (alternative text), or mark the image as decorative" });
+    }
+    if (/^[^\s]+\.(jpe?g|png|webp|avif|gif|heic|tiff?)$/i.test(figure.alt) || /^(image|picture|photo|figure|img)$/i.test(figure.alt)) {
+      ctx.addIssue({ code: "custom", path: ["alt"], message: "describe what the image shows, not its file name or kind" });
+    }
+    const audiences = new Set<string>();
+    figure.variants.forEach((v, i) => {
+      if (audiences.has(v.audience)) ctx.addIssue({ code: "custom", path: ["variants", i, "audience"], message: "this figure already has a version for that audience" });
+      audiences.add(v.audience);
+    });
+  })
+  // A decorative image has no alternative text (alt=""), for any audience.
+  .transform((figure) => ({
+    ...figure,
+    alt: figure.decorative ? "" : figure.alt,
+    variants: figure.variants.map((v) => ({ ...v, alt: figure.decorative ? "" : v.alt })).filter((v) => v.alt !== "" || v.caption !== ""),
+  }));
+
 export const revisionContentSchema = z
   .object({
     title: z.string().trim().min(5, "the question must be at least 5 characters").max(300, "must be at most 300 characters"),
@@ -120,6 +179,7 @@ export const revisionContentSchema = z
     sections: z.array(sectionSchema).max(200),
     references: z.array(referenceSchema).max(500),
     variants: z.array(variantSchema).max(2000).default([]),
+    figures: z.array(figureSchema).max(200).default([]),
   })
   .superRefine((content, ctx) => {
     const seen = new Set<string>();
@@ -141,12 +201,54 @@ export const revisionContentSchema = z
         ctx.addIssue({ code: "custom", path: ["variants", i, "sectionKey"], message: "a version must belong to a section of the article" });
       }
     });
+    checkFigures(content, ctx);
     if (content.sections[0]?.depth === 2) {
       ctx.addIssue({ code: "custom", path: ["sections", 0, "depth"], message: "the first section cannot be a subsection" });
     }
   });
 
+/**
+ * Each figure belongs to a section of the article and names a reference of it; each [[figure:key]]
+ * line names a figure of the section it is in (in the text as written or an audience's version of
+ * it), at most once; the summary and the disclaimer hold no figures.
+ */
+function checkFigures(
+  content: { summary: string; sections: { key: string; heading: string; body: string }[]; references: { key: string }[]; variants: { sectionKey: string | null; body: string }[]; figures: { key: string; sectionKey: string; referenceKey: string | null }[] },
+  ctx: z.RefinementCtx,
+) {
+  const sectionKeys = new Set(content.sections.map((s) => s.key));
+  const referenceKeys = new Set(content.references.map((r) => r.key));
+  const figureSection = new Map<string, string>();
+  content.figures.forEach((f, i) => {
+    if (figureSection.has(f.key)) ctx.addIssue({ code: "custom", path: ["figures", i, "key"], message: `the key “${f.key}” is used by another figure` });
+    figureSection.set(f.key, f.sectionKey);
+    if (!sectionKeys.has(f.sectionKey)) ctx.addIssue({ code: "custom", path: ["figures", i, "sectionKey"], message: "choose a section of this article" });
+    if (f.referenceKey !== null && !referenceKeys.has(f.referenceKey)) ctx.addIssue({ code: "custom", path: ["figures", i, "referenceKey"], message: `there is no reference with the key “${f.referenceKey}”` });
+  });
+  const headingOf = new Map(content.sections.map((s) => [s.key, s.heading]));
+  const checkText = (markdown: string, sectionKey: string | null, path: (string | number)[]) => {
+    const seen = new Set<string>();
+    for (const key of figureTokens(markdown)) {
+      const owner = figureSection.get(key);
+      let message: string | null = null;
+      if (sectionKey === null) message = `[[figure:${key}]]: figures can be placed only in a section's text`;
+      else if (owner === undefined) message = `[[figure:${key}]] places a figure that does not exist: add a figure with the key “${key}” to this section, or remove the line`;
+      else if (owner !== sectionKey) message = `[[figure:${key}]] belongs to the section “${headingOf.get(owner) ?? owner}”: place it there`;
+      else if (seen.has(key)) message = `[[figure:${key}]] is placed twice`;
+      seen.add(key);
+      if (message) {
+        ctx.addIssue({ code: "custom", path, message });
+        return;
+      }
+    }
+  };
+  checkText(content.summary, null, ["summary"]);
+  content.sections.forEach((s, i) => checkText(s.body, s.key, ["sections", i, "body"]));
+  content.variants.forEach((v, i) => checkText(v.body, v.sectionKey === DISCLAIMER_PART ? null : v.sectionKey, ["variants", i, "body"]));
+}
+
 export type RevisionContent = z.output<typeof revisionContentSchema>;
+export type FigureContent = RevisionContent["figures"][number];
 export type ReferenceContent = RevisionContent["references"][number];
 export type SectionContent = RevisionContent["sections"][number];
 export type VariantContent = RevisionContent["variants"][number];
@@ -178,6 +280,17 @@ function canonical(content: RevisionContent) {
     // keep the hash their signatures were made on.
     ...(content.variants.length
       ? { variants: sortedVariants(content).map((v) => ({ audience: v.audience, sectionKey: v.sectionKey, body: v.body })) }
+      : {}),
+    // Likewise only with figures. Each figure's image is its hash: replacing an image, or changing
+    // any of its texts, changes the content hash and so voids the signatures made on it.
+    ...(content.figures.length
+      ? {
+          figures: content.figures.map((f) => ({
+            key: f.key, sectionKey: f.sectionKey, image: f.image, decorative: f.decorative, alt: f.alt, caption: f.caption,
+            credit: f.credit, licence: f.licence, referenceKey: f.referenceKey,
+            variants: [...f.variants].sort((a, b) => (a.audience < b.audience ? -1 : a.audience > b.audience ? 1 : 0)).map((v) => ({ audience: v.audience, alt: v.alt, caption: v.caption })),
+          })),
+        }
       : {}),
   };
 }
@@ -226,9 +339,13 @@ export function contentForAudience(content: RevisionContent, audience: string | 
     return body === undefined ? s : { ...s, body };
   });
   const disclaimer = variantOf(DISCLAIMER_PART);
+  const figures = content.figures.map((f) => {
+    const own = f.variants.find((v) => v.audience === audience);
+    return own ? { ...f, alt: own.alt || f.alt, caption: own.caption || f.caption } : f;
+  });
   return {
     content: {
-      ...content, summary: summary ?? content.summary, sections,
+      ...content, summary: summary ?? content.summary, sections, figures,
       // The heading names the professional audience ("Professional Medical Disclaimer"): a reader of
       // another version gets the plain heading with either its version or the standard wording.
       disclaimerHeading: READER_DISCLAIMER_DEFAULT.heading,

@@ -16,9 +16,10 @@ export type Change = z.infer<typeof changeSchema>;
 /**
  * Actions that never change what the public sees: sign-ins, comments, reviewer assignments,
  * schedules (their publication is a workflow.published event), preview links, the reader-questions
- * queue and the instant-answer vocabulary (answers are never cached).
+ * queue and the instant-answer vocabulary (answers are never cached), and images (an upload is
+ * shown by no public page until a revision with it is published; a public image cannot be deleted).
  */
-const PRIVATE_ACTIONS = /^(auth|comment|review|schedule|preview|reader_question|vocabulary)\./;
+const PRIVATE_ACTIONS = /^(auth|comment|review|schedule|preview|reader_question|vocabulary|media)\./;
 
 export function tagsForChange(change: Change): string[] {
   if (PRIVATE_ACTIONS.test(change.action)) return [];

@@ -7,6 +7,7 @@ import type { Prisma, RevisionState, User } from "../../generated/prisma/client.
 import { slugify } from "../../content/revision-content.js";
 import { statesWhere } from "../../workflow/states.js";
 import { checkVariantAudiences } from "./audiences.js";
+import { checkFigureImages } from "./media.js";
 import { contentChanges, findRevision, insertRevision, type RevisionWithContent } from "./revisions.js";
 
 export interface NewArticle {
@@ -30,6 +31,7 @@ export async function createArticle(db: Db, ctx: RequestContext, input: NewArtic
       throw new AppError("CONFLICT", `An article with the address "${input.slug}" already exists.`, { fieldErrors: { slug: "already used by another article" } });
     }
     await checkVariantAudiences(tx, input.content, (i) => `${input.contentField ?? ""}variants.${i}.audience`);
+    await checkFigureImages(tx, input.content, (i) => `${input.contentField ?? ""}figures.${i}.image`);
     const article = await tx.article.create({
       data: {
         slug: input.slug, visibleWhilePending: input.visibleWhilePending ?? false, approvalsRequired: input.approvalsRequired ?? 1, topic: input.topic ?? null,
@@ -68,7 +70,7 @@ export async function createNewArticle(db: Db, ctx: RequestContext, user: User, 
       title: input.title, summaryHeading: "Summary", summary: "Write a short answer to the question here.",
       lastUpdated: new Date().toISOString().slice(0, 10), disclaimerHeading: "Professional Medical Disclaimer",
       disclaimer: "This information is intended for healthcare professionals. Any medical decision-making should rely on clinical judgment and independently verified information.",
-      sections: [], references: [], variants: [],
+      sections: [], references: [], variants: [], figures: [],
     },
   });
 }

@@ -77,11 +77,12 @@ export async function audienceList(db: Client) {
  * the i-th variant's audience as the request spelled it (e.g. `content.variants.0.audience`).
  */
 export async function checkVariantAudiences(db: Client, content: RevisionContent, field: (index: number) => string = (i) => `variants.${i}.audience`) {
-  if (content.variants.length === 0) return;
+  const figureVariants = content.figures.flatMap((f, i) => f.variants.map((v, j) => ({ audience: v.audience, field: field(i).replace(/variants\.\d+\.audience$/, `figures.${i}.variants.${j}.audience`) })));
+  if (content.variants.length === 0 && figureVariants.length === 0) return;
   const bySlug = new Map((await listAudiences(db)).map((a) => [a.slug, a]));
   const fieldErrors = lookupTable<string>();
   const reasons: string[] = [];
-  content.variants.forEach((variant, i) => {
+  [...content.variants.map((v, i) => ({ audience: v.audience, field: field(i) })), ...figureVariants].forEach((variant) => {
     const audience = bySlug.get(variant.audience);
     const reason = !audience
       ? `There is no audience "${variant.audience}" to write a version for`
@@ -91,7 +92,7 @@ export async function checkVariantAudiences(db: Client, content: RevisionContent
           ? `The audience "${variant.audience}" is archived and takes no new versions`
           : null;
     if (reason === null) return;
-    fieldErrors[field(i)] ??= reason;
+    fieldErrors[variant.field] ??= reason;
     if (!reasons.includes(reason)) reasons.push(reason);
   });
   if (reasons.length) throw new AppError("BAD_REQUEST", `${reasons.slice(0, 3).join(". ")}.`, { fieldErrors });
@@ -99,9 +100,15 @@ export async function checkVariantAudiences(db: Client, content: RevisionContent
 
 /** Archived audiences' versions left out of `content` (restoring an old revision brings back only what may be written now). */
 export async function withoutArchivedVariants(db: Client, content: RevisionContent): Promise<RevisionContent> {
-  if (content.variants.length === 0) return content;
+  if (content.variants.length === 0 && !content.figures.some((f) => f.variants.length)) return content;
   const archived = new Set((await listAudiences(db)).filter((a) => a.archivedAt).map((a) => a.slug));
-  return archived.size ? { ...content, variants: content.variants.filter((v) => !archived.has(v.audience)) } : content;
+  return archived.size
+    ? {
+        ...content,
+        variants: content.variants.filter((v) => !archived.has(v.audience)),
+        figures: content.figures.map((f) => ({ ...f, variants: f.variants.filter((v) => !archived.has(v.audience)) })),
+      }
+    : content;
 }
 
 function requireAdmin(user: User) {

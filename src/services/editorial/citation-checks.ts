@@ -2,10 +2,11 @@
 // Errors block "Submit for review" and "Approve"; warnings inform.
 import { citationKeys } from "../../content/markdown.js";
 import { DISCLAIMER_PART, variantPartName, type RevisionContent } from "../../content/revision-content.js";
+import { textWithCaptions } from "../../content/figures.js";
 
 export interface CitationIssue {
   severity: "error" | "warning";
-  code: "unresolved-citation" | "missing-details" | "uncited-reference" | "duplicate-reference" | "uncited-dose-claim";
+  code: "unresolved-citation" | "missing-details" | "uncited-reference" | "duplicate-reference" | "uncited-dose-claim" | "deleted-image";
   /** Where it occurs, in words an editor can find: "Section “Invasive Options”, item 3". */
   where: string;
   message: string;
@@ -37,15 +38,24 @@ function claims(markdown: string): string[] {
   return out;
 }
 
-export function checkCitations(content: RevisionContent): CitationIssue[] {
+/**
+ * `deletedImages`: hashes of images whose bytes were deleted; a figure showing one blocks submitting
+ * and approving like a citation error (the board cannot review an image that is not there).
+ */
+export function checkCitations(content: RevisionContent, deletedImages: ReadonlySet<string> = new Set()): CitationIssue[] {
   const issues: CitationIssue[] = [];
+  content.figures.forEach((f) => {
+    if (deletedImages.has(f.image)) issues.push({ severity: "error", code: "deleted-image", where: `Figure “${f.key}”`, message: "Its image was deleted: choose another image or remove the figure." });
+  });
   const refsByKey = new Map(content.references.map((r) => [r.key, r]));
   const cited = new Set<string>();
   const headingOf = new Map(content.sections.map((s) => [s.key, s.heading]));
   // A variant is checked like the text it stands for, and may cite only the article's references.
   const texts = [
     { where: `Summary`, markdown: content.summary, unit: "paragraph" },
-    ...content.sections.map((s) => ({ where: `Section “${s.heading}”`, markdown: s.body, unit: "item" })),
+    // Captions are checked where their figure stands (a caption may cite like the text).
+    ...content.sections.map((s) => ({ where: `Section “${s.heading}”`, markdown: textWithCaptions(s.body, s.key, content.figures), unit: "item" })),
+    ...content.figures.flatMap((f) => f.variants.filter((v) => v.caption).map((v) => ({ where: `${v.audience} caption of figure “${f.key}”`, markdown: v.caption, unit: "paragraph" }))),
     ...content.variants.map((v) => ({
       where: `${v.audience} version of ${variantPartName(v, (key) => headingOf.get(key))}`,
       markdown: v.body,
@@ -88,6 +98,6 @@ export function checkCitations(content: RevisionContent): CitationIssue[] {
   return issues;
 }
 
-export function citationErrors(content: RevisionContent): CitationIssue[] {
-  return checkCitations(content).filter((i) => i.severity === "error");
+export function citationErrors(content: RevisionContent, deletedImages?: ReadonlySet<string>): CitationIssue[] {
+  return checkCitations(content, deletedImages).filter((i) => i.severity === "error");
 }

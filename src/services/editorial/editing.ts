@@ -10,6 +10,7 @@ import { can } from "../../workflow/permissions.js";
 import { IN_REVIEW } from "../../workflow/transitions.js";
 import { stateLabels } from "../../workflow/states.js";
 import { checkVariantAudiences, withoutArchivedVariants } from "./audiences.js";
+import { checkFigureImages } from "./media.js";
 import { contentChanges, findRevision, hasChanges, insertRevision, referencesChanged, toContent } from "./revisions.js";
 
 export interface SaveInput {
@@ -47,6 +48,7 @@ async function writeRevision(
   return db.$transaction(async (tx) => {
     const base = await lockCurrent(tx, articleId, baseRevisionId);
     await checkVariantAudiences(tx, content, (i) => `${contentField}variants.${i}.audience`);
+    await checkFigureImages(tx, content, (i) => `${contentField}figures.${i}.image`);
     const changes = contentChanges(toContent(base), content);
     if (!hasChanges(changes)) {
       throw new AppError("BAD_REQUEST", `Nothing has changed since revision ${base.number}, so no new revision was saved.`);

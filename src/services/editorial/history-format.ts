@@ -106,6 +106,28 @@ function contentSummary(changes: Payload<"article.revision.created">["changes"],
   refs(changes.references.added, "added");
   refs(changes.references.removed, "removed");
   if (changes.references.order) parts.push("reordered references");
+  const figures = changes.figures;
+  if (figures) {
+    const name = (f: { key: string; alt: string }) => `figure “${short(f.alt || f.key, 60)}”`;
+    for (const f of figures.added) parts.push(`added ${name(f)}`);
+    for (const f of figures.removed) parts.push(`removed ${name(f)}`);
+    for (const c of figures.changed) {
+      const what: string[] = [];
+      if (c.old.image !== c.new.image) what.push("replaced its image");
+      if (c.old.alt !== c.new.alt) {
+        what.push("changed its alternative text");
+        diffs.push({ label: `Alternative text of figure “${short(c.new.key, 40)}”`, ...changedLinesHtml(show(c.old.alt), show(c.new.alt)) });
+      }
+      if (c.old.caption !== c.new.caption) {
+        what.push("changed its caption");
+        diffs.push({ label: `Caption of figure “${short(c.new.key, 40)}”`, ...changedLinesHtml(show(c.old.caption), show(c.new.caption)) });
+      }
+      const rest = (["credit", "licence", "decorative", "sectionKey", "referenceKey", "variants"] as const).filter((k) => JSON.stringify(c.old[k]) !== JSON.stringify(c.new[k]));
+      if (rest.length) what.push(`changed its ${listed(rest.map((k) => figureFieldWords[k]))}`);
+      parts.push(`${listed(what)} (${name(c.new)})`);
+    }
+    if (figures.order) parts.push("reordered figures");
+  }
   return { parts, diffs };
 }
 
@@ -136,6 +158,10 @@ const signInMethodWords = {
   "sso+passkey": "single sign-on and passkey",
 } as const;
 const factorWords = { totp: "an authenticator app", passkey: "the passkey", recovery_codes: "recovery codes" } as const;
+
+const figureFieldWords = { credit: "credit", licence: "licence", decorative: "decorative mark", sectionKey: "section", referenceKey: "source reference", variants: "audience versions" } as const;
+
+const megabytes = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
 
 const scheduleVerb = { PUBLISH: "publication", UNPUBLISH: "unpublication" } as const;
 
@@ -238,6 +264,10 @@ export const formatters: { [A in AuditAction]: Formatter<A> } = {
     ? `${p.count === 1 ? "A reader's e-mail address was" : `${p.count} readers' e-mail addresses were`} deleted after telling them their question was answered.`
     : `${p.count === 1 ? "A reader's e-mail address was" : `${p.count} readers' e-mail addresses were`} deleted: not used within the retention period.`),
 
+  "media.uploaded": (p, f) =>
+    say(`${f.actor} uploaded the image ${p.originalName ? `“${p.originalName}” ` : ""}(${p.width} × ${p.height} ${p.format.toUpperCase()}, ${megabytes(p.byteSize)}${p.via === "api" ? ", through the API" : p.via === "import" ? ", with an imported article" : ""})${p.strippedMetadata.length ? `; its ${listed(p.strippedMetadata)} metadata was removed` : ""}.`),
+  "media.deleted": (p, f) => say(`${f.actor} deleted the image ${p.originalName ? `“${p.originalName}”` : p.hash.slice(0, 12)}${p.revisions ? ` (used by ${p.revisions} draft or earlier revision(s), which now show it as deleted)` : ""}.`, p.reason || null),
+
   "system.seeded": (p) => say(`The sample content was loaded (${p.articles.length} article(s)).`),
   "system.synthetic_articles_seeded": (p) => say(`${p.count} synthetic articles were added for load testing.`),
 };
@@ -252,7 +282,7 @@ export function formatEvent(action: string, payload: unknown, valid: boolean, fa
 /** Kinds of event a person filters the history by, each a set of actions by prefix. */
 export const historyKinds = {
   workflow: { label: "Review and publication", prefixes: ["workflow."] },
-  revisions: { label: "Revisions and settings", prefixes: ["article."] },
+  revisions: { label: "Revisions, figures and settings", prefixes: ["article.", "media."] },
   comments: { label: "Comments", prefixes: ["comment."] },
   assignments: { label: "Assignments", prefixes: ["review."] },
   schedules: { label: "Scheduled publication", prefixes: ["schedule."] },

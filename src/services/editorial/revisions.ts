@@ -3,7 +3,9 @@
 import type { Prisma, RevisionState } from "../../generated/prisma/client.js";
 import type { Db } from "../../db/database.js";
 import { numberCitations } from "../../content/citations.js";
-import { contentHash, sortedVariants, type RevisionContent, type VariantContent } from "../../content/revision-content.js";
+import { contentHash, sortedVariants, type FigureContent, type RevisionContent, type VariantContent } from "../../content/revision-content.js";
+import { textWithCaptions, type MediaInfo } from "../../content/figures.js";
+import type { ImageFormat } from "../../content/images.js";
 import type { ContentChanges } from "../../audit/events.js";
 
 type Client = Db | Prisma.TransactionClient;
@@ -14,6 +16,10 @@ const revisionInclude = {
   author: { select: { id: true, name: true, email: true } },
   approvals: { orderBy: { signedAt: "asc" } },
   variants: true,
+  figures: {
+    orderBy: { position: "asc" },
+    include: { variants: true, media: { select: { hash: true, width: true, height: true, format: true, hasAlpha: true, deletedAt: true } } },
+  },
 } as const satisfies Prisma.RevisionInclude;
 
 export type RevisionWithContent = Prisma.RevisionGetPayload<{ include: typeof revisionInclude }>;
@@ -39,11 +45,33 @@ export function toContent(revision: RevisionWithContent): RevisionContent {
       sections: revision.sections,
       variants: revision.variants.map((v) => ({ audience: v.audienceSlug, sectionKey: v.sectionKey, body: v.body })),
     }),
+    figures: revision.figures.map((f) => ({
+      key: f.key, sectionKey: f.sectionKey, image: f.mediaHash, decorative: f.decorative, alt: f.alt, caption: f.caption,
+      credit: f.credit, licence: f.licence, referenceKey: f.referenceKey,
+      variants: f.variants.map((v) => ({ audience: v.audienceSlug, alt: v.alt, caption: v.caption })).sort((a, b) => (a.audience < b.audience ? -1 : a.audience > b.audience ? 1 : 0)),
+    })),
   };
 }
 
-export function citableTexts(content: Pick<RevisionContent, "summary" | "sections">) {
-  return [{ sectionKey: null, markdown: content.summary }, ...content.sections.map((s) => ({ sectionKey: s.key, markdown: s.body }))];
+/** The stored images a revision's figures show (size, format; deleted or not), for rendering them. */
+export function mediaOf(...revisions: (RevisionWithContent | null | undefined)[]): Map<string, MediaInfo> {
+  const out = new Map<string, MediaInfo>();
+  for (const revision of revisions) {
+    for (const f of revision?.figures ?? []) {
+      out.set(f.mediaHash, { width: f.media.width, height: f.media.height, format: f.media.format as ImageFormat, hasAlpha: f.media.hasAlpha, deleted: f.media.deletedAt !== null });
+    }
+  }
+  return out;
+}
+
+/** Hashes of the images a revision's figures show whose bytes were deleted. */
+export function deletedImagesOf(revision: RevisionWithContent): Set<string> {
+  return new Set(revision.figures.filter((f) => f.media.deletedAt !== null).map((f) => f.mediaHash));
+}
+
+/** Texts that cite, in reading order: the summary, then each section with its figures' captions where they stand. */
+export function citableTexts(content: Pick<RevisionContent, "summary" | "sections" | "figures">) {
+  return [{ sectionKey: null, markdown: content.summary }, ...content.sections.map((s) => ({ sectionKey: s.key, markdown: textWithCaptions(s.body, s.key, content.figures) }))];
 }
 
 export interface NewRevision {
@@ -79,6 +107,13 @@ export async function insertRevision(tx: Prisma.TransactionClient, input: NewRev
       },
       references: { create: content.references.map((r, position) => ({ ...r, position })) },
       variants: { create: content.variants.map((v) => ({ audienceSlug: v.audience, sectionKey: v.sectionKey, body: v.body })) },
+      figures: {
+        create: content.figures.map((f, position) => ({
+          key: f.key, sectionKey: f.sectionKey, position, mediaHash: f.image, decorative: f.decorative, alt: f.alt, caption: f.caption,
+          credit: f.credit, licence: f.licence, referenceKey: f.referenceKey,
+          variants: { create: f.variants.map((v) => ({ audienceSlug: v.audience, alt: v.alt, caption: v.caption })) },
+        })),
+      },
     },
     include: { sections: true, references: true },
   });
@@ -117,7 +152,7 @@ function keyedDiff<T extends { key: string }>(before: T[], after: T[], same: (a:
 
 /** Old and new values of everything that differs; `before` null = a first revision. */
 export function contentChanges(before: RevisionContent | null, after: RevisionContent): ContentChanges {
-  const empty: RevisionContent = { ...after, sections: [], references: [], variants: [] };
+  const empty: RevisionContent = { ...after, sections: [], references: [], variants: [], figures: [] };
   const base = before ?? empty;
   const fields: ContentChanges["fields"] = {};
   for (const field of contentFields) {
@@ -128,8 +163,11 @@ export function contentChanges(before: RevisionContent | null, after: RevisionCo
     sections: keyedDiff(base.sections, after.sections, (a, b) => a.heading === b.heading && a.body === b.body && a.depth === b.depth),
     references: keyedDiff(base.references, after.references, (a, b) => JSON.stringify(a) === JSON.stringify(b)),
     variants: variantChanges(base.variants, after.variants),
+    ...(base.figures.length || after.figures.length ? { figures: keyedDiff(base.figures, after.figures, sameFigure) } : {}),
   };
 }
+
+const sameFigure = (a: FigureContent, b: FigureContent) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Identity of a variant: its audience and the part it rewrites. */
 export const variantPart = (v: Pick<VariantContent, "audience" | "sectionKey">) => `${v.audience}|${v.sectionKey ?? ""}`;
@@ -153,7 +191,8 @@ export function hasChanges(changes: ContentChanges): boolean {
     Object.keys(changes.fields).length > 0 ||
     s.added.length + s.removed.length + s.changed.length > 0 || s.order !== null ||
     r.added.length + r.removed.length + r.changed.length > 0 || r.order !== null ||
-    (changes.variants ? changes.variants.added.length + changes.variants.removed.length + changes.variants.changed.length > 0 : false)
+    (changes.variants ? changes.variants.added.length + changes.variants.removed.length + changes.variants.changed.length > 0 : false) ||
+    (changes.figures ? changes.figures.added.length + changes.figures.removed.length + changes.figures.changed.length > 0 || changes.figures.order !== null : false)
   );
 }
 

@@ -14,7 +14,7 @@ import { revisionStates, stateLabels } from "../../workflow/states.js";
 import type { Transition, TransitionName } from "../../workflow/transitions.js";
 import { verbs, type GuardFacts, type Refusal } from "../../workflow/verbs/index.js";
 import { targetRefusal } from "../../workflow/verbs/verb.js";
-import { findRevision, toContent, type RevisionWithContent, citationErrors, contributorsOf } from "../editorial/index.js";
+import { findRevision, toContent, type RevisionWithContent, citationErrors, contributorsOf, deletedImagesOf } from "../editorial/index.js";
 import { passwordMatches, checkPasswordThrottled, signaturePassword, waitText, verifySigningAssertion, type RelyingParty } from "../people/index.js";
 import { transitionNotice } from "./guidance.js";
 import { signatureMeanings, verifySignature } from "./signatures.js";
@@ -45,7 +45,7 @@ export async function guardFacts(db: Db | Tx, user: User, article: ArticleFacts,
     article,
     revision: { id: revision.id, number: revision.number, state: revision.state, authorId: revision.authorId },
     contributors: await contributorsOf(db, revision),
-    citationErrors: citationErrors(toContent(revision)).map((e) => `${e.where}: ${e.message}`),
+    citationErrors: citationErrors(toContent(revision), deletedImagesOf(revision)).map((e) => `${e.where}: ${e.message}`),
     signerIds: revision.approvals.map((a) => a.reviewerId),
     invalidSignatures: revision.approvals.filter((a) => !verifySignature(a, revision)).length,
   };
