@@ -11,6 +11,7 @@ import { recordForbidden, unreadCount } from "./services/people/index.js";
 import { errorHandler, notFound } from "./web/error-handler.js";
 import { PrismaSessionStore } from "./web/session-store.js";
 import { csrfProtection, rejectUnstorableText } from "./web/security.js";
+import { multipartForms } from "./web/multipart.js";
 import { loadSignedInUser } from "./web/auth-middleware.js";
 import * as format from "./web/format.js";
 import { formState } from "./web/form-state.js";
@@ -146,7 +147,7 @@ export function createApp({ config, database, logger = createLogger({ level: con
   // The JSON API authenticates with bearer tokens only, so it sits before sessions and CSRF.
   // Readers' questions, votes and reports are limited per address, on the pages and the API together.
   const askLimit = readerLimiter(config.askRateLimitPerMinute);
-  app.use("/api", apiRouter(db, { rateLimitPerMinute: config.apiRateLimitPerMinute, askLimit }));
+  app.use("/api", apiRouter(db, { rateLimitPerMinute: config.apiRateLimitPerMinute, askLimit, mediaMaxBytes: config.mediaMaxBytes }));
   app.use("/api", apiErrors(db, log));
   // Readers' follow-up questions: no session (no cookie for readers); forms carry signed tokens.
   app.use(askRoutes(db, { secret: config.sessionSecret, limit: askLimit, retentionDays: config.questionEmailRetentionDays }));
@@ -162,6 +163,8 @@ export function createApp({ config, database, logger = createLogger({ level: con
     }),
   );
   app.use(loadSignedInUser(db, config));
+  // The article editor's form may carry images (parsed before CSRF, which reads the form's token).
+  app.use(multipartForms({ maxFileBytes: config.mediaMaxBytes, maxFiles: 4, paths: /^\/editor\/articles\/[^/]+\/edit$/ }));
   app.use(csrfProtection);
   app.use(requireSecondFactorGate(db, config));
   app.use(async (req, res, next) => {
@@ -176,7 +179,7 @@ export function createApp({ config, database, logger = createLogger({ level: con
   app.use(searchRoutes(db));
   app.use(authRoutes(db, config));
   app.use("/editor/questions", questionQueueRoutes(db));
-  app.use("/editor", editorRoutes(db, { previewSecret: config.sessionSecret, publicUrl: config.publicUrl }));
+  app.use("/editor", editorRoutes(db, { previewSecret: config.sessionSecret, publicUrl: config.publicUrl, mediaMaxBytes: config.mediaMaxBytes }));
   app.use(previewRoutes(db, config.sessionSecret));
   app.use("/admin/vocabulary", vocabularyRoutes(db));
   app.use("/admin", adminSecondFactorRoutes(db));

@@ -31,6 +31,7 @@ const envSchema = z.object({
   TRUST_PROXY: booleanish.default(false),
   SEED_DEMO_USERS: booleanish.optional(),
   PAGE_CACHE_MB: z.coerce.number().min(1).max(4096).default(64),
+  MEDIA_MAX_MB: z.coerce.number().positive().max(100).default(10),
   STATIC_EXPORT_DIR: z.string().min(1).optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, "must be a URL like smtp://user:password@mail.example.org:587").optional(),
   OUTBOX_DIR: z.string().min(1).default("data/outbox"),
@@ -71,6 +72,8 @@ export type Config = {
   seedDemoUsers: boolean;
   /** Upper bound of the in-memory public page cache. */
   pageCacheBytes: number;
+  /** Largest image file an editor may upload (MEDIA_MAX_MB). */
+  mediaMaxBytes: number;
   /** When set, every change rewrites the affected static files here. */
   staticExportDir?: string;
   /** Absent: notification e-mail is written to outboxDir and listed at /admin/outbox. */
@@ -136,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     seedDemoUsers,
     pageCacheBytes: Math.round(e.PAGE_CACHE_MB * 1024 * 1024),
+    mediaMaxBytes: Math.round(e.MEDIA_MAX_MB * 1024 * 1024),
     staticExportDir: e.STATIC_EXPORT_DIR ? path.resolve(e.STATIC_EXPORT_DIR) : undefined,
     smtpUrl: e.SMTP_URL,
     outboxDir: path.resolve(e.OUTBOX_DIR),

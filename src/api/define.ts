@@ -41,6 +41,8 @@ export interface ApiRoute<P extends z.ZodType = z.ZodType, Q extends z.ZodType =
   params?: P;
   query?: Q;
   body?: B;
+  /** The body is a file, not JSON: its accepted types, for the documentation. */
+  rawBody?: { contentTypes: string[] };
   /** The success responses and their schemas; error responses are added from what the route can refuse. */
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
   /** Extra refusals this route can give beyond the generic ones (e.g. 409). */
@@ -118,7 +120,7 @@ export function mountRoutes(routes: ApiRoute[], options: MountOptions): Router {
       }
       const params = parsePart(route.params, req.params, true, "The address");
       const query = parsePart(route.query, req.query, false, "The query");
-      const body = parsePart(route.body, req.body, false, "The request body");
+      const body = route.rawBody ? undefined : parsePart(route.body, req.body, false, "The request body");
       // Public answers may be cached and revalidated (ETag + 304, handled by Express);
       // anything a token unlocked is private to its owner.
       res.set("Cache-Control", identity ? "private, no-store" : "public, no-cache").vary("Authorization");

@@ -1,7 +1,7 @@
 // The JSON API, mounted at /api before the session middleware: it authenticates
 // with bearer tokens only, never the session cookie, so CSRF (a cookie problem)
 // does not apply to it. /api/openapi.json and /api/docs describe it.
-import { Router, type Request } from "express";
+import express, { Router, type Request } from "express";
 import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
 import { recordForbidden } from "../services/people/index.js";
@@ -14,8 +14,8 @@ import type { ReaderLimit } from "../routes/ask.js";
 
 export const API_VERSION = "1.0.0";
 
-export function apiRouter(db: Db, options: { rateLimitPerMinute: number; askLimit?: ReaderLimit }) {
-  const routes = apiRoutes(db, { askLimit: options.askLimit });
+export function apiRouter(db: Db, options: { rateLimitPerMinute: number; askLimit?: ReaderLimit; mediaMaxBytes?: number }) {
+  const routes = apiRoutes(db, { askLimit: options.askLimit, mediaMaxBytes: options.mediaMaxBytes });
   const document = buildOpenApiDocument(routes, { version: API_VERSION });
   const router = Router();
   router.get("/openapi.json", (_req, res) => {
@@ -24,6 +24,9 @@ export function apiRouter(db: Db, options: { rateLimitPerMinute: number; askLimi
   router.get("/docs", (_req, res) => {
     res.render("api/docs", { title: "API reference", doc: document });
   });
+  // An image upload is the request body itself (any type: what it is is read from its bytes). One byte
+  // over the limit is let through so the upload is refused with the sentence naming the limit.
+  router.post("/v1/editorial/media", express.raw({ type: () => true, limit: (options.mediaMaxBytes ?? 10 * 1024 * 1024) + 1 }));
   router.use(mountRoutes(routes, { db, rateLimitPerMinute: options.rateLimitPerMinute }));
   router.use((_req, _res, next) => next(new AppError("NOT_FOUND", "There is no API endpoint at this address. See /api/docs.")));
   return router;

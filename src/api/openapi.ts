@@ -61,7 +61,7 @@ export function buildOpenApiDocument(routes: ApiRoute[], info: { version: string
     }
     const refusals = new Set<number>([...(route.refusals ?? []), 429]);
     if (route.params) refusals.add(404);
-    if (route.query || route.body) refusals.add(400);
+    if (route.query || route.body || route.rawBody) refusals.add(400);
     if (route.access !== "public") refusals.add(401);
     if (route.access === "read" || route.access === "write") refusals.add(403);
     const problem = schemaOf(problemSchema, "output");
@@ -75,6 +75,9 @@ export function buildOpenApiDocument(routes: ApiRoute[], info: { version: string
       tags: [route.tag],
       ...(parameters.length ? { parameters } : {}),
       ...(route.body ? { requestBody: { required: true, content: { "application/json": { schema: schemaOf(route.body, "input") } } } } : {}),
+      ...(route.rawBody
+        ? { requestBody: { required: true, content: Object.fromEntries(route.rawBody.contentTypes.map((t) => [t, { schema: { type: "string", format: "binary" } }])) } }
+        : {}),
       responses,
       security: route.access === "public" ? [] : route.access === "optional" ? [{}, { bearerToken: [] }] : [{ bearerToken: [route.access] }],
       "x-required-scope": route.access === "read" || route.access === "write" ? route.access : null,

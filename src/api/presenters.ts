@@ -3,7 +3,9 @@ import type { z } from "zod";
 import type { Db } from "../db/database.js";
 import type { User } from "../generated/prisma/client.js";
 import { AppError } from "../errors.js";
-import { type PublicArticle, findRevision, toContent, type RevisionWithContent } from "../services/editorial/index.js";
+import { type PublicArticle, findRevision, mediaOf, toContent, type RevisionWithContent } from "../services/editorial/index.js";
+import { PUBLIC_MEDIA_BASE, mediaUrl, renditionsOf } from "../content/figures.js";
+import { contentTypeOf } from "../content/images.js";
 import { verifySignature, workflowOptions, listThreads } from "../services/review/index.js";
 import { publicArticleView } from "../services/publishing/index.js";
 import type { articleDetailSchema, commentsSchema, editorialArticleSchema, revisionSchema } from "./schemas.js";
@@ -51,6 +53,16 @@ export function publicArticle(found: PublicArticle): z.input<typeof articleDetai
         .filter((v) => v.audience === audience)
         .map((v) => ({ sectionKey: v.sectionKey, markdown: v.body })),
     })),
+    figures: rendered.figures.map((f) => {
+      const stored = content.figures.find((c) => c.key === f.key)!;
+      const info = mediaOf(revision).get(f.image);
+      return {
+        key: f.key, number: f.number, sectionKey: f.sectionKey, image: f.image, alt: f.alt, decorative: f.decorative, caption: f.caption, captionHtml: f.captionHtml,
+        credit: f.credit, licence: f.licence, referenceNumber: f.referenceNumber, width: f.width, height: f.height, src: f.src,
+        sources: info && !info.deleted ? renditionsOf(f.image, info).map((r) => ({ type: contentTypeOf[r.format], width: r.width, url: mediaUrl(PUBLIC_MEDIA_BASE, f.image, r.width, r.format) })) : [],
+        variants: stored.variants,
+      };
+    }),
     links: articleLinks(found.article.slug),
   };
 }

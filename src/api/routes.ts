@@ -5,7 +5,7 @@
 import type { Db } from "../db/database.js";
 import type { User } from "../generated/prisma/client.js";
 import { AppError } from "../errors.js";
-import { createArticle, saveRevision, findRevision, findPublicArticle, exportArticle, importArticle, assertMayChooseSettings } from "../services/editorial/index.js";
+import { createArticle, saveRevision, findRevision, findPublicArticle, exportArticle, importArticle, assertMayChooseSettings, uploadImage } from "../services/editorial/index.js";
 import { applyTransition } from "../services/review/index.js";
 import { decodeCursor, listPublishedArticles } from "../services/publishing/index.js";
 import { searchAllRevisions, searchPublished } from "../services/readers/index.js";
@@ -25,7 +25,7 @@ function permitted(user: User | undefined, permission: Permission, what: string)
   return user;
 }
 
-export function apiRoutes(db: Db, options: { askLimit?: ReaderLimit } = {}): ApiRoute[] {
+export function apiRoutes(db: Db, options: { askLimit?: ReaderLimit; mediaMaxBytes?: number } = {}): ApiRoute[] {
   return [
     askApiRoute(db, { limit: options.askLimit }),
     // ---- public read API
@@ -153,6 +153,24 @@ export function apiRoutes(db: Db, options: { askLimit?: ReaderLimit } = {}): Api
       handler: async ({ params, body, user, req }) => {
         const result = await applyTransition(db, auditContext(req), user!, params.id, params.name as TransitionName, body);
         return { body: { transition: params.name, label: result.label, revisionNumber: result.revisionNumber, article: await present.editorialArticle(db, user!, params.id) } };
+      },
+    }),
+    defineRoute({
+      method: "post", path: "/v1/editorial/media", operationId: "uploadImage", tag: "Editorial", access: "write",
+      summary: "Upload an image for a figure",
+      description: "The request body is the image file itself (JPEG, PNG, WebP or AVIF, recognised by its bytes whatever the Content-Type; no SVG), " +
+        "at most MEDIA_MAX_MB (10 MB by default) and 50 megapixels. Its metadata (EXIF, GPS, XMP, IPTC) is removed and its orientation applied; " +
+        "the answer's `hash` (SHA-256 of the stored image) is what a figure's `image` names in `content.figures` when you save a revision. " +
+        "Uploading the same image again returns the same hash (`stored: false`). The image is public only once a published revision shows it. " +
+        "Send the file's name in `X-Filename` to see it on the media page.",
+      query: S.uploadQuery, rawBody: { contentTypes: ["image/jpeg", "image/png", "image/webp", "image/avif"] },
+      responses: { 201: { description: "Stored (or already stored)", schema: S.uploadResultSchema } },
+      handler: async ({ user, req }) => {
+        const editor = permitted(user, "article.edit", "uploading images");
+        const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const name = String(req.get("x-filename") ?? "").replace(/[^\p{L}\p{N} ._()-]/gu, "").slice(0, 200);
+        const result = await uploadImage(db, auditContext(req), editor, bytes, { name, maxBytes: options.mediaMaxBytes ?? 10 * 1024 * 1024, via: "api" });
+        return { status: 201, body: { ...result, links: { image: `/editor/media/${result.hash}-${Math.min(result.width, 960)}.webp` } } };
       },
     }),
     defineRoute({

@@ -107,6 +107,28 @@ export const articleDetailSchema = z
       .meta({
         description: "Versions of parts of the article written for other audiences (e.g. patients); sectionKey null is the summary, `@disclaimer` the disclaimer, any other value a section. Parts without a version read as the professional text; without a disclaimer version, readers of that audience get the site's standard reader disclaimer.",
       }),
+    figures: z
+      .array(
+        z.object({
+          key: z.string(),
+          number: z.number().int().meta({ description: "Figure 1, 2, … in reading order" }),
+          sectionKey: z.string(),
+          image: z.string().meta({ description: "SHA-256 of the image" }),
+          alt: z.string().meta({ description: "Alternative text (empty for a decorative image)" }),
+          decorative: z.boolean(),
+          caption: z.string().meta({ description: "Markdown; may cite references" }),
+          captionHtml: z.string(),
+          credit: z.string(),
+          licence: z.string(),
+          referenceNumber: z.number().int().nullable().meta({ description: "The reference the figure comes from" }),
+          width: z.number().int().nullable(),
+          height: z.number().int().nullable(),
+          src: z.string().nullable().meta({ description: "The largest JPEG or PNG rendition; `sources` lists every one" }),
+          sources: z.array(z.object({ type: z.string(), width: z.number().int(), url: z.string() })),
+          variants: z.array(z.object({ audience: z.string(), alt: z.string(), caption: z.string() })),
+        }),
+      )
+      .meta({ description: "Figures (images with their texts), reviewed and signed with the text; each is also in its section's html where the text places it" }),
     links: z.object({ self: z.string(), html: z.string() }),
   })
   .meta({ id: "Article" });
@@ -147,6 +169,13 @@ const revisionContentOut = z.object({
   variants: z.array(z.object({ audience: z.string(), sectionKey: z.string().nullable(), body: z.string() })).meta({
     description: "Audience versions: sectionKey null is the summary, `@disclaimer` the disclaimer, any other value a section's key",
   }),
+  figures: z.array(
+    z.object({
+      key: z.string(), sectionKey: z.string(), image: z.string(), decorative: z.boolean(), alt: z.string(), caption: z.string(),
+      credit: z.string(), licence: z.string(), referenceKey: z.string().nullable(),
+      variants: z.array(z.object({ audience: z.string(), alt: z.string(), caption: z.string() })),
+    }),
+  ).meta({ description: "Figures: `image` is the hash POST /api/v1/editorial/media returned; the text places one with a line [[figure:<key>]]" }),
 });
 
 export const revisionSchema = z
@@ -227,6 +256,21 @@ const commentOut = z.object({
 export const commentsSchema = z
   .object({ threads: z.array(commentOut.extend({ sectionChanged: z.boolean(), replies: z.array(commentOut) })) })
   .meta({ id: "CommentThreads" });
+
+export const uploadQuery = z.object({});
+
+export const uploadResultSchema = z
+  .object({
+    hash: z.string().meta({ description: "SHA-256 of the stored image: a figure's `image`" }),
+    format: z.enum(["jpeg", "png", "webp", "avif"]),
+    width: z.number().int(),
+    height: z.number().int(),
+    byteSize: z.number().int(),
+    stored: z.boolean().meta({ description: "False when the same image was already stored" }),
+    strippedMetadata: z.array(z.string()).meta({ description: "Metadata found in the upload and removed (e.g. EXIF, GPS location)" }),
+    links: z.object({ image: z.string().meta({ description: "The image for signed-in staff (public only once a published revision shows it)" }) }),
+  })
+  .meta({ id: "UploadedImage" });
 
 export const importResultSchema = z
   .object({

@@ -30,12 +30,13 @@ function cachedPageFor(req: IncomingMessage, cache: PageCache, sessionCookie: st
   const url = req.url;
   if (url === undefined || !PLAIN_URL.test(url)) return undefined;
   const cookie = req.headers.cookie;
-  if (cookie !== undefined && cookie.includes(sessionCookie)) return undefined;
   const q = url.indexOf("?");
   const path = q === -1 ? url : url.slice(0, q);
   const query = q === -1 ? {} : (parseQuery(url.slice(q + 1)) as Record<string, unknown>);
   const page = parsePublicPath(path, query);
   if (!page) return undefined;
+  // Images are the same for everyone; pages for signed-in staff carry their own header.
+  if (page.kind !== "media" && cookie !== undefined && cookie.includes(sessionCookie)) return undefined;
   // A remembered audience turns the plain article address into a redirect: Express's job.
   if (page.kind === "article" && query.for === undefined && cookie !== undefined && rememberedAudience.test(cookie)) return undefined;
   return cache.peek(keyOf(page));

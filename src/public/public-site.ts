@@ -6,7 +6,8 @@ import type { Express } from "express";
 import { z } from "zod";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
-import { findPublicArticle, listAllPublicArticles, listPublicArticlesPage, audienceList } from "../services/editorial/index.js";
+import { findPublicArticle, listAllPublicArticles, listPublicArticlesPage, audienceList, imageRendition, publicArticlesShowing } from "../services/editorial/index.js";
+import { contentTypeOf, parseRenditionFile, renditionFile, type ImageFormat } from "../content/images.js";
 import { listBoardMembers } from "../services/people/index.js";
 import { audienceSlugPattern } from "../content/revision-content.js";
 import { publicArticleView } from "../services/publishing/index.js";
@@ -22,6 +23,12 @@ export const INDEX_PAGE_SIZE = 50;
  * it stale for ten minutes while they revalidate.
  */
 export const PUBLIC_CACHE_CONTROL = "public, max-age=0, must-revalidate, s-maxage=60";
+/**
+ * Image addresses name their bytes (SHA-256), so a browser may keep them for a year. The
+ * CDN-Cache-Control of every public response still lets shared caches keep them only a minute:
+ * an image that stops being public (unpublished, replaced) leaves CDNs as quickly as its page.
+ */
+export const IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable";
 export { CDN_CACHE_CONTROL } from "./page-cache.js";
 
 /** How long an article page is served before its signatures are verified again. */
@@ -40,7 +47,8 @@ export type PublicPageKey =
   | { kind: "board" }
   | { kind: "sitemap" }
   | { kind: "robots" }
-  | { kind: "feed" };
+  | { kind: "feed" }
+  | { kind: "media"; hash: string; width: number; format: ImageFormat };
 
 /** The cache key of a public page address, or null when the address is not one (or is malformed). */
 export function publicPageKey(path: string, query: Record<string, unknown>): string | null {
@@ -65,6 +73,11 @@ export function parsePublicPath(path: string, query: Record<string, unknown>): P
       return { kind: "robots" };
     case "/feed.xml":
       return { kind: "feed" };
+  }
+  if (path.startsWith("/media/")) {
+    // Content-addressed: no query string makes another version of an image.
+    const file = parseRenditionFile(path.slice("/media/".length));
+    return file ? { kind: "media", ...file } : null;
   }
   const match = /^\/articles\/([^/]+)$/.exec(path);
   if (!match) return null;
@@ -93,12 +106,15 @@ export function keyOf(page: PublicPageKey): string {
       return "/robots.txt";
     case "feed":
       return "/feed.xml";
+    case "media":
+      return `/media/${renditionFile(page.hash, page.width, page.format)}`;
   }
 }
 
 /** Tags a change to an article, the board or everything invalidates. */
 export const tags = {
   article: (id: string) => `article:${id}`,
+  media: (hash: string) => `media:${hash}`,
   slug: (slug: string) => `slug:${slug}`,
   lists: "lists",
   board: "board",
@@ -181,7 +197,29 @@ export class PublicSite {
         };
       case "feed":
         return this.renderFeed();
+      case "media":
+        return this.renderMedia(page.hash, page.width, page.format);
     }
+  }
+
+  /**
+   * One rendition of an image that a public revision shows (findPublicArticle's rule); none for
+   * any other image, whoever asks at this address (staff use /editor/media, preview links their own).
+   * Tagged with the articles that show it: a change to any of them drops it from the cache.
+   */
+  private async renderMedia(hash: string, width: number, format: ImageFormat): Promise<RenderedPage | null> {
+    const articles = await publicArticlesShowing(this.db, hash);
+    if (!articles.length) return null;
+    const rendition = await imageRendition(this.db, hash, width, format);
+    if (!rendition) return null;
+    return {
+      contentType: contentTypeOf[format],
+      body: rendition.bytes,
+      lastModified: rendition.image.createdAt,
+      cacheControl: IMMUTABLE_CACHE_CONTROL,
+      tags: [...articles.map((a) => tags.article(a.id)), tags.media(hash)],
+      compressed: true,
+    };
   }
 
   private html(html: string, lastModified: Date, pageTags: string[], extra: Partial<RenderedPage> = {}): RenderedPage {
@@ -222,6 +260,7 @@ export class PublicSite {
       canonicalUrl: `${this.site.baseUrl}${canonicalPath}`,
       description,
       references: view.rendered.references,
+      figures: view.rendered.figures,
       reviewers: view.reviewedBy,
       audience: { audienceType: audience.schemaAudienceType, name: audience.name },
     });

@@ -4,7 +4,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { NextFunction, Request, Response } from "express";
 import type { CachedPage, PageCache, Representation } from "./page-cache.js";
-import { AUDIENCE_COOKIE, parsePublicPath, publicPageKey } from "./public-site.js";
+import { AUDIENCE_COOKIE, keyOf, parsePublicPath } from "./public-site.js";
 
 function accepts(header: string, coding: string): boolean {
   for (const part of header.split(",")) {
@@ -71,9 +71,11 @@ export function servePublicPages(pages: PageCache, sessionCookieName: string) {
   const cookiePrefix = `${sessionCookieName}=`;
   return (req: Request, res: Response, next: NextFunction) => {
     if (req.method !== "GET" && req.method !== "HEAD") return next();
-    if (req.headers.cookie?.includes(cookiePrefix)) return next();
-    const key = publicPageKey(req.path, req.query as Record<string, unknown>);
-    if (!key) return next();
+    const page = parsePublicPath(req.path, req.query as Record<string, unknown>);
+    if (!page) return next();
+    // Images are the same for everyone (no staff header): served from the cache with a session too.
+    if (page.kind !== "media" && req.headers.cookie?.includes(cookiePrefix)) return next();
+    const key = keyOf(page);
     pages.get(key).then((page) => (page ? sendPage(req, res, page) : next()), next);
   };
 }

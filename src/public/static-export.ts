@@ -9,6 +9,9 @@ import type { Db } from "../db/database.js";
 import { publicAssetsDir } from "../paths.js";
 import { ALL, compressPage, type PageCache } from "./page-cache.js";
 import { keyOf, tags, type PublicPageKey, type PublicSite } from "./public-site.js";
+import { findImage, publicImageHashes } from "../services/editorial/index.js";
+import { parseRenditionFile, renditionFile } from "../content/images.js";
+import { renditionsOf } from "../content/figures.js";
 
 /** Where a public page lives in the export (nginx: try_files $uri/index.html $uri). */
 export function exportPath(page: PublicPageKey): string | null {
@@ -28,6 +31,8 @@ export function exportPath(page: PublicPageKey): string | null {
       return "robots.txt";
     case "feed":
       return "feed.xml";
+    case "media":
+      return `media/${renditionFile(page.hash, page.width, page.format)}`;
   }
 }
 
@@ -89,8 +94,29 @@ export class StaticExport {
     }
     const compressed = compressPage(rendered);
     await this.writeAtomically(file, compressed.identity.body);
-    await this.writeAtomically(`${file}.gz`, compressed.gzip.body);
+    if (!rendered.compressed) await this.writeAtomically(`${file}.gz`, compressed.gzip.body);
     return true;
+  }
+
+  /**
+   * Every rendition of every image a public revision shows, under media/ (names are the bytes'
+   * hash: a file already written is never written again), and no other image.
+   */
+  async writeMedia(): Promise<number> {
+    const dir = path.join(this.dir, "media");
+    const existing = new Set(await readdir(dir).catch(() => [] as string[]));
+    const wanted = new Set<string>();
+    for (const hash of await publicImageHashes(this.db)) {
+      const image = await findImage(this.db, hash);
+      if (!image) continue;
+      for (const { width, format } of renditionsOf(hash, image)) {
+        const name = renditionFile(hash, width, format);
+        wanted.add(name);
+        if (!existing.has(name)) await this.writePage({ kind: "media", hash, width, format });
+      }
+    }
+    for (const name of existing) if (parseRenditionFile(name) && !wanted.has(name)) await rm(path.join(dir, name), { force: true });
+    return wanted.size;
   }
 
   private async writeLists() {
@@ -110,6 +136,7 @@ export class StaticExport {
     const live = new Set<string>();
     for (const { slug } of articles) if (await this.writePage({ kind: "article", slug })) live.add(slug);
     pages += live.size;
+    await this.writeMedia();
     const existing = await readdir(path.join(this.dir, "articles"), { withFileTypes: true }).catch(() => []);
     for (const entry of existing) {
       if (entry.isDirectory() && !live.has(entry.name)) await rm(path.join(this.dir, "articles", entry.name), { recursive: true, force: true });
@@ -131,7 +158,11 @@ export class StaticExport {
         await this.writePage({ kind: "article", slug: tag.slice("slug:".length) });
       }
     }
-    if (changed.some((t) => t.startsWith("article:"))) await this.removeFormerAddresses();
+    if (changed.some((t) => t.startsWith("article:"))) {
+      await this.removeFormerAddresses();
+      // A publication can make images public, an unpublication can make them private again.
+      await this.writeMedia();
+    }
     if (changed.includes(tags.lists)) await this.writeLists();
     if (changed.includes(tags.board)) await this.writePage({ kind: "board" });
   }

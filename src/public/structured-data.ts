@@ -2,6 +2,7 @@
 // (never hand-copied), typed with schema-dts so a misspelt property does not compile.
 import type { BreadcrumbList, CreativeWork, MedicalWebPage, Person, ScholarlyArticle, WithContext } from "schema-dts";
 import type { RenderedReference } from "../content/render.js";
+import type { RenderedFigure } from "../content/figures.js";
 import type { PublicArticle } from "../services/editorial/index.js";
 
 export interface Site {
@@ -17,6 +18,8 @@ export interface ArticlePageData {
   reviewers: { id: string; name: string; credentials: string | null; signedAt: Date; valid: boolean }[];
   /** Who this version is written for: a schema.org MedicalAudienceType and the audience's name. */
   audience: { audienceType: string; name: string };
+  /** The page's figures (not the decorative ones), for `image`. */
+  figures?: RenderedFigure[];
 }
 
 export function boardMemberAnchor(userId: string) {
@@ -60,6 +63,17 @@ export function articleJsonLd(site: Site, data: ArticlePageData): WithContext<Me
   const validReviewers = data.reviewers.filter((r) => r.valid);
   const lastReviewed = validReviewers.length ? validReviewers[validReviewers.length - 1]!.signedAt : null;
   const citations = data.references.map(citationOf).filter((c): c is ScholarlyArticle | CreativeWork => c !== null);
+  // Figures as schema.org ImageObjects: the largest fallback rendition, its size, caption and credit.
+  const images = (data.figures ?? []).filter((f) => !f.decorative && f.src).map((f) => ({
+    "@type": "ImageObject" as const,
+    contentUrl: `${site.baseUrl}${f.src}`,
+    url: `${site.baseUrl}${f.src}`,
+    ...(f.width && f.height ? { width: String(f.width), height: String(f.height) } : {}),
+    caption: f.caption ? `Figure ${f.number}. ${f.caption.replace(/\[@[^\]]*\]/g, "").trim()}` : `Figure ${f.number}`,
+    description: f.alt,
+    ...(f.credit ? { creditText: f.credit } : {}),
+    ...(f.licence ? { copyrightNotice: f.licence } : {}),
+  }));
   const breadcrumb: BreadcrumbList = {
     "@type": "BreadcrumbList",
     itemListElement: [
@@ -92,6 +106,7 @@ export function articleJsonLd(site: Site, data: ArticlePageData): WithContext<Me
     ...(revision.author ? { author: { "@type": "Person", name: revision.author.name }, editor: { "@type": "Person", name: revision.author.name } } : {}),
     publisher: { "@type": "Organization", name: site.name, url: site.baseUrl },
     ...(citations.length ? { citation: citations } : {}),
+    ...(images.length ? { image: images } : {}),
     audience: { "@type": "MedicalAudience", audienceType: data.audience.audienceType, name: data.audience.name },
     ...(found.article.topic ? { about: { "@type": "MedicalCondition", name: found.article.topic } } : {}),
     mainContentOfPage: { "@type": "WebPageElement", cssSelector: "#main .article" },

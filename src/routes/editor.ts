@@ -12,9 +12,10 @@ import { settingsRoutes } from "./editor/settings.js";
 import { scheduleRoutes } from "./editor/schedules.js";
 import { previewLinkRoutes } from "./editor/preview-links.js";
 import { notificationRoutes } from "./editor/notifications.js";
+import { mediaRoutes } from "./editor/media.js";
 import { previewPath } from "../services/publishing/index.js";
 
-export function editorRoutes(db: Db, options: { previewSecret: string; publicUrl: string }) {
+export function editorRoutes(db: Db, options: { previewSecret: string; publicUrl: string; mediaMaxBytes: number }) {
   const router = Router();
   router.use(requireUser);
   // A preview link's full address, rebuilt from its row: nothing secret is stored (decision 0028).
@@ -25,7 +26,9 @@ export function editorRoutes(db: Db, options: { previewSecret: string; publicUrl
   router.use(notificationRoutes(db));
   const workspace = (d: Db) => workspaceRoutes(d, options.publicUrl);
   // Order matters: /articles/new (edit) before /articles/:id (workspace).
-  for (const screen of [dashboardRoutes, editRoutes, workspace, revisionRoutes, commentRoutes, settingsRoutes, scheduleRoutes]) {
+  const edit = (d: Db) => editRoutes(d, { mediaMaxBytes: options.mediaMaxBytes });
+  router.use(mediaRoutes(db));
+  for (const screen of [dashboardRoutes, edit, workspace, revisionRoutes, commentRoutes, settingsRoutes, scheduleRoutes]) {
     router.use(screen(db));
   }
   router.use(previewLinkRoutes(db));

@@ -8,7 +8,7 @@ import { displayState, states } from "../workflow/states.js";
 import { referenceTypeLabels, referenceTypes } from "../content/revision-content.js";
 import { articleView, articleSchedules, articlePreviewLinks } from "./publishing/index.js";
 import { articleWorkspace } from "./dashboard.js";
-import { findRevision, toContent, type RevisionWithContent, checkCitations, compareRevisions, defaultComparisonBase, type RevisionComparison, formatEvent, historyKinds, type HistoryKind, audienceList, listAudiences, readabilityFigure, revisionReadability, type ReadabilityFigure } from "./editorial/index.js";
+import { deletedImagesOf, mediaOf, findRevision, toContent, type RevisionWithContent, checkCitations, compareRevisions, defaultComparisonBase, type RevisionComparison, formatEvent, historyKinds, type HistoryKind, audienceList, listAudiences, readabilityFigure, revisionReadability, type ReadabilityFigure } from "./editorial/index.js";
 import { listThreads, signatureMeanings, verifySignature, workflowOptions, activeAssignments } from "./review/index.js";
 import { parseStoredPayload } from "../audit/events.js";
 import { renderRevision } from "../content/render.js";
@@ -19,6 +19,9 @@ import { z } from "zod";
 import { transitions } from "../workflow/transitions.js";
 import { listBoardMembers } from "./people/index.js";
 import { lookupTable } from "../lookup.js";
+
+/** Staff pages fetch images through the signed-in route: drafts' images are not public. */
+export const STAFF_MEDIA_BASE = "/editor/media";
 
 /** Names the audience of each variant change (the comparison itself knows only slugs). */
 async function withAudienceNames(db: Db, comparison: RevisionComparison) {
@@ -55,7 +58,7 @@ export async function workspaceScreen(db: Db, user: User, articleId: string) {
     title: current.title, article, current, offers, unavailable,
     stateLabel: displayState(current, article.publishedRevisionId),
     liveNumber: live?.number ?? null,
-    issues: checkCitations(content),
+    issues: checkCitations(content, deletedImagesOf(current)),
     readability: revisionReadability(content, (await audienceList(db)).all),
     // `audiences`: versions one may comment on now; `allAudiences`: names for older threads (archived ones too).
     audiences: (await audienceList(db)).others,
@@ -64,7 +67,7 @@ export async function workspaceScreen(db: Db, user: User, articleId: string) {
     signatures: current.approvals.map((a) => ({ ...a, valid: verifySignature(a, current) })),
     meanings: signatureMeanings,
     compareFrom,
-    comparison: baseline ? await withAudienceNames(db, compareRevisions(toContent(baseline), content)) : null,
+    comparison: baseline ? await withAudienceNames(db, compareRevisions(toContent(baseline), content, { media: mediaOf(baseline, current), mediaBase: STAFF_MEDIA_BASE })) : null,
     canEdit: can(user, "article.edit") && !states[current.state].lockedForEditing,
     canComment: can(user, "comment.write"),
     canChangeSettings: can(user, "article.settings"),
@@ -141,7 +144,7 @@ export async function editorScreen<F extends EditorFormText>(db: Db, articleId: 
     referenceTypes, referenceTypeLabels, fieldErrors: lookupTable<string>(), error: null, conflict: null,
     // References are labelled by the number readers see (in the revision being edited).
     referenceNumbers: lookupTable(renderRevision(toContent(current)).references.filter((r) => r.number).map((r) => [r.key, r.number] as const)),
-    issues: checkCitations(toContent(current)), ...extra,
+    issues: checkCitations(toContent(current), deletedImagesOf(current)), ...extra,
   };
 }
 
@@ -149,7 +152,7 @@ export async function editorScreen<F extends EditorFormText>(db: Db, articleId: 
 export async function staleSaveConflict(db: Db, baseRevisionId: string, currentRevisionId: string) {
   const base = await findRevision(db, baseRevisionId);
   const theirs = await findRevision(db, currentRevisionId);
-  return base && theirs ? { number: theirs.number, author: theirs.author?.name ?? "someone", comparison: await withAudienceNames(db, compareRevisions(toContent(base), toContent(theirs))) } : null;
+  return base && theirs ? { number: theirs.number, author: theirs.author?.name ?? "someone", comparison: await withAudienceNames(db, compareRevisions(toContent(base), toContent(theirs), { media: mediaOf(base, theirs), mediaBase: STAFF_MEDIA_BASE })) } : null;
 }
 
 /** One revision exactly as the public would see it. */
@@ -162,7 +165,7 @@ export async function revisionScreen(db: Db, user: User | undefined, articleId: 
   const view = articleView(revision, {
     audience: audience.isDefault ? null : { slug: audience.slug, name: audience.name, schemaAudienceType: audience.schemaAudienceType },
     pendingReview: revision.id !== article.publishedRevisionId, newestState: revision.state, nextReviewDue: article.nextReviewDue,
-    liveNumber: revision.id === article.publishedRevisionId ? revision.number : null,
+    liveNumber: revision.id === article.publishedRevisionId ? revision.number : null, mediaBase: STAFF_MEDIA_BASE,
   });
   return {
     title: `Revision ${number}: ${revision.title}`, article, revision, ...view,
@@ -176,7 +179,7 @@ export async function revisionScreen(db: Db, user: User | undefined, articleId: 
 export async function compareScreen(db: Db, articleId: string, fromNumber: number, toNumber: number) {
   const [from, to] = await Promise.all([revisionByNumber(db, articleId, fromNumber), revisionByNumber(db, articleId, toNumber)]);
   const revisions = await db.revision.findMany({ where: { articleId }, orderBy: { number: "desc" }, select: { number: true, state: true } });
-  return { title: `Compare revisions ${from.number} and ${to.number}`, articleId, from, to, revisions, comparison: await withAudienceNames(db, compareRevisions(toContent(from), toContent(to))) };
+  return { title: `Compare revisions ${from.number} and ${to.number}`, articleId, from, to, revisions, comparison: await withAudienceNames(db, compareRevisions(toContent(from), toContent(to), { media: mediaOf(from, to), mediaBase: STAFF_MEDIA_BASE })) };
 }
 
 export const historyFilterSchema = z.object({

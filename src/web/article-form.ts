@@ -15,6 +15,12 @@ export interface ReferenceRow {
   key: string; type: string; title: string; authors: string; source: string; year: string;
   doi: string; pmid: string; url: string; detailsMissing?: string; note: string; position: string; remove?: string;
 }
+/** A figure row: its image (by hash, once uploaded), texts and place; versions per audience. */
+export interface FigureRow {
+  key: string; image: string; sectionKey: string; position: string;
+  alt: string; decorative?: string; caption: string; credit: string; licence: string; referenceKey: string; remove?: string;
+  variants: Record<string, { alt: string; caption: string }>;
+}
 export interface ArticleForm {
   baseRevisionId: string;
   title: string; summaryHeading: string; summary: string; summaryVariants: VariantFields; lastUpdated: string;
@@ -23,6 +29,7 @@ export interface ArticleForm {
   disclaimerHeading: string; disclaimer: string; changeNote: string;
   sections: SectionRow[];
   references: ReferenceRow[];
+  figures: FigureRow[];
 }
 
 /** A text field: absent is empty; anything but a string (an object, an array) is refused. */
@@ -62,6 +69,21 @@ function variantFields(value: unknown, field: string): VariantFields {
   return out;
 }
 
+/** `figures[i][variants][<audience>][alt|caption]` fields. */
+function figureVariantFields(value: unknown, field: string): FigureRow["variants"] {
+  const out = lookupTable<{ alt: string; caption: string }>();
+  if (value === undefined || value === null || value === "") return out;
+  if (typeof value !== "object" || Array.isArray(value)) throw new AppError("BAD_REQUEST", `The field ${field} must name an audience. Reload the editor and try again.`);
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > MAX_AUDIENCES) throw new AppError("BAD_REQUEST", `The field ${field} names too many audiences.`);
+  for (const [slug, texts] of entries) {
+    if (!audienceSlugPattern.test(slug)) throw new AppError("BAD_REQUEST", `There is no audience "${slug.slice(0, 40)}". Reload the editor and try again.`);
+    const t = texts && typeof texts === "object" ? (texts as Record<string, unknown>) : {};
+    out[slug] = { alt: text(t.alt, `${field}.${slug}.alt`), caption: text(t.caption, `${field}.${slug}.caption`) };
+  }
+  return out;
+}
+
 export function formFromBody(body: Record<string, unknown>): ArticleForm {
   const field = (name: string) => text(body[name], name);
   const rowField = (list: string, i: number, r: Record<string, unknown>) => (name: string) => text(r[name], `${list}.${i}.${name}`);
@@ -87,6 +109,14 @@ export function formFromBody(body: Record<string, unknown>): ArticleForm {
         position: f("position"), remove: f("remove") || undefined,
       };
     }),
+    figures: rows(body.figures).map((r, i) => {
+      const f = rowField("figures", i, r);
+      return {
+        key: f("key"), image: f("image"), sectionKey: f("sectionKey"), position: f("position"), alt: f("alt"), decorative: f("decorative") || undefined,
+        caption: f("caption"), credit: f("credit"), licence: f("licence"), referenceKey: f("referenceKey"), remove: f("remove") || undefined,
+        variants: figureVariantFields(r.variants, `figures.${i}.variants`),
+      };
+    }),
   };
 }
 
@@ -102,7 +132,26 @@ export function formFromContent(content: RevisionContent, baseRevisionId: string
       key: r.key, type: r.type, title: r.title ?? "", authors: r.authors ?? "", source: r.source ?? "", year: r.year === null ? "" : String(r.year),
       doi: r.doi ?? "", pmid: r.pmid ?? "", url: r.url ?? "", detailsMissing: r.detailsMissing ? "on" : undefined, note: r.note ?? "", position: String(i + 1),
     })),
+    figures: content.figures.map((f, i) => ({
+      key: f.key, image: f.image, sectionKey: f.sectionKey, position: String(i + 1), alt: f.alt, decorative: f.decorative ? "on" : undefined,
+      caption: f.caption, credit: f.credit, licence: f.licence, referenceKey: f.referenceKey ?? "",
+      variants: lookupTable(f.variants.map((v) => [v.audience, { alt: v.alt, caption: v.caption }] as const)),
+    })),
   };
+}
+
+/** A figure row that says nothing yet (the blank row for a new figure, left empty). */
+export function isBlankFigure(row: FigureRow): boolean {
+  return row.key === "" && row.image === "" && row.alt.trim() === "" && row.caption.trim() === "" && row.credit.trim() === "" && row.licence.trim() === "" &&
+    Object.values(row.variants).every((v) => v.alt.trim() === "" && v.caption.trim() === "");
+}
+
+/** A key for a new figure, from its alternative text or caption, unused in the form. */
+export function newFigureKey(row: FigureRow, form: ArticleForm): string {
+  const used = new Set(form.figures.map((f) => f.key).filter(Boolean));
+  let key = `figure-${slugify(row.alt || row.caption).slice(0, 40).replace(/-+$/, "") || randomBytes(3).toString("hex")}`;
+  while (used.has(key)) key = `${key}-${randomBytes(2).toString("hex")}`;
+  return key;
 }
 
 /** Adds the blank rows the form offers for a new section and a new reference. */
@@ -112,7 +161,12 @@ export function withBlankRows(form: ArticleForm): ArticleForm {
     ...form,
     sections: [...form.sections, { key: "", depth: "1", heading: "", body: "", position: next, variants: lookupTable() }],
     references: [...form.references, { key: "", type: "RESEARCH", title: "", authors: "", source: "", year: "", doi: "", pmid: "", url: "", note: "", position: String(form.references.length + 1) }],
+    figures: form.figures.some(isBlankFigure) ? form.figures : [...form.figures, blankFigure(form)],
   };
+}
+
+function blankFigure(form: ArticleForm): FigureRow {
+  return { key: "", image: "", sectionKey: form.sections.find((s) => s.key)?.key ?? "", position: String(form.figures.length + 1), alt: "", caption: "", credit: "", licence: "", referenceKey: "", variants: lookupTable() };
 }
 
 function byPosition<T extends { position: string }>(items: { row: T; index: number }[]) {
@@ -150,6 +204,7 @@ export function contentFromForm(form: ArticleForm): ParsedForm {
         return { audience, sectionKey, body };
       });
   const sectionContent = sections.map(({ row }) => ({ key: row.key || newKey(row.heading), depth: row.depth, heading: row.heading, body: row.body }));
+  const figures = byPosition(form.figures.map((row, index) => ({ row, index })).filter(({ row }) => !row.remove && !isBlankFigure(row)));
   const candidate = {
     title: form.title, summaryHeading: form.summaryHeading, summary: form.summary, lastUpdated: form.lastUpdated,
     disclaimerHeading: form.disclaimerHeading, disclaimer: form.disclaimer,
@@ -163,6 +218,11 @@ export function contentFromForm(form: ArticleForm): ParsedForm {
       ...sections.flatMap(({ row, index }, i) => variantsFrom(row.variants, sectionContent[i]!.key, (slug) => `sections.${index}.variants.${slug}`)),
       ...variantsFrom(form.disclaimerVariants, DISCLAIMER_PART, (slug) => `disclaimerVariants.${slug}`),
     ],
+    figures: figures.map(({ row }) => ({
+      key: row.key, image: row.image, sectionKey: row.sectionKey, decorative: row.decorative === "on", alt: row.alt, caption: row.caption,
+      credit: row.credit, licence: row.licence, referenceKey: row.referenceKey === "" ? null : row.referenceKey,
+      variants: Object.entries(row.variants).map(([audience, v]) => ({ audience, alt: v.alt, caption: v.caption })),
+    })),
   };
   const result = revisionContentSchema.safeParse(candidate);
   if (!result.success) {
@@ -174,8 +234,8 @@ export function contentFromForm(form: ArticleForm): ParsedForm {
         fieldErrors[variantFieldNames[Number(variant[1])] ?? "form"] ??= message;
         continue;
       }
-      const m = /^(sections|references)\.(\d+)\.(.+)$/.exec(path);
-      const list = m?.[1] === "sections" ? sections : references;
+      const m = /^(sections|references|figures)\.(\d+)\.(.+)$/.exec(path);
+      const list = m?.[1] === "sections" ? sections : m?.[1] === "figures" ? figures : references;
       const key = m ? `${m[1]}.${list[Number(m[2])]?.index ?? m[2]}.${m[3]}` : path;
       fieldErrors[key] ??= message;
     }

@@ -12,6 +12,7 @@ import { numberCitations } from "../../content/citations.js";
 import { renderRevision } from "../../content/render.js";
 import { htmlDiff } from "../../content/html-diff.js";
 import { citableTexts, variantPart } from "./revisions.js";
+import type { FigureRenderOptions, RenderedFigure } from "../../content/figures.js";
 import { lookupTable } from "../../lookup.js";
 
 const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -58,7 +59,68 @@ export interface RevisionComparison {
   variants: VariantComparison[];
   /** Each reference key of either revision by its reader-facing name, for showing citation changes. */
   referenceNames: Record<string, string>;
+  /** Figures added, removed or changed: old and new image side by side, texts with words marked. */
+  figures: FigureComparison[];
   changed: boolean;
+}
+
+export interface FigureComparison {
+  key: string;
+  /** "Figure 2" in the newer revision (the older one for a removed figure). */
+  name: string;
+  status: "added" | "removed" | "changed";
+  imageChanged: boolean;
+  /** The figure as each revision shows it (null on the side where it does not exist). */
+  oldHtml: string | null;
+  newHtml: string | null;
+  /** Each text field that changed, words marked (escaped HTML). */
+  texts: { label: string; html: string }[];
+}
+
+/** A figure shown twice on one page (before and after) must not repeat its id. */
+const withoutId = (html: string | null | undefined) => (html ? html.replace(/ id="figure-[^"]*"/, "") : null);
+
+const figureTextFields = [["alt", "Alternative text"], ["caption", "Caption"], ["credit", "Credit"], ["licence", "Licence"]] as const;
+
+function compareFigures(before: RevisionContent, after: RevisionContent, oldFigures: RenderedFigure[], newFigures: RenderedFigure[]): FigureComparison[] {
+  const oldByKey = new Map(before.figures.map((f) => [f.key, f]));
+  const newKeys = new Set(after.figures.map((f) => f.key));
+  const oldRendered = new Map(oldFigures.map((f) => [f.key, f]));
+  const newRendered = new Map(newFigures.map((f) => [f.key, f]));
+  const out: FigureComparison[] = [];
+  const show = (v: string) => (v === "" ? "—" : v);
+  for (const f of after.figures) {
+    const old = oldByKey.get(f.key);
+    const now = newRendered.get(f.key)!;
+    if (!old) {
+      out.push({
+        key: f.key, name: `Figure ${now.number}`, status: "added", imageChanged: true, oldHtml: null, newHtml: withoutId(now.html),
+        texts: figureTextFields.filter(([k]) => f[k] !== "").map(([k, label]) => ({ label, html: `<ins>${escapeHtml(f[k])}</ins>` })),
+      });
+      continue;
+    }
+    if (JSON.stringify(old) === JSON.stringify(f)) continue;
+    const texts: { label: string; html: string }[] = figureTextFields.filter(([k]) => old[k] !== f[k]).map(([k, label]) => ({ label, html: wordDiffHtml(show(old[k]), show(f[k])) }));
+    if (old.decorative !== f.decorative) texts.push({ label: "Decorative", html: `<del>${old.decorative ? "yes" : "no"}</del> <ins>${f.decorative ? "yes" : "no"}</ins>` });
+    if (old.sectionKey !== f.sectionKey) texts.push({ label: "Section", html: wordDiffHtml(old.sectionKey, f.sectionKey) });
+    if (old.referenceKey !== f.referenceKey) texts.push({ label: "Source reference", html: wordDiffHtml(old.referenceKey ?? "—", f.referenceKey ?? "—") });
+    for (const v of new Set([...old.variants, ...f.variants].map((x) => x.audience))) {
+      const a = old.variants.find((x) => x.audience === v);
+      const b = f.variants.find((x) => x.audience === v);
+      if (a?.alt !== b?.alt) texts.push({ label: `Alternative text for “${v}”`, html: wordDiffHtml(show(a?.alt ?? ""), show(b?.alt ?? "")) });
+      if (a?.caption !== b?.caption) texts.push({ label: `Caption for “${v}”`, html: wordDiffHtml(show(a?.caption ?? ""), show(b?.caption ?? "")) });
+    }
+    out.push({
+      key: f.key, name: `Figure ${now.number}`, status: "changed", imageChanged: old.image !== f.image,
+      oldHtml: withoutId(oldRendered.get(f.key)?.html), newHtml: withoutId(now.html), texts,
+    });
+  }
+  for (const f of before.figures) {
+    if (newKeys.has(f.key)) continue;
+    const was = oldRendered.get(f.key)!;
+    out.push({ key: f.key, name: `Figure ${was.number}`, status: "removed", imageChanged: true, oldHtml: withoutId(was.html), newHtml: null, texts: [] });
+  }
+  return out;
 }
 
 export interface VariantComparison {
@@ -185,9 +247,9 @@ function longestCommonSubsequence(a: string[], b: string[]): Set<string> {
   return kept;
 }
 
-export function compareRevisions(before: RevisionContent, after: RevisionContent): RevisionComparison {
-  const oldRendered = renderRevision(before);
-  const newRendered = renderRevision(after);
+export function compareRevisions(before: RevisionContent, after: RevisionContent, render: FigureRenderOptions = {}): RevisionComparison {
+  const oldRendered = renderRevision(before, before, render);
+  const newRendered = renderRevision(after, after, render);
   const oldHtml = new Map(oldRendered.sections.map((s) => [s.key, s.html]));
   const newHtml = new Map(newRendered.sections.map((s) => [s.key, s.html]));
   const fields = fieldLabels
@@ -268,10 +330,11 @@ export function compareRevisions(before: RevisionContent, after: RevisionContent
       .map((k) => ({ key: k, old: oldCites.numberOf(k)!, new: newCites.numberOf(k)! })),
   };
   const variants = compareVariants(before, after);
+  const figures = compareFigures(before, after, oldRendered.figures, newRendered.figures);
   const changed =
-    variants.length > 0 || fields.length > 0 || references.length > 0 || sections.some((s) => s.status !== "unchanged" || s.moved) ||
+    variants.length > 0 || figures.length > 0 || fields.length > 0 || references.length > 0 || sections.some((s) => s.status !== "unchanged" || s.moved) ||
     citations.added.length + citations.removed.length + citations.renumbered.length > 0;
-  return { fields, sections, references, citations, variants, changed, referenceNames };
+  return { fields, sections, references, citations, variants, figures, changed, referenceNames };
 }
 
 /**

@@ -10,7 +10,8 @@ import { can } from "../../workflow/permissions.js";
 import { IN_REVIEW } from "../../workflow/transitions.js";
 import { stateLabels } from "../../workflow/states.js";
 import { checkVariantAudiences, withoutArchivedVariants } from "./audiences.js";
-import { checkFigureImages } from "./media.js";
+import { checkFigureImages, storeImage } from "./media.js";
+import type { ProcessedImage } from "../../content/images.js";
 import { contentChanges, findRevision, hasChanges, insertRevision, referencesChanged, toContent } from "./revisions.js";
 
 export interface SaveInput {
@@ -19,6 +20,8 @@ export interface SaveInput {
   changeNote: string | null;
   /** Where the content sits in the request, to name refused fields (e.g. "content." in the API). */
   contentField?: string;
+  /** Images chosen with this save: stored (and audited) in its transaction, or not at all. */
+  images?: { image: ProcessedImage; name: string }[];
 }
 
 /** Locks the article and checks that `baseRevisionId` is still its newest revision. */
@@ -42,17 +45,22 @@ async function lockCurrent(tx: Prisma.TransactionClient, articleId: string, base
 
 async function writeRevision(
   db: Db, ctx: RequestContext, user: User, articleId: string, baseRevisionId: string,
-  content: RevisionContent, changeNote: string | null, restoredFromNumber: number | null, contentField = "",
+  content: RevisionContent, changeNote: string | null, restoredFromNumber: number | null, contentField = "", images: SaveInput["images"] = [],
 ) {
   if (!can(user, "article.edit")) throw new AppError("FORBIDDEN", "Your role does not allow editing articles.");
   return db.$transaction(async (tx) => {
     const base = await lockCurrent(tx, articleId, baseRevisionId);
     await checkVariantAudiences(tx, content, (i) => `${contentField}variants.${i}.audience`);
-    await checkFigureImages(tx, content, (i) => `${contentField}figures.${i}.image`);
     const changes = contentChanges(toContent(base), content);
     if (!hasChanges(changes)) {
       throw new AppError("BAD_REQUEST", `Nothing has changed since revision ${base.number}, so no new revision was saved.`);
     }
+    for (const { image, name } of images) {
+      if (content.figures.some((f) => f.image === image.hash)) {
+        await storeImage(tx, ctx, user, image, { originalName: name || null, via: "editor", articleId, articleTitle: content.title });
+      }
+    }
+    await checkFigureImages(tx, content, (i) => `${contentField}figures.${i}.image`);
     const last = await tx.revision.aggregate({ where: { articleId }, _max: { number: true } });
     const number = (last._max.number ?? 0) + 1;
     const revision = await insertRevision(tx, { articleId, number, state: "DRAFT", content, authorId: user.id, basedOnId: base.id, changeNote });
@@ -71,7 +79,7 @@ async function writeRevision(
 }
 
 export function saveRevision(db: Db, ctx: RequestContext, user: User, articleId: string, input: SaveInput) {
-  return writeRevision(db, ctx, user, articleId, input.baseRevisionId, input.content, input.changeNote, null, input.contentField);
+  return writeRevision(db, ctx, user, articleId, input.baseRevisionId, input.content, input.changeNote, null, input.contentField, input.images);
 }
 
 /** Restores an earlier revision's content as a new draft on top of the current one. */

@@ -135,9 +135,14 @@ export async function findImage(db: Client, hash: string): Promise<StoredImage |
  * One rendition's bytes: stored ones are read, others computed once and stored (by whichever
  * process asks first; the same bytes either way). Null when the image or that rendition does not exist.
  */
-export async function imageRendition(db: Db, hash: string, width: number, format: ImageFormat): Promise<{ bytes: Buffer; image: StoredImage } | null> {
+export async function imageRendition(db: Db, hash: string, requestedWidth: number, format: ImageFormat, options: { nearest?: boolean } = {}): Promise<{ bytes: Buffer; image: StoredImage } | null> {
   const image = await findImage(db, hash);
-  if (!image || !renditionWidths(image.width).includes(width) || !renditionFormats(image).includes(format)) return null;
+  if (!image) return null;
+  const widths = renditionWidths(image.width);
+  // Staff thumbnails ask for a width without knowing the image's: the nearest one not wider.
+  const width = options.nearest ? ([...widths].reverse().find((w) => w <= requestedWidth) ?? widths[0]!) : requestedWidth;
+  const formats = options.nearest ? [...renditionFormats(image), "webp" as const] : renditionFormats(image);
+  if (!widths.includes(width) || !formats.includes(format)) return null;
   const stored = await db.mediaRendition.findUnique({ where: { mediaHash_width_format: { mediaHash: hash, width, format } }, select: { bytes: true } });
   if (stored) return { bytes: Buffer.from(stored.bytes), image };
   const source = await db.media.findUnique({ where: { hash }, select: { bytes: true } });

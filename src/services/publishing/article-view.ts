@@ -2,7 +2,7 @@
 // preview so both render identically.
 import { renderRevision } from "../../content/render.js";
 import { contentForAudience } from "../../content/revision-content.js";
-import { type PublicArticle, toContent, type RevisionWithContent } from "../editorial/index.js";
+import { type PublicArticle, mediaOf, toContent, type RevisionWithContent } from "../editorial/index.js";
 import { meaningAppliesTo, verifySignature } from "../review/index.js";
 
 /** Who a page is for: null = the default audience (the article as written). */
@@ -25,11 +25,15 @@ export function footerNoteFor(audience: PageAudience | null): string | null {
 
 export function articleView(
   revision: RevisionWithContent,
-  options: { pendingReview: boolean; newestState: string; nextReviewDue: Date | null; liveNumber?: number | null; audience?: PageAudience | null },
+  options: {
+    pendingReview: boolean; newestState: string; nextReviewDue: Date | null; liveNumber?: number | null; audience?: PageAudience | null;
+    /** Where the page's images come from: "/media" (public, the default), "/editor/media" (staff), a preview link's. */
+    mediaBase?: string;
+  },
 ) {
   const asWrittenContent = toContent(revision);
   const version = contentForAudience(asWrittenContent, options.audience?.slug ?? null);
-  const rendered = renderRevision(version.content, asWrittenContent);
+  const rendered = renderRevision(version.content, asWrittenContent, { media: mediaOf(revision), mediaBase: options.mediaBase });
   const page = options.audience ? "audience-version" : "as-written";
   const reviewedBy = revision.approvals.filter((a) => meaningAppliesTo(a.meaning, page)).map((a) => ({
     id: a.reviewerId,

@@ -67,6 +67,25 @@ export async function revokePreviewLink(db: Db, ctx: RequestContext, user: User,
 
 const tokenPattern = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
 
+function validLink(secret: string, link: { id: string; expiresAt: Date; revokedAt: Date | null }, given: string): boolean {
+  const expected = Buffer.from(signature(secret, link.id, link.expiresAt));
+  const actual = Buffer.from(given);
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return false;
+  return !link.revokedAt && link.expiresAt.getTime() > Date.now();
+}
+
+/**
+ * True when a valid preview link's revision shows the image: its reader may fetch it (not recorded:
+ * opening the page was). A wrong, expired or revoked link shows nothing.
+ */
+export async function previewShowsImage(db: Db, secret: string, token: string, hash: string): Promise<boolean> {
+  const match = tokenPattern.exec(token);
+  if (!match) return false;
+  const link = await db.previewLink.findUnique({ where: { id: match[1]! }, select: { id: true, expiresAt: true, revokedAt: true, revisionId: true } });
+  if (!link || !validLink(secret, link, match[2]!)) return false;
+  return (await db.figure.count({ where: { revisionId: link.revisionId, mediaHash: hash } })) > 0;
+}
+
 /**
  * The revision a preview token opens, with the use recorded; NOT_FOUND for anything
  * else (a wrong, expired or revoked link looks the same to whoever holds it).
@@ -78,11 +97,7 @@ export async function openPreview(db: Db, ctx: RequestContext, secret: string, t
   const [, id, given] = match as unknown as [string, string, string];
   return db.$transaction(async (tx) => {
     const link = await tx.previewLink.findUnique({ where: { id }, include: { article: { select: { nextReviewDue: true } } } });
-    if (!link) throw gone;
-    const expected = Buffer.from(signature(secret, link.id, link.expiresAt));
-    const actual = Buffer.from(given);
-    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) throw gone;
-    if (link.revokedAt || link.expiresAt.getTime() <= Date.now()) throw gone;
+    if (!link || !validLink(secret, link, given)) throw gone;
     const revision = (await findRevision(tx, link.revisionId))!;
     await recordEvent(tx, ctx, {
       action: "preview.viewed", entityType: "revision", entityId: revision.id, articleId: link.articleId, revisionId: revision.id, articleTitle: revision.title,
