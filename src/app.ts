@@ -141,6 +141,8 @@ export function createApp({ config, database, logger = createLogger({ level: con
     res.setHeader("Cache-Control", "private, no-store");
     next();
   });
+  // An article import carries its images (base64): a larger body, on that one address.
+  app.use("/api/v1/editorial/imports", express.json({ limit: "60mb" }));
   app.use(express.urlencoded({ extended: true, limit: "2mb", parameterLimit: 20_000 }));
   app.use(express.json({ limit: "2mb" }));
   app.use(rejectUnstorableText);

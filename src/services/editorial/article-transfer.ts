@@ -22,6 +22,7 @@ import { createArticle } from "./articles.js";
 import { assertMayChooseSettings } from "./article-settings.js";
 import { saveRevision } from "./editing.js";
 import { findRevision, toContent } from "./revisions.js";
+import { checkStoredImage, ImageRefused, type ProcessedImage } from "../../content/images.js";
 
 export const EXPORT_FORMAT = "clinical-answers.article";
 export const EXPORT_FORMAT_VERSION = 1;
@@ -57,6 +58,20 @@ export const exportDocumentSchema = z
     variants: z.array(z.unknown()).max(0, "audience versions cannot be imported yet").optional().default([]),
     /** Export only; ignored on import (approvals and signatures are never imported). */
     history: z.array(historyEntry).max(10_000).optional(),
+    /**
+     * The images the content's figures show, each checked on import against its hash (a damaged
+     * or altered image is refused) and stored only with the imported revision.
+     */
+    media: z
+      .array(z.object({
+        hash: z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 in hex"),
+        format: z.enum(["jpeg", "png", "webp", "avif"]),
+        name: z.string().max(200).nullable().optional(),
+        base64: z.string().max(20_000_000, "an image in an export is at most 15 MB").regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64"),
+      }))
+      .max(200)
+      .optional()
+      .default([]),
   })
   .meta({ id: "ArticleExport" });
 
@@ -75,6 +90,8 @@ export async function exportArticle(db: Db, by: { slug?: string; articleId?: str
   const current = article?.currentRevisionId ? await findRevision(db, article.currentRevisionId) : null;
   if (!article || !current) throw new AppError("NOT_FOUND", "That article does not exist.");
   const content = toContent(current);
+  const hashes = [...new Set(content.figures.map((f) => f.image))];
+  const media = hashes.length ? await db.media.findMany({ where: { hash: { in: hashes }, deletedAt: null }, select: { hash: true, format: true, originalName: true, bytes: true } }) : [];
   return {
     format: EXPORT_FORMAT,
     formatVersion: EXPORT_FORMAT_VERSION,
@@ -83,6 +100,7 @@ export async function exportArticle(db: Db, by: { slug?: string; articleId?: str
     contentHash: contentHash(content),
     content,
     variants: [],
+    media: media.map((m) => ({ hash: m.hash, format: m.format as "jpeg", name: m.originalName, base64: Buffer.from(m.bytes!).toString("base64") })),
     history: article.revisions.map((r) => ({
       number: r.number,
       state: r.state,
@@ -105,6 +123,26 @@ const knownArticleFields = new Set(["slug", "visibleWhilePending", "approvalsReq
  * (decision 0025); what the import ignored is returned in `warnings`.
  */
 
+/** The file's images the content needs and this system lacks, each checked against its hash. */
+async function importedImages(db: Db, doc: ExportDocument) {
+  const needed = new Set(doc.content.figures.map((f) => f.image));
+  const present = new Set((await db.media.findMany({ where: { hash: { in: [...needed] }, deletedAt: null }, select: { hash: true } })).map((m) => m.hash));
+  const out: { image: ProcessedImage; name: string; via: "import" }[] = [];
+  for (const [i, m] of doc.media.entries()) {
+    if (!needed.has(m.hash) || present.has(m.hash)) continue;
+    const bytes = Buffer.from(m.base64, "base64");
+    try {
+      const info = await checkStoredImage(bytes, m.hash, { maxBytes: 15 * 1024 * 1024 });
+      out.push({ image: { ...info, hash: m.hash, bytes, strippedMetadata: [] }, name: m.name ?? "", via: "import" });
+      present.add(m.hash);
+    } catch (error) {
+      if (error instanceof ImageRefused) throw new AppError("BAD_REQUEST", error.message, { fieldErrors: { [`media.${i}.base64`]: error.message } });
+      throw error;
+    }
+  }
+  return out;
+}
+
 export async function importArticle(db: Db, ctx: RequestContext, user: User, doc: ExportDocument) {
   if (!can(user, "article.create") || !can(user, "article.edit")) throw new AppError("FORBIDDEN", "Your role does not allow importing articles.");
   const requested = { visibleWhilePending: doc.article.visibleWhilePending, approvalsRequired: doc.article.approvalsRequired };
@@ -118,6 +156,7 @@ export async function importArticle(db: Db, ctx: RequestContext, user: User, doc
       fieldErrors: { contentHash: "does not match the content" },
     });
   }
+  const images = await importedImages(db, doc);
   const existing = await db.article.findUnique({
     where: { slug: doc.article.slug }, select: { id: true, currentRevisionId: true, visibleWhilePending: true, approvalsRequired: true },
   });
@@ -128,14 +167,14 @@ export async function importArticle(db: Db, ctx: RequestContext, user: User, doc
     // The settings page's rule: only admins choose these (403 naming the field otherwise).
     assertMayChooseSettings(user, requested, (name) => `article.${name}`);
     const { article, revision } = await createArticle(db, ctx, {
-      slug: doc.article.slug, content: doc.content, authorId: user.id, contentField: "content.", ...requested,
+      slug: doc.article.slug, content: doc.content, authorId: user.id, contentField: "content.", ...requested, images,
     });
     articleId = article.id;
     revisionNumber = revision.number;
   } else {
     const revision = await saveRevision(db, ctx, user, existing.id, {
       baseRevisionId: existing.currentRevisionId!, content: doc.content, changeNote: `Imported from a file${doc.exportedAt ? ` exported ${doc.exportedAt}` : ""}`,
-      contentField: "content.",
+      contentField: "content.", images,
     });
     // Settings are never changed by an import onto an existing article, whoever imports.
     for (const [name, value] of Object.entries(requested)) {

@@ -7,7 +7,8 @@ import type { Prisma, RevisionState, User } from "../../generated/prisma/client.
 import { slugify } from "../../content/revision-content.js";
 import { statesWhere } from "../../workflow/states.js";
 import { checkVariantAudiences } from "./audiences.js";
-import { checkFigureImages } from "./media.js";
+import { checkFigureImages, storeImage, type UploadVia } from "./media.js";
+import type { ProcessedImage } from "../../content/images.js";
 import { contentChanges, findRevision, insertRevision, type RevisionWithContent } from "./revisions.js";
 
 export interface NewArticle {
@@ -23,6 +24,8 @@ export interface NewArticle {
   authorId: string | null;
   /** Where the content sits in the request, to name refused fields (e.g. "content." in the API). */
   contentField?: string;
+  /** Images that come with the content (an import): stored in the same transaction. */
+  images?: { image: ProcessedImage; name: string; via: UploadVia }[];
 }
 
 export async function createArticle(db: Db, ctx: RequestContext, input: NewArticle) {
@@ -31,13 +34,16 @@ export async function createArticle(db: Db, ctx: RequestContext, input: NewArtic
       throw new AppError("CONFLICT", `An article with the address "${input.slug}" already exists.`, { fieldErrors: { slug: "already used by another article" } });
     }
     await checkVariantAudiences(tx, input.content, (i) => `${input.contentField ?? ""}variants.${i}.audience`);
-    await checkFigureImages(tx, input.content, (i) => `${input.contentField ?? ""}figures.${i}.image`);
     const article = await tx.article.create({
       data: {
         slug: input.slug, visibleWhilePending: input.visibleWhilePending ?? false, approvalsRequired: input.approvalsRequired ?? 1, topic: input.topic ?? null,
         nextReviewDue: input.nextReviewDue ? new Date(input.nextReviewDue) : null,
       },
     });
+    for (const { image, name, via } of input.images ?? []) {
+      await storeImage(tx, ctx, null, image, { originalName: name || null, via, articleId: article.id, articleTitle: input.content.title });
+    }
+    await checkFigureImages(tx, input.content, (i) => `${input.contentField ?? ""}figures.${i}.image`);
     const revision = await insertRevision(tx, {
       articleId: article.id, number: 1, state: input.initialState ?? "DRAFT", content: input.content,
       authorId: input.authorId, basedOnId: null, changeNote: "First revision",

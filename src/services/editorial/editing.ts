@@ -10,7 +10,7 @@ import { can } from "../../workflow/permissions.js";
 import { IN_REVIEW } from "../../workflow/transitions.js";
 import { stateLabels } from "../../workflow/states.js";
 import { checkVariantAudiences, withoutArchivedVariants } from "./audiences.js";
-import { checkFigureImages, storeImage } from "./media.js";
+import { checkFigureImages, storeImage, type UploadVia } from "./media.js";
 import type { ProcessedImage } from "../../content/images.js";
 import { contentChanges, findRevision, hasChanges, insertRevision, referencesChanged, toContent } from "./revisions.js";
 
@@ -21,7 +21,7 @@ export interface SaveInput {
   /** Where the content sits in the request, to name refused fields (e.g. "content." in the API). */
   contentField?: string;
   /** Images chosen with this save: stored (and audited) in its transaction, or not at all. */
-  images?: { image: ProcessedImage; name: string }[];
+  images?: { image: ProcessedImage; name: string; via?: UploadVia }[];
 }
 
 /** Locks the article and checks that `baseRevisionId` is still its newest revision. */
@@ -55,9 +55,9 @@ async function writeRevision(
     if (!hasChanges(changes)) {
       throw new AppError("BAD_REQUEST", `Nothing has changed since revision ${base.number}, so no new revision was saved.`);
     }
-    for (const { image, name } of images) {
+    for (const { image, name, via } of images) {
       if (content.figures.some((f) => f.image === image.hash)) {
-        await storeImage(tx, ctx, user, image, { originalName: name || null, via: "editor", articleId, articleTitle: content.title });
+        await storeImage(tx, ctx, user, image, { originalName: name || null, via: via ?? "editor", articleId, articleTitle: content.title });
       }
     }
     await checkFigureImages(tx, content, (i) => `${contentField}figures.${i}.image`);
