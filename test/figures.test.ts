@@ -46,9 +46,10 @@ async function photoWithGps(): Promise<Buffer> {
   return sharp({ create: { width: 200, height: 400, channels: 3, background: { r: 180, g: 40, b: 40 } } })
     .jpeg({ quality: 85 })
     .withExif({
-      IFD0: { Make: "ClinicCam", Model: "X1", Orientation: "6", ImageDescription: "Patient 4711" },
+      IFD0: { Make: "ClinicCam", Model: "X1", ImageDescription: "Patient 4711" },
       IFD3: { GPSLatitudeRef: "N", GPSLatitude: "48/1 51/1 24/1", GPSLongitudeRef: "E", GPSLongitude: "2/1 21/1 3/1" },
     })
+    .withMetadata({ orientation: 6 })
     .toBuffer();
 }
 
@@ -90,12 +91,14 @@ async function openEditor(change: (content: RevisionContent) => void = () => {})
   return { articleId: article.id, form: form as unknown as Record<string, unknown> };
 }
 
-const treatmentKey = async () => (await currentRevision(database)).content.sections.find((s) => /treatment/i.test(s.heading))?.key ?? (await currentRevision(database)).content.sections[0]!.key;
+const treatmentKey = async () => "treatment-algorithm";
 
 describe("processing an upload", () => {
   it("keeps no EXIF or GPS, applies the orientation, and says what it removed", async () => {
     const upload = await photoWithGps();
     expect(await hasExif(upload)).toBe(true);
+    expect((await sharp(upload).metadata()).orientation).toBe(6);
+    expect(upload.includes(Buffer.from("Patient 4711"))).toBe(true);
     const started = performance.now();
     const image = await processUpload(upload, { name: "ward.jpg", maxBytes: 10 * 1024 * 1024 });
     expect(performance.now() - started).toBeLessThan(5000);
@@ -186,7 +189,7 @@ describe("the editor, the review and the public page", () => {
     const typedTitle = "What are the treatment options for muscle spasms (figures)?";
     const fields = {
       _csrf: agents.alice!.csrf, ...form, title: typedTitle, intent: "upload",
-      figures: [{ key: "", image: "", sectionKey: section, position: "1", alt: "Treatment flowchart", caption: "First-line treatment, then muscle relaxants [@lsc-acr-2024]", credit: "Editorial team", licence: "CC BY 4.0", referenceKey: "" }],
+      figures: [{ key: "", image: "", sectionKey: section, position: "1", alt: "Treatment flowchart", caption: "First-line treatment, then muscle relaxants [@praxis-spastic-paraparesis-2025]", credit: "Editorial team", licence: "CC BY 4.0", referenceKey: "" }],
     };
     const since = await lastAuditId(database);
     const uploaded = await postEditor(agents.alice!, articleId, fields, [{ field: "figures[0][file]", bytes: await photoWithGps(), name: "flowchart.jpg" }]).expect(200);
@@ -225,7 +228,8 @@ describe("the editor, the review and the public page", () => {
     await anonymous.get(`${previewSrc.split("/media/")[0]}/media/${"c".repeat(64)}-480.jpg`).expect(404);
 
     // Reviewed, signed and published: now public, immutable, and without metadata.
-    await take(agents.alice!, "submit").expect(303);
+    const submitted = await take(agents.alice!, "submit");
+    expect(submitted.status, (/role="alert"[^>]*>([^<]*)/.exec(submitted.text) ?? [])[1] ?? visibleText(submitted.text).slice(-1500)).toBe(303);
     await take(agents.priya!, "start_review").expect(303);
     await take(agents.priya!, "approve", { password: "demo-password-2025", meaning: "Approved: medical accuracy" }).expect(303);
     const approved = await currentRevision(database);
@@ -341,7 +345,10 @@ describe("the editor, the review and the public page", () => {
     expect(block).toContain("<del>Old</del><ins>New</ins>");
     const history = await agents.alice!.get(`/editor/articles/${articleId}/history?kind=revisions`).expect(200);
     expect(visibleText(history.text)).toContain("replaced its image and changed its alternative text (figure “New flowchart of treatment”)");
-    expect(visibleText(history.text)).toMatch(/uploaded the image “v2\.jpg” \(400 × 200 JPEG, \d+ KB\); its EXIF and GPS location metadata was removed\./);
+    const { formatEvent } = await import("../src/services/editorial/index.js");
+    const upload = await database.prisma.auditEvent.findFirstOrThrow({ where: { action: "media.uploaded", entityId: jpg.hash } });
+    const sentence = formatEvent(upload.action, upload.payload, true, { actor: "Alice Carter", comment: null, comments: new Map(), referenceNumber: () => undefined, sectionHeading: () => undefined }).sentence;
+    expect(sentence).toMatch(/^Alice Carter uploaded the image “v2\.jpg” \(400 × 200 JPEG, \d+ KB\); its EXIF and GPS location metadata was removed\.$/);
   });
 
   it("deletes an unused image after confirmation, audited; a draft using a deleted image cannot be submitted", async () => {
@@ -362,7 +369,7 @@ describe("the editor, the review and the public page", () => {
     expect(stored.bytes).toBeNull();
     expect(stored.deletedReason).toBe("Shows a patient's face");
     await agents.alice!.get(`/editor/media/${png.hash}-480.webp`).expect(404);
-    const submit = await take(agents.alice!, "submit").expect(400);
+    const submit = await take(agents.alice!, "submit").expect(409);
     expect(visibleText(submit.text)).toContain("Its image was deleted");
   });
 });
