@@ -346,7 +346,7 @@ describe("the editor, the review and the public page", () => {
     const history = await agents.alice!.get(`/editor/articles/${articleId}/history?kind=revisions`).expect(200);
     expect(visibleText(history.text)).toContain("replaced its image and changed its alternative text (figure “New flowchart of treatment”)");
     const { formatEvent } = await import("../src/services/editorial/index.js");
-    const upload = await database.prisma.auditEvent.findFirstOrThrow({ where: { action: "media.uploaded", entityId: jpg.hash } });
+    const upload = await database.prisma.auditEvent.findFirstOrThrow({ where: { action: "media.uploaded", entityId: jpg.hash }, orderBy: { id: "desc" } });
     const sentence = formatEvent(upload.action, upload.payload, true, { actor: "Alice Carter", comment: null, comments: new Map(), referenceNumber: () => undefined, sectionHeading: () => undefined }).sentence;
     expect(sentence).toMatch(/^Alice Carter uploaded the image “v2\.jpg” \(400 × 200 JPEG, \d+ KB\); its EXIF and GPS location metadata was removed\.$/);
   });
