@@ -242,6 +242,15 @@ const refusals: Record<string, () => Promise<Refusal>> = {
     const { articleId, article } = await ids();
     return { as: "alice", path: `/editor/articles/${articleId}/slug`, body: { version: String(article.version), slug: "Not Valid!" }, status: 400, field: { name: "slug", typed: "Not Valid!" } };
   },
+  "/editor/media/:hash/delete": async () => {
+    const user = await alice();
+    const { processUpload } = await import("../src/content/images.js");
+    const { storeImage } = await import("../src/services/editorial/index.js");
+    const sharp = (await import("sharp")).default;
+    const image = await processUpload(await sharp({ create: { width: 64, height: 32, channels: 3, background: "white" } }).png().toBuffer(), { name: "chart.png", maxBytes: 1e7 });
+    await database.prisma.$transaction((tx) => storeImage(tx, contextOf(user), user, image, { originalName: "chart.png", via: "editor" }));
+    return { as: "alice", path: `/editor/media/${image.hash}/delete`, body: { confirmed: "yes", reason: "r".repeat(501) }, status: 400, field: { name: "reason", typed: "r".repeat(501) } };
+  },
   "/editor/notifications/preferences": async () => ({
     as: "alice", path: "/editor/notifications/preferences", body: { email: ["workflow.approved", "no.such.kind"] }, status: 400, field: { name: "email", typed: "workflow.approved" },
   }),
