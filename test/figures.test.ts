@@ -12,7 +12,7 @@ import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId,
 import { createTestApp } from "./helpers/app.js";
 import { demo, signedInAgent, type Agent } from "./helpers/session.js";
 import { currentRevision, editForm, supplyMissingSources } from "./helpers/articles.js";
-import { bearer, contextOf, publishSeeded, tokenFor, userByEmail } from "./helpers/api.js";
+import { bearer, contextOf, tokenFor, userByEmail } from "./helpers/api.js";
 import { visibleText } from "./helpers/html.js";
 import { pending, workflowActions } from "./helpers/workflow.js";
 import { processUpload, ImageRefused, sniffFormat } from "../src/content/images.js";

@@ -145,7 +145,7 @@ export async function processUpload(input: Uint8Array, options: { name: string; 
     // autoOrient() applies the EXIF orientation; the output keeps no metadata at all.
     const pipeline = sharp(bytes, { limitInputPixels: MAX_MEGAPIXELS * 1_000_000, failOn: "truncated", animated: false }).autoOrient();
     const encoded =
-      format === "jpeg" ? pipeline.jpeg({ quality: 90, chromaSubsampling: "4:4:4" })
+      format === "jpeg" ? pipeline.jpeg({ quality: 90 })
       : format === "png" ? pipeline.png({ compressionLevel: 6 })
       : format === "webp" ? pipeline.webp({ quality: 90 })
       : pipeline.avif({ quality: 70, effort: 2 });
