@@ -26,7 +26,8 @@ export function apiRouter(db: Db, options: { rateLimitPerMinute: number; askLimi
   });
   // An image upload is the request body itself (any type: what it is is read from its bytes). One byte
   // over the limit is let through so the upload is refused with the sentence naming the limit.
-  router.post("/v1/editorial/media", express.raw({ type: () => true, limit: (options.mediaMaxBytes ?? 10 * 1024 * 1024) + 1 }));
+  const rawBody = express.raw({ type: () => true, limit: (options.mediaMaxBytes ?? 10 * 1024 * 1024) + 1 });
+  router.use("/v1/editorial/media", (req, res, next) => (req.method === "POST" ? rawBody(req, res, next) : next()));
   router.use(mountRoutes(routes, { db, rateLimitPerMinute: options.rateLimitPerMinute }));
   router.use((_req, _res, next) => next(new AppError("NOT_FOUND", "There is no API endpoint at this address. See /api/docs.")));
   return router;
