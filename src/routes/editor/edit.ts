@@ -6,7 +6,7 @@ import { AppError } from "../../errors.js";
 import { createNewArticle, saveRevision, toContent } from "../../services/editorial/index.js";
 import { editorScreen, openEditorScreen, staleSaveConflict } from "../../services/editor-screens.js";
 import { contentFromForm, formFromBody, formFromContent, isBlankFigure, newFigureKey, withBlankRows, type ArticleForm } from "../../web/article-form.js";
-import { prepareUpload, storeImage } from "../../services/editorial/index.js";
+import { prepareUpload, storeEditorImages, storedImageHashes } from "../../services/editorial/index.js";
 import { figureSchema } from "../../content/revision-content.js";
 import type { ProcessedImage } from "../../content/images.js";
 import { fieldErrorsOf } from "../../web/validate.js";
@@ -120,7 +120,7 @@ export function editRoutes(db: Db, options: { mediaMaxBytes: number }) {
     const parsed = contentFromForm(form);
     // A refused save stores no chosen image: those rows must be given their file again.
     const forgetChosen = async (fieldErrors: Record<string, string>) => {
-      const stored = new Set((await db.media.findMany({ where: { hash: { in: images.chosen.map((c) => c.image.hash) }, deletedAt: null }, select: { hash: true } })).map((m) => m.hash));
+      const stored = await storedImageHashes(db, images.chosen.map((c) => c.image.hash));
       for (const c of images.chosen) {
         if (stored.has(c.image.hash)) continue;
         form.figures[c.row]!.image = "";
@@ -181,12 +181,7 @@ export function editRoutes(db: Db, options: { mediaMaxBytes: number }) {
       const first = Object.values(fieldErrors)[0]!;
       return renderEditor(res, id, form, { fieldErrors, error: `No image was stored: ${first}` }, 400);
     }
-    const article = await db.article.findUnique({ where: { id }, select: { currentRevision: { select: { title: true } } } });
-    await db.$transaction(async (tx) => {
-      for (const c of images.chosen) {
-        await storeImage(tx, auditContext(req), user, c.image, { originalName: c.name || null, via: "editor", articleId: id, articleTitle: article?.currentRevision?.title ?? null });
-      }
-    });
+    await storeEditorImages(db, auditContext(req), user, id, images.chosen);
     const placed = images.chosen.map((c) => `[[figure:${form.figures[c.row]!.key}]]`).join(", ");
     await renderEditor(res, id, form, {
       notice: `Uploaded ${images.chosen.length === 1 ? "the image" : `${images.chosen.length} images`}; nothing else is saved yet. Put ${placed} on a line of its own in the section's text where the figure belongs (or leave it at the end of the section), then save the revision: the figure becomes part of the text the board reviews.`,

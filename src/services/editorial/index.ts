@@ -16,6 +16,6 @@ export { restoreRevisionByNumber, saveRevision } from "./editing.js";
 export { formatEvent, formatters, historyKinds, numberRanges } from "./history-format.js";
 export type { HistoryKind } from "./history-format.js";
 export { deletedImagesOf, findRevision, insertRevision, mediaOf, toContent } from "./revisions.js";
-export { checkFigureImages, deleteMedia, findImage, imageRendition, listMedia, prepareUpload, publicArticlesShowing, publicImageHashes, storeImage, uploadImage } from "./media.js";
+export { checkFigureImages, deleteMedia, findImage, imageRendition, listMedia, prepareUpload, publicArticlesShowing, publicImageHashes, storeEditorImages, storeImage, storedImageHashes, uploadImage } from "./media.js";
 export type { MediaListItem, StoredImage, UploadVia } from "./media.js";
 export type { RevisionWithContent } from "./revisions.js";

@@ -54,6 +54,22 @@ export async function storeImage(
   return { hash: image.hash, stored: true };
 }
 
+/** Which of these images are stored (and not deleted). */
+export async function storedImageHashes(db: Client, hashes: string[]): Promise<Set<string>> {
+  if (!hashes.length) return new Set();
+  return new Set((await db.media.findMany({ where: { hash: { in: hashes }, deletedAt: null }, select: { hash: true } })).map((m) => m.hash));
+}
+
+/** "Upload and keep editing": the editor's checked images stored together, each audited against the article. */
+export async function storeEditorImages(db: Db, ctx: RequestContext, user: User, articleId: string, images: { image: ProcessedImage; name: string }[]) {
+  const article = await db.article.findUnique({ where: { id: articleId }, select: { currentRevision: { select: { title: true } } } });
+  await db.$transaction(async (tx) => {
+    for (const c of images) {
+      await storeImage(tx, ctx, user, c.image, { originalName: c.name || null, via: "editor", articleId, articleTitle: article?.currentRevision?.title ?? null });
+    }
+  });
+}
+
 /** An upload through the API: checked, stored and audited, or refused with nothing stored. */
 export async function uploadImage(db: Db, ctx: RequestContext, user: User, bytes: Uint8Array, options: { name: string; maxBytes: number; via: UploadVia }) {
   if (!can(user, "article.edit")) throw new AppError("FORBIDDEN", "Your role does not allow uploading images.");
