@@ -233,5 +233,5 @@ describe("the user:create command", () => {
     } finally {
       await db.close();
     }
-  });
+  }, 180_000); // two command processes, each opening an embedded database
 });
