@@ -7,7 +7,7 @@ export default defineConfig({
     // server named by TEST_DATABASE_URL, or an embedded one in memory).
     pool: "forks",
     // The browser scripts are bundled once before any test (pages load them from public/build/).
-    globalSetup: ["test/helpers/build-browser-scripts.ts"],
+    globalSetup: ["test/support/build-browser-scripts.ts"],
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -344,7 +344,7 @@ describe("the job queue", () => {
       });
       // Both processes start claiming at the same moment, once both have connected.
       const startAt = String(Date.now() + 8_000);
-      const worker = path.resolve(import.meta.dirname, "helpers/job-worker.ts");
+      const worker = path.resolve(import.meta.dirname, "support/job-worker.ts");
       const outputs = await Promise.all(["a", "b"].map((name) =>
         run(process.execPath, ["--import", "tsx", worker, database.url!, name, startAt], { timeout: 90_000 })));
       const ran = outputs.map((o) => JSON.parse(o.stdout.trim().split("\n").pop()!) as { worker: string; ran: number });

@@ -1,0 +1,106 @@
+// A real headless Chromium against the app served over HTTP on a random localhost port.
+// Chromium comes from the system (apt-get install chromium), not `npx playwright install`.
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import type { Express } from "express";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { DEMO_PASSWORD } from "../../seed/demo-users.js";
+import type { HtmlCollector } from "./html-validator.js";
+
+/** The Chromium executable to drive, or null when there is none on this machine. */
+export function chromiumPath(): string | null {
+  const candidate = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+  return existsSync(candidate) ? candidate : null;
+}
+
+export function launchChromium(executablePath: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath,
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+}
+
+export interface RunningServer {
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/** Serves `app` on 127.0.0.1 at a port the system picks. */
+export async function serve(app: Express): Promise<RunningServer> {
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(0, "127.0.0.1", (error?: Error) => (error ? reject(error) : resolve(s)));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Chromium keeps connections alive; without this, close() waits for them to time out.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** What the browser reported on its console or as uncaught page errors (CSP violations show up here). */
+export interface BrowserLog {
+  messages: string[];
+}
+
+/** A fresh browser context (its own cookies: one person), with its console collected into `log`. */
+export async function newPerson(browser: Browser, baseUrl: string, who: string, log: BrowserLog, html?: HtmlCollector): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 900 }, locale: "en-US", timezoneId: "UTC" });
+  html?.watch(context);
+  context.setDefaultTimeout(20_000);
+  context.setDefaultNavigationTimeout(30_000);
+  const page = await context.newPage();
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") log.messages.push(`[${who}] console.${m.type()} on ${page.url()}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => log.messages.push(`[${who}] page error on ${page.url()}: ${e.message}`));
+  return { context, page };
+}
+
+/** Signs in through the real /login form, as a person would, and lands on the dashboard. */
+export async function signIn(page: Page, email: string, password = DEMO_PASSWORD): Promise<void> {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await Promise.all([page.waitForURL(/\/editor$/), page.getByRole("button", { name: "Sign in" }).click()]);
+}
+
+/** Clicks a submit button (or link) and waits for the page it leads to to load. */
+export async function clickAndWait(page: Page, target: ReturnType<Page["locator"]>): Promise<void> {
+  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), target.click()]);
+}
+
+/** Today's date as the public page prints it, e.g. "November 28, 2026" (UTC). */
+export function longDateUtc(date = new Date()): string {
+  return new Intl.DateTimeFormat("en-US", { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" }).format(date);
+}
+
+/**
+ * The serious and critical accessibility violations axe-core finds on the page as it is now.
+ * axe is evaluated through the browser's debugging protocol, which the page's Content
+ * Security Policy does not apply to, so the app's CSP stays as strict as in production.
+ */
+export async function seriousAxeViolations(page: Page): Promise<string[]> {
+  return axeViolations(page, (v) => v.impact === "serious" || v.impact === "critical");
+}
+
+type AxeViolation = { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] };
+
+/** The axe-core violations on the page that `which` selects (e.g. one rule, whatever its impact). */
+export async function axeViolations(page: Page, which: (v: AxeViolation) => boolean): Promise<string[]> {
+  const source = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  await page.evaluate(`${source}\n;void 0`);
+  const results = (await page.evaluate("axe.run(document)")) as { violations: AxeViolation[] };
+  return results.violations
+    .filter(which)
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join("; ")})`);
+}
