@@ -1,22 +1,14 @@
 import { createHash } from "node:crypto";
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { auditEventsSince, createSeededDatabase, lastAuditId, reseedContent, type TestDatabase } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { bearer, tokenFor } from "./helpers/api.js";
-import { csrfFrom, demo, signedInAgent } from "./helpers/session.js";
-import { currentRevision, supplyMissingSources } from "./helpers/articles.js";
+import { auditEventsSince, bearer, csrfFrom, currentRevision, demo, lastAuditId, openSite, reseedContent, signedInAgent, supplyMissingSources, type TestApp, type TestDatabase, tokenFor } from "./support/index.js";
 import { commentsSchema, editorialArticleSchema, problemSchema, revisionSchema, transitionResultSchema } from "../src/api/schemas.js";
 import { verifyAuditChain } from "../src/audit/verify.js";
 import { DEMO_PASSWORD } from "../seed/demo-users.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
-
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database).app;
-});
+let app: TestApp;
+beforeAll(async () => ({ database, app } = await openSite()));
 afterAll(() => database?.close());
 beforeEach(() => reseedContent(database));
 

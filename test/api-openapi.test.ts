@@ -2,22 +2,17 @@ import request from "supertest";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSeededDatabase, type TestDatabase } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { bearer, publishSeeded, tokenFor } from "./helpers/api.js";
-import { currentRevision, SEEDED_SLUG } from "./helpers/articles.js";
-import { demo } from "./helpers/session.js";
+import { bearer, currentRevision, demo, openSite, publishSeeded, SEEDED_SLUG, type TestApp, type TestDatabase, tokenFor } from "./support/index.js";
 import { apiRouter } from "../src/api/index.js";
 import { openApiPath } from "../src/api/openapi.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
+let app: TestApp;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 let doc: any;
 
 beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database).app;
+  ({ database, app } = await openSite());
   doc = (await request(app).get("/api/openapi.json").expect(200)).body;
 });
 afterAll(() => database?.close());

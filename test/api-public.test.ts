@@ -1,18 +1,11 @@
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSeededDatabase, reseedContent, type TestDatabase } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { bearer, publishSeeded, tokenFor } from "./helpers/api.js";
-import { currentRevision, SEEDED_SLUG } from "./helpers/articles.js";
+import { bearer, createTestApp, currentRevision, openSite, publishSeeded, reseedContent, SEEDED_SLUG, type TestApp, type TestDatabase, tokenFor } from "./support/index.js";
 import { articleDetailSchema, articleListSchema, problemSchema } from "../src/api/schemas.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
-
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database).app;
-});
+let app: TestApp;
+beforeAll(async () => ({ database, app } = await openSite()));
 afterAll(() => database?.close());
 
 describe("public read API", () => {

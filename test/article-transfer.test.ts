@@ -4,13 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEventsSince, createSeededDatabase, lastAuditId, reseedContent, resetContent, serverUrl, type TestDatabase } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { bearer, contextOf, publishSeeded, tokenFor, userByEmail } from "./helpers/api.js";
-import { currentRevision, SEEDED_SLUG } from "./helpers/articles.js";
-import { demo } from "./helpers/session.js";
+import { articleAt, auditEventsSince, bearer, contextOf, createSeededDatabase, createTestApp, currentRevision, demo, lastAuditId, publishSeeded, reseedContent, resetContent, SEEDED_SLUG, serverUrl, type TestDatabase, tokenFor, userByEmail } from "./support/index.js";
 import { exportArticle, exportDocumentSchema, importArticle } from "../src/services/editorial/index.js";
-import { applyTransition } from "../src/services/review/index.js";
 import { contentHash } from "../src/content/revision-content.js";
 import { importResultSchema, problemSchema } from "../src/api/schemas.js";
 
@@ -60,10 +55,7 @@ describe("article export and import", () => {
     const doc = exportDocumentSchema.parse(await exportArticle(source.prisma, { slug: SEEDED_SLUG }));
     // The seeded article is Submitted: its content is locked, as in the editor.
     await expect(importArticle(target.prisma, contextOf(editor), editor, doc)).rejects.toMatchObject({ code: "CONFLICT" });
-    const { article, revision } = await currentRevision(target);
-    await applyTransition(target.prisma, contextOf(editor), editor, article.id, "withdraw", {
-      revisionId: revision.id, expectedState: "SUBMITTED", comment: "", password: "", meaning: "", overrideReason: "", reviewerIds: [], reviewDue: null,
-    });
+    await articleAt(target, "DRAFT");
     const result = await importArticle(target.prisma, contextOf(editor), editor, doc);
     expect(result).toMatchObject({ newArticle: false, revisionNumber: 2 });
     expect((await currentRevision(target)).revision.state).toBe("DRAFT");

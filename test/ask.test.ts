@@ -2,13 +2,8 @@
 // as its page shows it), the /ask page and the API, and refusals.
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { auditEventsSince, createSeededDatabase, lastAuditId, reseedContent, type TestDatabase } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { contextOf, publishSeeded, userByEmail } from "./helpers/api.js";
-import { currentRevision, SEEDED_SLUG } from "./helpers/articles.js";
-import { visibleText } from "./helpers/html.js";
+import { auditEventsSince, contextOf, createTestApp, currentRevision, demo, lastAuditId, openSite, publishSeeded, reseedContent, SEEDED_SLUG, takeAs, type TestApp, type TestDatabase, userByEmail, visibleText } from "./support/index.js";
 import { createArticle, findPublicArticle, saveRevision, updateArticleSettings, toContent } from "../src/services/editorial/index.js";
-import { applyTransition } from "../src/services/review/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { revisionContentSchema, contentForAudience, type RevisionContent } from "../src/content/revision-content.js";
 import { answerQuestion, publicPassagesOf } from "../src/services/readers/index.js";
@@ -16,12 +11,8 @@ import { askResultSchema } from "../src/api/ask.js";
 import { DEMO_PASSWORD } from "../seed/demo-users.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
-
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database, { ASK_RATE_LIMIT_PER_MINUTE: "1000" }).app;
-});
+let app: TestApp;
+beforeAll(async () => ({ database, app } = await openSite({ env: { ASK_RATE_LIMIT_PER_MINUTE: "1000" } })));
 afterAll(() => database?.close());
 beforeEach(() => reseedContent(database));
 
@@ -60,14 +51,6 @@ async function expectPassagesMatchPublicPage(slug: string, audience: string | nu
   expect(actual).toEqual(expected);
 }
 
-async function step(slug: string, email: string, name: Parameters<typeof applyTransition>[4], extra: Record<string, string> = {}) {
-  const user = await userByEmail(database, email);
-  const { article, revision } = await currentRevision(database, slug);
-  await applyTransition(database.prisma, contextOf(user), user, article.id, name, {
-    revisionId: revision.id, expectedState: revision.state, comment: "", password: "", meaning: "", overrideReason: "", reviewerIds: [], reviewDue: null, ...extra,
-  });
-}
-
 describe("which text answers may use", () => {
   it("the seeded article, shown while pending review: its passages are exactly its public text, with the caution", async () => {
     await expectPassagesMatchPublicPage(SEEDED_SLUG);
@@ -84,9 +67,9 @@ describe("which text answers may use", () => {
     await expectPassagesMatchPublicPage("quinine-draft");
 
     // The seeded article, sent back by a reviewer: no longer public, so no longer an answer.
-    await step(SEEDED_SLUG, "priya.reviewer@demo.test", "start_review");
+    await takeAs(database, demo.priya, "start_review");
     await expectPassagesMatchPublicPage(SEEDED_SLUG);
-    await step(SEEDED_SLUG, "priya.reviewer@demo.test", "request_changes", { comment: "Please supply the missing sources." });
+    await takeAs(database, demo.priya, "request_changes", { comment: "Please supply the missing sources." });
     expect(await findPublicArticle(database.prisma, SEEDED_SLUG)).toBeNull();
     expect(await publicPassagesOf(database.prisma, SEEDED_SLUG)).toEqual([]);
     expect((await answerQuestion(database.prisma, "Does baclofen make you sleepy?")).status).toBe("no-reviewed-answer");
@@ -114,10 +97,10 @@ describe("which text answers may use", () => {
     await expectPassagesMatchPublicPage(SEEDED_SLUG);
 
     // That draft reviewed and published: the new live revision answers, the old one no more.
-    await step(SEEDED_SLUG, "alice.editor@demo.test", "submit");
-    await step(SEEDED_SLUG, "priya.reviewer@demo.test", "start_review");
-    await step(SEEDED_SLUG, "priya.reviewer@demo.test", "approve", { password: DEMO_PASSWORD, meaning: "Approved: medical accuracy" });
-    await step(SEEDED_SLUG, "sam.admin@demo.test", "publish");
+    await takeAs(database, demo.alice, "submit");
+    await takeAs(database, demo.priya, "start_review");
+    await takeAs(database, demo.priya, "approve", { password: DEMO_PASSWORD, meaning: "Approved: medical accuracy" });
+    await takeAs(database, demo.sam, "publish");
     await expectPassagesMatchPublicPage(SEEDED_SLUG);
     result = await answerQuestion(database.prisma, "Is carisoprodol habit-forming?");
     expect(result.answers.map((a) => a.text).join(" ")).toContain("Draftword carisoprodol");
@@ -125,7 +108,7 @@ describe("which text answers may use", () => {
     expect((await publicPassagesOf(database.prisma, SEEDED_SLUG)).every((p) => p.revision_id === revision.id)).toBe(true);
 
     // Unpublished: nothing of it answers (the article is not visible while pending with nothing submitted).
-    await step(SEEDED_SLUG, "sam.admin@demo.test", "unpublish", { comment: "Withdrawn for correction." });
+    await takeAs(database, demo.sam, "unpublish", { comment: "Withdrawn for correction." });
     await expectPassagesMatchPublicPage(SEEDED_SLUG);
     expect((await answerQuestion(database.prisma, "Is carisoprodol habit-forming?")).status).toBe("no-reviewed-answer");
   });

@@ -1,15 +1,9 @@
 // Reviewer assignment and due dates; in-app and e-mail notifications sent from the
 // durable job queue after commit.
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { readdir, rm } from "node:fs/promises";
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId, reseedContent } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { demo, signedInAgent, type Agent } from "./helpers/session.js";
-import { changeDosingLine, currentRevision, supplyMissingSources } from "./helpers/articles.js";
-import { workflowActions } from "./helpers/workflow.js";
+import { type Agent, type Agents, auditEventsSince, changeDosingLine, currentRevision, demo, lastAuditId, openSite, startAfresh, supplyMissingSources, type TestApp, type TestDatabase, workflowActions } from "./support/index.js";
 import { createJobHandlers } from "../src/job-handlers.js";
 import { createMailer, type Mailer } from "../src/jobs/mailer.js";
 import { runDueJobs, startJobRunner } from "../src/jobs/queue.js";
@@ -17,26 +11,18 @@ import { remindReviewers } from "../src/services/review/index.js";
 
 let database: TestDatabase;
 let outboxDir: string;
-let app: ReturnType<typeof createTestApp>["app"];
-const agents: Record<string, Agent> = {};
+let app: TestApp;
+const agents: Agents = {};
 
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  outboxDir = await mkdtemp(path.join(tmpdir(), "cms-outbox-"));
-  app = createTestApp(database, { OUTBOX_DIR: outboxDir }).app;
-});
-afterAll(async () => {
-  await database?.close();
-  if (outboxDir) await rm(outboxDir, { recursive: true, force: true });
-});
+beforeAll(async () => ({ database, app, outboxDir } = await openSite({ outbox: true })));
+afterAll(() => database?.close());
 beforeEach(async () => {
   await database.pool.query("DELETE FROM job; DELETE FROM notification; DELETE FROM notification_preference");
   await rm(outboxDir, { recursive: true, force: true });
-  await reseedContent(database);
-  for (const [name, email] of Object.entries(demo)) agents[name] = await signedInAgent(app, email);
+  await startAfresh(database, app, agents);
 });
 
-const { take, save, approve } = workflowActions(() => database);
+const { take, save, approve, requestChanges, dosingRevised } = workflowActions(() => database);
 const outbox = () => createMailer({ outboxDir });
 const userId = async (email: string) => (await database.prisma.user.findUniqueOrThrow({ where: { email } })).id;
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
@@ -44,11 +30,7 @@ const notificationsOf = async (email: string) =>
   database.prisma.notification.findMany({ where: { user: { email } }, orderBy: { createdAt: "asc" } });
 
 /** Sends the seeded article back, fixes it, and leaves it ready to submit (r2, a draft by Alice). */
-async function readyToSubmit() {
-  await take(agents.priya!, "start_review").expect(303);
-  await take(agents.priya!, "request_changes", { comment: "Please check the dosing." }).expect(303);
-  await save(agents.alice!, (c) => { changeDosingLine(c); supplyMissingSources(c); }).expect(303);
-}
+const readyToSubmit = () => dosingRevised(agents, "Please check the dosing.");
 
 describe("reviewer assignment", () => {
   it("on submit the editor assigns a board member with a due date: recorded, notified, and waiting only for them", async () => {
@@ -126,8 +108,7 @@ describe("reviewer assignment", () => {
 
 describe("notifications", () => {
   it("changes requested, approved, published and a mention each notify the right people, never the person who acted", async () => {
-    await take(agents.priya!, "start_review").expect(303);
-    await take(agents.priya!, "request_changes", { comment: "Supply the sources." }).expect(303);
+    await requestChanges(agents, "Supply the sources.");
     // The imported revision has no author: nobody to tell yet.
     expect(await database.prisma.notification.count()).toBe(0);
     await save(agents.alice!, (c) => { changeDosingLine(c); supplyMissingSources(c); }).expect(303);

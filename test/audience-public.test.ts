@@ -3,48 +3,25 @@
 // canonical link, JSON-LD audience and sitemap entry, and a cookie that is only a default.
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createSeededDatabase, reseedContent, type TestDatabase } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { demo, signedInAgent, type Agent } from "./helpers/session.js";
-import { currentRevision, SEEDED_SLUG, supplyMissingSources } from "./helpers/articles.js";
-import { workflowActions } from "./helpers/workflow.js";
-import { visibleText } from "./helpers/html.js";
+import { type Agents, currentRevision, openSite, SEEDED_SLUG, startAfresh, type TestApp, type TestDatabase, visibleText, workflowActions } from "./support/index.js";
 import { publicDeliveryOf } from "../src/app.js";
 import { keyOf, parsePublicPath, publicPageKey } from "../src/public/public-site.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
-const agents: Record<string, Agent> = {};
-const { take, save, approve } = workflowActions(() => database);
+let app: TestApp;
+const agents: Agents = {};
+const { take, patientVersionPublished } = workflowActions(() => database);
 const ARTICLE = `/articles/${SEEDED_SLUG}`;
 const PATIENTS = `${ARTICLE}?for=patients`;
 const SECTION = "skeletal-muscle-relaxants";
 const PATIENT_TEXT = "These medicines relax tight muscles. Ask your doctor which one suits you [@tizanidine-update-2008].";
 
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database).app;
-  await publicDeliveryOf(app).ready;
-});
-afterAll(async () => database?.close());
-beforeEach(async () => {
-  await reseedContent(database);
-  for (const [name, email] of Object.entries(demo)) agents[name] = await signedInAgent(app, email);
-});
+beforeAll(async () => ({ database, app } = await openSite({ publicPagesReady: true })));
+afterAll(() => database?.close());
+beforeEach(() => startAfresh(database, app, agents));
 
 /** An editor writes a patient version of one section; a reviewer signs; the admin publishes. */
-async function publishPatientVersion() {
-  await take(agents.priya!, "start_review").expect(303);
-  await take(agents.priya!, "request_changes", { comment: "Please add a patient version." }).expect(303);
-  await save(agents.alice!, (c) => {
-    supplyMissingSources(c);
-    c.variants = [{ audience: "patients", sectionKey: SECTION, body: PATIENT_TEXT }];
-  }).expect(303);
-  await take(agents.alice!, "submit").expect(303);
-  await take(agents.minh!, "start_review").expect(303);
-  await approve(agents.minh!, { meaning: "Approved: plain-language version" }).expect(303);
-  await take(agents.sam!, "publish").expect(303);
-}
+const publishPatientVersion = () => patientVersionPublished(agents, SECTION, PATIENT_TEXT);
 
 function jsonLd(html: string) {
   const script = /<script type="application\/ld\+json">([\s\S]*?)<\/script>/.exec(html)?.[1];

@@ -2,41 +2,27 @@
 // its content hash, diffed, citation-checked, measured for readability; and audiences
 // as admins manage them.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId, reseedContent } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { demo, formBody, signedInAgent, type Agent } from "./helpers/session.js";
-import { currentRevision, editForm, supplyMissingSources } from "./helpers/articles.js";
-import { pending, workflowActions } from "./helpers/workflow.js";
-import { visibleText } from "./helpers/html.js";
+import { type Agent, type Agents, auditEventsSince, currentRevision, editForm, formBody, lastAuditId, openSite, pending, startAfresh, supplyMissingSources, type TestApp, type TestDatabase, visibleText, workflowActions } from "./support/index.js";
 import { contentHash, type RevisionContent } from "../src/content/revision-content.js";
 import { readability } from "../src/content/readability.js";
 import { checkCitations, findRevision } from "../src/services/editorial/index.js";
 import { verifySignature } from "../src/services/review/index.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
-const agents: Record<string, Agent> = {};
+let app: TestApp;
+const agents: Agents = {};
 
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database).app;
-});
-afterAll(async () => database?.close());
+beforeAll(async () => ({ database, app } = await openSite()));
+afterAll(() => database?.close());
 
-async function freshArticleAndSessions() {
-  await reseedContent(database);
-  for (const [name, email] of Object.entries(demo)) agents[name] = await signedInAgent(app, email);
-}
+const freshArticleAndSessions = () => startAfresh(database, app, agents);
 
-const { take, save, approve } = workflowActions(() => database);
+const { take, save, approve, requestChanges } = workflowActions(() => database);
 const SECTION = "skeletal-muscle-relaxants";
 const PATIENT_TEXT = "These medicines relax tight muscles. Ask your doctor which one is right for you [@tizanidine-update-2008].";
 
 /** The seeded revision is submitted: a reviewer asks for changes so an editor may save. */
-async function openForEditing() {
-  await take(agents.priya!, "start_review").expect(303);
-  await take(agents.priya!, "request_changes", { comment: "Please add a patient version." }).expect(303);
-}
+const openForEditing = () => requestChanges(agents, "Please add a patient version.");
 
 const withPatientVersion = (body = PATIENT_TEXT) => (content: RevisionContent) => {
   content.variants = [...content.variants.filter((v) => !(v.audience === "patients" && v.sectionKey === SECTION)), { audience: "patients", sectionKey: SECTION, body }];

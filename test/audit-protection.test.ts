@@ -13,10 +13,7 @@ import { seedDatabase } from "../src/services/seed.js";
 import { verifyAuditChain, readChainRows } from "../src/audit/verify.js";
 import { eventHash } from "../src/audit/chain.js";
 import { checkAgainstCheckpoint, latestCheckpoint, recordCheckpoint } from "../src/audit/checkpoint.js";
-import { createSeededDatabase, serverUrl, type TestDatabase } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { demo, signedInAgent } from "./helpers/session.js";
-import { runCommand } from "./helpers/processes.js";
+import { createSeededDatabase, createTestApp, demo, runCommand, serverUrl, signedInAgent, testConfig, type TestDatabase } from "./support/index.js";
 
 describe("database roles", () => {
   // Roles exist only on a server; the embedded database has a single user.
@@ -31,7 +28,7 @@ describe("database roles", () => {
     ownerUrl.pathname = `/${dbName}`;
     const appUrl = new URL(ownerUrl);
     appUrl.username = role;
-    const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: appUrl.toString(), MIGRATION_DATABASE_URL: ownerUrl.toString(), COOKIE_SECURE: "false", SEED_DEMO_USERS: "true" });
+    const config = testConfig({ DATABASE_URL: appUrl.toString(), MIGRATION_DATABASE_URL: ownerUrl.toString() });
     const database = await openAppDatabase(config);
     try {
       await seedDatabase(database.prisma, { demoUsers: true });

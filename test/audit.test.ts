@@ -1,10 +1,7 @@
 import { spawn } from "node:child_process";
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type TestDatabase, auditEventsSince, createSeededDatabase, createTestDatabase, lastAuditId, reseedContent, serverUrl } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { demo, formBody, signedInAgent, type Agent } from "./helpers/session.js";
-import { changeDosingLine, currentRevision, editForm, SEEDED_SLUG } from "./helpers/articles.js";
+import { type Agent, auditEventsSince, changeDosingLine, createTestDatabase, currentRevision, demo, editForm, formBody, lastAuditId, openSite, reseedContent, SEEDED_SLUG, serverUrl, signedIn, signedInAgent, type TestApp, type TestDatabase, workflowActions } from "./support/index.js";
 import { seedDatabase } from "../src/services/seed.js";
 import { verifyAuditChain } from "../src/audit/verify.js";
 import { recordEvent, systemContext } from "../src/audit/audit-log.js";
@@ -12,30 +9,20 @@ import { setUserActive, updateUser } from "../src/services/people/index.js";
 import { parseStoredPayload } from "../src/audit/events.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
+let app: TestApp;
 let editor: Agent;
 let admin: Agent;
 
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database).app;
-});
-afterAll(async () => database?.close());
+beforeAll(async () => ({ database, app } = await openSite()));
+afterAll(() => database?.close());
 beforeEach(async () => {
   await reseedContent(database);
-  editor = await signedInAgent(app, demo.alice);
-  admin = await signedInAgent(app, demo.sam);
+  editor = await signedIn(app, "alice");
+  admin = await signedIn(app, "sam");
 });
 
-async function toChangesRequested() {
-  const reviewer = await signedInAgent(app, demo.priya);
-  for (const [name, fields] of [["start_review", {}], ["request_changes", { comment: "Please revise." }]] as const) {
-    const { article, revision } = await currentRevision(database);
-    const res = await reviewer.post(`/editor/articles/${article.id}/transitions/${name}`).type("form")
-      .send({ _csrf: reviewer.csrf, revisionId: revision.id, expectedState: revision.state, ...fields });
-    expect(res.status).toBe(303);
-  }
-}
+const { requestChanges } = workflowActions(() => database);
+const toChangesRequested = async () => requestChanges({ priya: await signedIn(app, "priya") }, "Please revise.");
 
 describe("append-only storage", () => {
   it("the database refuses to update, delete or truncate audit events", async () => {

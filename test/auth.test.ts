@@ -4,29 +4,18 @@ import os from "node:os";
 import path from "node:path";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestDatabase, auditEventsSince, createSeededDatabase, createTestDatabase, lastAuditId, serverUrl } from "./helpers/database.js";
+import { auditEventsSince, createTestApp, csrfFrom, demo, lastAuditId, openSite, serverUrl, signedInAgent, submitLogin, type TestApp, type TestDatabase } from "./support/index.js";
 import { pruneSecurityLog, createUser } from "../src/services/people/index.js";
-import { createTestApp } from "./helpers/app.js";
-import { csrfFrom, demo, signedInAgent } from "./helpers/session.js";
-import { seedDatabase } from "../src/services/seed.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { openDatabase } from "../src/db/database.js";
 import { DEMO_PASSWORD } from "../seed/demo-users.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
+let app: TestApp;
+beforeAll(async () => ({ database, app } = await openSite()));
+afterAll(() => database?.close());
 
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database).app;
-});
-afterAll(async () => database?.close());
-
-async function attempt(target: typeof app, email: string, password: string) {
-  const agent = request.agent(target);
-  const form = await agent.get("/login").expect(200);
-  return agent.post("/login").type("form").send({ _csrf: csrfFrom(form.text), email, password });
-}
+const attempt = (target: typeof app, email: string, password: string) => submitLogin(request.agent(target), email, password);
 
 async function attemptFrom(target: typeof app, address: string, email: string, password: string) {
   const agent = request.agent(target);
@@ -102,10 +91,8 @@ describe("signing in", () => {
   });
 
   it("limits failures per client address across accounts", async () => {
-    const own = await createTestDatabase();
+    const { database: own, app: ownApp } = await openSite();
     try {
-      await seedDatabase(own.prisma, { demoUsers: true });
-      const ownApp = createTestApp(own).app;
       for (let i = 0; i < 20; i++) expect((await attempt(ownApp, `guess-${i}@demo.test`, "guess")).status).toBe(401);
       const refused = await attempt(ownApp, demo.ben, DEMO_PASSWORD);
       expect(refused.status).toBe(429);

@@ -11,10 +11,7 @@ import { openDatabase } from "../src/db/database.js";
 import { verifyAuditChain } from "../src/audit/verify.js";
 import { createUser } from "../src/services/people/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
-import { createSeededDatabase, serverUrl } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { runCommand, startApp, type RunningApp } from "./helpers/processes.js";
-import { SEEDED_SLUG } from "./helpers/articles.js";
+import { createSeededDatabase, createTestApp, runCommand, type RunningApp, SEEDED_SLUG, serverUrl, startApp } from "./support/index.js";
 
 const publicPages = [`/articles/${SEEDED_SLUG}`, "/articles", "/advisory-board"];
 const running: RunningApp[] = [];

@@ -1,27 +1,15 @@
-import { spawn } from "node:child_process";
 import net from "node:net";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { runToEnd } from "./support/index.js";
 import { loadConfig } from "../src/config.js";
 import { ConfigError } from "../src/errors.js";
 
-function startServer(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
-      env: { PATH: process.env.PATH, DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "cms-cfg-")), ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 50_000);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, output: output.trim() });
-    });
-  });
+/** Runs the server with only `env` (and a fresh data folder) set, until it stops. */
+function startServer(env: Record<string, string>) {
+  return runToEnd(["src/server.ts"], { PATH: process.env.PATH, DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "cms-cfg-")), ...env }, 50_000);
 }
 
 describe("configuration", () => {

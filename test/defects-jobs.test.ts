@@ -11,26 +11,20 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { auditEventsSince, createSeededDatabase, lastAuditId, reseedContent, type TestDatabase } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { demo, signedInAgent, type Agent } from "./helpers/session.js";
-import { currentRevision } from "./helpers/articles.js";
-import { workflowActions } from "./helpers/workflow.js";
-import { decodeEntities, visibleText } from "./helpers/html.js";
-import { chromiumPath, clickAndWait, launchChromium, newPerson, seriousAxeViolations, serve, signIn, type BrowserLog } from "./helpers/browser.js";
+import { type Agents, auditEventsSince, currentRevision, decodeEntities, demo, lastAuditId, openSite, startAfresh, type TestApp, type TestDatabase, visibleText, workflowActions } from "./support/index.js";
+import { type BrowserLog, chromiumPath, clickAndWait, launchChromium, newPerson, seriousAxeViolations, serve, signIn } from "./support/browser.js";
 import { publicDeliveryOf } from "../src/app.js";
 import { StaticExport } from "../src/public/static-export.js";
 import { retryDelayMs, runDueJobs, runOneJob, type JobHandlers, type JobLogger } from "../src/jobs/queue.js";
-import { createJobHandlers, retryPolicies } from "../src/job-handlers.js";
-import { createMailer } from "../src/jobs/mailer.js";
+import { retryPolicies } from "../src/job-handlers.js";
 import { EMAIL_JOB, notify } from "../src/services/people/index.js";
 import { failStrandedSchedules, SCHEDULE_JOB } from "../src/services/publishing/index.js";
 
 let database: TestDatabase;
 let outboxDir: string;
-let app: ReturnType<typeof createTestApp>["app"];
+let app: TestApp;
 let jobHandlers: JobHandlers;
-const agents: Record<string, Agent> = {};
+const agents: Agents = {};
 const { approve, editedAndUnderReview } = workflowActions(() => database);
 
 /** What the queue logged, as pino would receive it. */
@@ -40,23 +34,13 @@ const logger: JobLogger = {
   error: (details, message) => logged.push({ level: "error", details: details as Record<string, unknown>, message }),
 };
 
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  outboxDir = path.join(await mkdtemp(path.join(tmpdir(), "cms-defects-")), "outbox");
-  jobHandlers = createJobHandlers({ mailer: createMailer({ outboxDir }) });
-  app = createTestApp(database, { OUTBOX_DIR: outboxDir }).app;
-  await publicDeliveryOf(app).ready;
-});
-afterAll(async () => {
-  await database?.close();
-  if (outboxDir) await rm(path.dirname(outboxDir), { recursive: true, force: true });
-});
+beforeAll(async () => ({ database, app, outboxDir, jobHandlers } = await openSite({ outbox: true, publicPagesReady: true })));
+afterAll(() => database?.close());
 beforeEach(async () => {
   await database.pool.query("DELETE FROM job; DELETE FROM publication_schedule; DELETE FROM notification");
-  await reseedContent(database);
   await rm(outboxDir, { recursive: true, force: true });
   logged.length = 0;
-  for (const [name, email] of Object.entries(demo)) agents[name] = await signedInAgent(app, email);
+  await startAfresh(database, app, agents);
 });
 
 // ---------------------------------------------------------------- static export temporaries

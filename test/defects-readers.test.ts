@@ -3,9 +3,7 @@
 // and preview links show every audience version.
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createSeededDatabase, reseedContent, resetContent, type TestDatabase } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { visibleText } from "./helpers/html.js";
+import { openSite, reseedContent, resetContent, type TestApp, type TestDatabase, visibleText } from "./support/index.js";
 import { createArticle, findPublicArticle, insertRevision, checkCitations, compareRevisions } from "../src/services/editorial/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { DISCLAIMER_PART, READER_DISCLAIMER_DEFAULT, contentHash, revisionContentSchema, type RevisionContent } from "../src/content/revision-content.js";
@@ -14,12 +12,8 @@ import { searchPublished } from "../src/services/readers/index.js";
 import type { RevisionState } from "../src/generated/prisma/client.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
-
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database).app;
-});
+let app: TestApp;
+beforeAll(async () => ({ database, app } = await openSite()));
 afterAll(() => database?.close());
 
 function content(word: string, overrides: Partial<Record<keyof RevisionContent, unknown>> = {}): RevisionContent {

@@ -9,16 +9,9 @@ import path from "node:path";
 import { promisify } from "node:util";
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { auditEventsSince, createSeededDatabase, lastAuditId, reseedContent, serverUrl, type TestDatabase } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { bearer, contextOf, tokenFor, userByEmail } from "./helpers/api.js";
-import { demo, signedInAgent, type Agent } from "./helpers/session.js";
-import { currentRevision, SEEDED_SLUG, supplyMissingSources } from "./helpers/articles.js";
-import { pending, workflowActions } from "./helpers/workflow.js";
-import { visibleText } from "./helpers/html.js";
+import { type Agents, auditEventsSince, bearer, contextOf, currentRevision, demo, lastAuditId, openSite, pending, SEEDED_SLUG, serverUrl, signedInAgent, startAfresh, supplyMissingSources, type TestApp, type TestDatabase, tokenFor, userByEmail, visibleText, workflowActions } from "./support/index.js";
 import { problemSchema, importResultSchema } from "../src/api/schemas.js";
 import { exportArticle, exportDocumentSchema, importArticle, formatEvent } from "../src/services/editorial/index.js";
-import { publicDeliveryOf } from "../src/app.js";
 import { fieldErrorsOf } from "../src/web/validate.js";
 import { formFromContent } from "../src/web/article-form.js";
 import { createJobHandlers } from "../src/job-handlers.js";
@@ -28,22 +21,17 @@ import type { z } from "zod";
 import { revisionContentSchema } from "../src/content/revision-content.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
-const agents: Record<string, Agent> = {};
-const { take, save, approve } = workflowActions(() => database);
+let app: TestApp;
+const agents: Agents = {};
+const { take, save, requestChanges, patientVersionPublished } = workflowActions(() => database);
 const SECTION = "skeletal-muscle-relaxants";
 
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database).app;
-  await publicDeliveryOf(app).ready;
-});
-afterAll(async () => database?.close());
+beforeAll(async () => ({ database, app } = await openSite({ publicPagesReady: true })));
+afterAll(() => database?.close());
 
 async function freshContentAndSessions() {
-  await reseedContent(database);
   await database.pool.query("UPDATE audience SET archived_at = NULL");
-  for (const [name, email] of Object.entries(demo)) agents[name] = await signedInAgent(app, email);
+  await startAfresh(database, app, agents);
 }
 
 function content(title = "Is this imported through the API?") {
@@ -182,8 +170,7 @@ describe("variant audiences: one rule for save, create and import", () => {
     await me.post("/api/v1/editorial/imports", importDoc("default-audience", {}, withVariant("professionals"))).expect(400);
     // Save through the API names the same field.
     const { article, revision, content: current } = await currentRevision(database);
-    await take(agents.priya!, "start_review").expect(303);
-    await take(agents.priya!, "request_changes", { comment: "Please add a version." }).expect(303);
+    await requestChanges(agents, "Please add a version.");
     const base = (await currentRevision(database)).revision;
     const saved = await me.post(`/api/v1/editorial/articles/${article.id}/revisions`, {
       baseRevisionId: base.id, content: { ...current, variants: [{ audience: "professionals", sectionKey: null, body: "Twice." }] },
@@ -194,8 +181,7 @@ describe("variant audiences: one rule for save, create and import", () => {
   });
 
   it("the editor page gives the same rule for a forged field", async () => {
-    await take(agents.priya!, "start_review").expect(303);
-    await take(agents.priya!, "request_changes", { comment: "Please add a version." }).expect(303);
+    await requestChanges(agents, "Please add a version.");
     const res = await save(agents.alice!, (c) => {
       c.variants = [{ audience: "professionals", sectionKey: null, body: "Twice." }];
     }).expect(400);
@@ -223,8 +209,7 @@ describe("names that are also JavaScript's", () => {
       `INSERT INTO audience (id, slug, name, description, schema_audience_type, position) VALUES (gen_random_uuid(), 'constructor', 'Builders', 'People who build.', 'Patient', 9)`,
     );
     try {
-      await take(agents.priya!, "start_review").expect(303);
-      await take(agents.priya!, "request_changes", { comment: "Please edit." }).expect(303);
+      await requestChanges(agents, "Please edit.");
       await save(agents.alice!, (c) => {
         supplyMissingSources(c);
         c.references.push({ key: "constructor", type: "OTHER", title: "Built", authors: null, source: "Builders' Journal", year: 2020, doi: null, pmid: null, url: null, detailsMissing: false, note: null });
@@ -260,18 +245,7 @@ describe("renaming and archiving audiences", () => {
 
   const patients = () => database.prisma.audience.findUniqueOrThrow({ where: { slug: "patients" } });
 
-  async function publishPatientVersion() {
-    await take(agents.priya!, "start_review").expect(303);
-    await take(agents.priya!, "request_changes", { comment: "Please add a patient version." }).expect(303);
-    await save(agents.alice!, (c) => {
-      supplyMissingSources(c);
-      c.variants = [{ audience: "patients", sectionKey: SECTION, body: "These medicines relax tight muscles [@tizanidine-update-2008]." }];
-    }).expect(303);
-    await take(agents.alice!, "submit").expect(303);
-    await take(agents.minh!, "start_review").expect(303);
-    await approve(agents.minh!, { meaning: "Approved: plain-language version" }).expect(303);
-    await take(agents.sam!, "publish").expect(303);
-  }
+  const publishPatientVersion = () => patientVersionPublished(agents, SECTION, "These medicines relax tight muscles [@tizanidine-update-2008].");
 
   it("renaming changes the display name everywhere and never the address name; the page says so", async () => {
     await publishPatientVersion();

@@ -10,19 +10,14 @@ import net from "node:net";
 import { openDatabase } from "../src/db/database.js";
 import { claimDataDir, controlAddress } from "../src/db/data-dir-owner.js";
 import { verifyAuditChain } from "../src/audit/verify.js";
-import { csrfFrom } from "./helpers/session.js";
-import { runCommand, startApp, type RunningApp } from "./helpers/processes.js";
+import { runCommand, type RunningApp, startApp, submitLogin } from "./support/index.js";
 
 const running: RunningApp[] = [];
 afterAll(async () => {
   for (const app of running) await app.stop("SIGKILL");
 });
 
-async function signIn(baseUrl: string, email: string, password: string) {
-  const agent = request.agent(baseUrl);
-  const form = await agent.get("/login").expect(200);
-  return agent.post("/login").type("form").send({ _csrf: csrfFrom(form.text), email, password });
-}
+const signIn = (baseUrl: string, email: string, password: string) => submitLogin(request.agent(baseUrl), email, password);
 
 describe("the embedded data folder", () => {
   it("has one owner: commands work through the running app, a second app refuses, and nothing is lost after SIGKILL", async () => {

@@ -2,19 +2,15 @@
 // normalized, page structure (headings, table headers), and what templates see.
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEventsSince, createSeededDatabase, lastAuditId, type TestDatabase } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { csrfFrom, demo, formBody, signedInAgent } from "./helpers/session.js";
-import { currentRevision, editForm } from "./helpers/articles.js";
+import { auditEventsSince, createTestApp, currentRevision, demo, editForm, formBody, lastAuditId, openSite, signedInAgent, submitLogin, type TestApp, type TestDatabase } from "./support/index.js";
 import { DEMO_PASSWORD } from "../seed/demo-users.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
+let app: TestApp;
 const rendered: { view: string; options: unknown }[] = [];
 
 beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database).app;
+  ({ database, app } = await openSite());
   // Everything any template receives, to check what may reach a page.
   const render = app.render.bind(app);
   app.render = ((view: string, options: object, callback: (err: Error | null, html?: string) => void) => {
@@ -22,7 +18,7 @@ beforeAll(async () => {
     return render(view, options, callback);
   }) as typeof app.render;
 });
-afterAll(async () => database?.close());
+afterAll(() => database?.close());
 
 function keysDeep(value: unknown, seen = new Set<unknown>()): string[] {
   if (value === null || typeof value !== "object" || seen.has(value)) return [];
@@ -36,8 +32,7 @@ describe("sessions", () => {
     const lifetimeMs = 0.001 * 3_600_000;
     const shortApp = createTestApp(database, { SESSION_MAX_HOURS: "0.001" }).app;
     const agent = request.agent(shortApp);
-    const form = await agent.get("/login").expect(200);
-    await agent.post("/login").type("form").send({ _csrf: csrfFrom(form.text), email: demo.ben, password: DEMO_PASSWORD }).expect(303);
+    await submitLogin(agent, demo.ben, DEMO_PASSWORD).expect(303);
     // The session began before this moment, so it ends at the latest one lifetime after it.
     const signedInAt = Date.now();
     // Active every half second: the idle limit (8 hours) is never reached.

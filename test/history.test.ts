@@ -1,12 +1,7 @@
 // The article history as people read it: one sentence per event, small diffs, the raw
 // event behind a disclosure, pages, and filters by person and kind of event.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestDatabase, createSeededDatabase } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { demo, signedInAgent, type Agent } from "./helpers/session.js";
-import { changeDosingLine, currentRevision, supplyMissingSources } from "./helpers/articles.js";
-import { decodeEntities, visibleText } from "./helpers/html.js";
-import { pending, workflowActions } from "./helpers/workflow.js";
+import { type Agent, currentRevision, decodeEntities, demo, openSite, pending, signedIn, type TestDatabase, visibleText, workflowActions } from "./support/index.js";
 import { auditActions } from "../src/audit/events.js";
 import { formatters, numberRanges } from "../src/services/editorial/index.js";
 
@@ -32,16 +27,11 @@ describe("the history page", () => {
   const history = (query = "") => agents.priya!.get(`/editor/articles/${articleId}/history${query}`);
 
   beforeAll(async () => {
-    database = await createSeededDatabase();
-    const { app } = createTestApp(database);
-    agents = { priya: await signedInAgent(app, demo.priya), alice: await signedInAgent(app, demo.alice) };
-    const { take, save } = workflowActions(() => database);
-    await take(agents.priya!, "start_review").expect(303);
-    await take(agents.priya!, "request_changes", { comment: CHANGE_REQUEST }).expect(303);
-    await save(agents.alice!, (c) => {
-      changeDosingLine(c);
-      supplyMissingSources(c);
-    }).expect(303);
+    const site = await openSite();
+    database = site.database;
+    agents = { priya: await signedIn(site.app, "priya"), alice: await signedIn(site.app, "alice") };
+    const { take, dosingRevised } = workflowActions(() => database);
+    await dosingRevised(agents, CHANGE_REQUEST);
     await take(agents.alice!, "submit").expect(303);
     articleId = (await currentRevision(database)).article.id;
     // Enough comments to need a second page.
@@ -54,7 +44,7 @@ describe("the history page", () => {
       ).expect(303);
     }
   });
-  afterAll(async () => database?.close());
+  afterAll(() => database?.close());
 
   it("tells the seeded flow as sentences, with names, revisions and states as people say them", async () => {
     const res = await history().expect(200);

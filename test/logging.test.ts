@@ -2,18 +2,14 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId } from "./helpers/database.js";
-import { testConfig } from "./helpers/app.js";
+import { auditEventsSince, createSeededDatabase, demo, lastAuditId, signedInAgent, testConfig, type TestDatabase } from "./support/index.js";
 import { createApp } from "../src/app.js";
-import { demo, signedInAgent } from "./helpers/session.js";
 
 let database: TestDatabase;
 const lines: Record<string, unknown>[] = [];
 
-beforeAll(async () => {
-  database = await createSeededDatabase();
-});
-afterAll(async () => database?.close());
+beforeAll(async () => (database = await createSeededDatabase()));
+afterAll(() => database?.close());
 
 describe("request logs", () => {
   it("each request is one JSON line with the id that the X-Request-Id header and its audit events carry", async () => {

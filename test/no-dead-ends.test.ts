@@ -2,33 +2,21 @@
 // they typed kept and the reason beside the field or button; a step that succeeds says
 // what happens next and who acts; Publish and Unpublish are confirmed first.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId, reseedContent } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { demo, signedInAgent, type Agent } from "./helpers/session.js";
-import { currentRevision, supplyMissingSources } from "./helpers/articles.js";
-import { visibleText } from "./helpers/html.js";
-import { pending, workflowActions } from "./helpers/workflow.js";
+import { type Agents, auditEventsSince, currentRevision, lastAuditId, openSite, pending, startAfresh, supplyMissingSources, type TestApp, type TestDatabase, visibleText, workflowActions } from "./support/index.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
-const agents: Record<string, Agent> = {};
+let app: TestApp;
+const agents: Agents = {};
 
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database).app;
-});
-afterAll(async () => database?.close());
-beforeEach(async () => {
-  await reseedContent(database);
-  for (const [name, email] of Object.entries(demo)) agents[name] = await signedInAgent(app, email);
-});
+beforeAll(async () => ({ database, app } = await openSite()));
+afterAll(() => database?.close());
+beforeEach(() => startAfresh(database, app, agents));
 
-const { take, save, approve } = workflowActions(() => database);
+const { take, save, approve, requestChanges } = workflowActions(() => database);
 
 /** r2 with the sources supplied, submitted, and under review by Minh. */
 async function underReviewByMinh() {
-  await take(agents.priya!, "start_review").expect(303);
-  await take(agents.priya!, "request_changes", { comment: "Please supply sources 4 to 6." }).expect(303);
+  await requestChanges(agents, "Please supply sources 4 to 6.");
   await save(agents.alice!, supplyMissingSources).expect(303);
   await take(agents.alice!, "submit").expect(303);
   await take(agents.minh!, "start_review").expect(303);
@@ -96,8 +84,7 @@ describe("a refused step", () => {
   });
 
   it("for a revision that is no longer the newest (a stale page) says so beside the button", async () => {
-    await take(agents.priya!, "start_review").expect(303);
-    await take(agents.priya!, "request_changes", { comment: "Please supply sources." }).expect(303);
+    await requestChanges(agents, "Please supply sources.");
     const r1 = (await currentRevision(database)).revision;
     await save(agents.alice!, supplyMissingSources).expect(303);
     const { article } = await currentRevision(database);
@@ -143,16 +130,14 @@ describe("notices", () => {
   });
 
   it("after a save, say the draft is seen by staff only and what to do next", async () => {
-    await take(agents.priya!, "start_review").expect(303);
-    await take(agents.priya!, "request_changes", { comment: "Please supply sources." }).expect(303);
+    await requestChanges(agents, "Please supply sources.");
     const res = await save(agents.alice!, supplyMissingSources).expect(303);
     const page = await agents.alice!.get(res.headers.location!).expect(200);
     expect(visibleText(page.text)).toContain("Saved revision 2. It is a draft that only staff see: submit it for review when it is ready");
   });
 
   it("after a submission, name the reviewers who act next", async () => {
-    await take(agents.priya!, "start_review").expect(303);
-    await take(agents.priya!, "request_changes", { comment: "Please supply sources." }).expect(303);
+    await requestChanges(agents, "Please supply sources.");
     await save(agents.alice!, supplyMissingSources).expect(303);
     const res = await take(agents.alice!, "submit").expect(303);
     const page = await agents.alice!.get(res.headers.location!).expect(200);

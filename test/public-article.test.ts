@@ -1,9 +1,7 @@
 import { readFileSync } from "node:fs";
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, resetContent, type TestDatabase } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { visibleText } from "./helpers/html.js";
+import { openSite, reseedContent, type TestApp, type TestDatabase, visibleText } from "./support/index.js";
 import { seedDatabase } from "../src/services/seed.js";
 import { createArticle } from "../src/services/editorial/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
@@ -35,17 +33,11 @@ function content(overrides: Record<string, unknown> = {}) {
 }
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  app = createTestApp(database).app;
-});
-afterAll(async () => database?.close());
-beforeEach(async () => {
-  await resetContent(database);
-  await seedDatabase(database.prisma, { demoUsers: false });
-});
+let app: TestApp;
+beforeAll(async () => ({ database, app } = await openSite({ seeded: false })));
+afterAll(() => database?.close());
+// The sample article, without the demo accounts.
+beforeEach(() => reseedContent(database));
 
 describe("the seeded muscle-spasm article", () => {
   it("shows every line of the source article, in order, with its citation numbers", async () => {
@@ -210,8 +202,7 @@ describe("other public routes", () => {
 
 describe("when the database stops answering", () => {
   it("healthz answers 503 and other pages a 500 page without internals", async () => {
-    const broken = await createTestDatabase();
-    const { app: brokenApp, logged } = createTestApp(broken);
+    const { database: broken, app: brokenApp, logged } = await openSite({ seeded: false });
     await broken.pool.end();
     const health = await request(brokenApp).get("/healthz").expect(503);
     expect(health.body.status).toBe("unavailable");

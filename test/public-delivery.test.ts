@@ -10,11 +10,7 @@ import path from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createSeededDatabase, reseedContent, serverUrl, type TestDatabase } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { demo, signedInAgent, type Agent } from "./helpers/session.js";
-import { currentRevision, NEW_DOSING, SEEDED_SLUG } from "./helpers/articles.js";
-import { workflowActions } from "./helpers/workflow.js";
+import { type Agent, type Agents, currentRevision, demo, NEW_DOSING, openSite, SEEDED_SLUG, serverUrl, signedInAgent, startAfresh, type TestApp, type TestDatabase, workflowActions } from "./support/index.js";
 import { publicDeliveryOf } from "../src/app.js";
 import { compressPage, PageCache, type RenderedPage } from "../src/public/page-cache.js";
 import { StaticExport } from "../src/public/static-export.js";
@@ -24,22 +20,14 @@ import { createUser } from "../src/services/people/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
-const agents: Record<string, Agent> = {};
+let app: TestApp;
+const agents: Agents = {};
 const { take, approve, editedAndUnderReview } = workflowActions(() => database);
 const ARTICLE = `/articles/${SEEDED_SLUG}`;
 
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database).app;
-  await publicDeliveryOf(app).ready;
-});
-afterAll(async () => database?.close());
-beforeEach(async () => {
-  // Re-seeding also ends every session: sign everyone in again.
-  await reseedContent(database);
-  for (const [name, email] of Object.entries(demo)) agents[name] = await signedInAgent(app, email);
-});
+beforeAll(async () => ({ database, app } = await openSite({ publicPagesReady: true })));
+afterAll(() => database?.close());
+beforeEach(() => startAfresh(database, app, agents));
 
 /** A GET over a plain socket, so the body arrives exactly as sent (no client-side decompression). */
 function rawGet(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {

@@ -5,15 +5,13 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSeededDatabase, type TestDatabase } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { SEEDED_SLUG } from "./helpers/articles.js";
+import { openSite, SEEDED_SLUG, type TestApp, type TestDatabase } from "./support/index.js";
 import { publicDeliveryOf, publicListener } from "../src/app.js";
 import type { HotPathListener } from "../src/public/hot-path.js";
 import { ALL } from "../src/public/page-cache.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
+let app: TestApp;
 let hotPath: HotPathListener;
 let hotServer: http.Server;
 let expressServer: http.Server;
@@ -88,9 +86,7 @@ function expectSameAnswer({ hot, viaExpress }: { hot: Answer; viaExpress: Answer
 const header = (answer: Answer, name: string) => answer.headers.find(([n]) => n.toLowerCase() === name)?.[1];
 
 beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database).app;
-  await publicDeliveryOf(app).ready;
+  ({ database, app } = await openSite({ publicPagesReady: true }));
   hotPath = publicListener(app);
   [hotServer, expressServer] = await Promise.all([listen(hotPath), listen(app)]);
 });

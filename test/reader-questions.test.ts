@@ -2,12 +2,7 @@
 // decisions, the vocabulary admins edit, and readers' e-mail addresses (told once, then deleted).
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { auditEventsSince, createSeededDatabase, lastAuditId, reseedContent, type TestDatabase } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { publishSeeded } from "./helpers/api.js";
-import { demo, signedInAgent } from "./helpers/session.js";
-import { visibleText } from "./helpers/html.js";
-import { SEEDED_SLUG } from "./helpers/articles.js";
+import { auditEventsSince, demo, lastAuditId, openSite, publishSeeded, reseedContent, SEEDED_SLUG, signedInAgent, type TestApp, type TestDatabase, visibleText } from "./support/index.js";
 import { runDueJobs } from "../src/jobs/queue.js";
 import { createJobHandlers } from "../src/job-handlers.js";
 import type { OutgoingMail } from "../src/jobs/mailer.js";
@@ -15,13 +10,9 @@ import { notifyAnsweredQuestions, signToken, answerQuestion } from "../src/servi
 import { formatEvent } from "../src/services/editorial/index.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
+let app: TestApp;
 const SECRET_OVERRIDES = { ASK_RATE_LIMIT_PER_MINUTE: "1000", SESSION_SECRET: "s".repeat(40) };
-
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database, SECRET_OVERRIDES).app;
-});
+beforeAll(async () => ({ database, app } = await openSite({ env: SECRET_OVERRIDES })));
 afterAll(() => database?.close());
 beforeEach(async () => {
   await database.pool.query("TRUNCATE reader_question_group CASCADE");

@@ -2,12 +2,7 @@
 // marked inline, section by section, unchanged sections collapsed, references named as
 // the public and the form name them; the Markdown source diff as a second view.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestDatabase, createSeededDatabase } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { demo, signedInAgent, type Agent } from "./helpers/session.js";
-import { changeDosingLine, currentRevision, supplyMissingSources } from "./helpers/articles.js";
-import { decodeEntities, visibleText } from "./helpers/html.js";
-import { workflowActions } from "./helpers/workflow.js";
+import { type Agent, createSeededDatabase, createTestApp, currentRevision, decodeEntities, demo, openSite, signedIn, signedInAgent, type TestDatabase, visibleText, workflowActions } from "./support/index.js";
 import { htmlDiff } from "../src/content/html-diff.js";
 import { renderMarkdown } from "../src/content/markdown.js";
 
@@ -59,20 +54,14 @@ describe("the compare page", () => {
   let page = "";
 
   beforeAll(async () => {
-    database = await createSeededDatabase();
-    const { app } = createTestApp(database);
-    agents = { priya: await signedInAgent(app, demo.priya), alice: await signedInAgent(app, demo.alice) };
-    const { take, save } = workflowActions(() => database);
-    await take(agents.priya!, "start_review").expect(303);
-    await take(agents.priya!, "request_changes", { comment: "Please correct the dosing." }).expect(303);
-    await save(agents.alice!, (c) => {
-      changeDosingLine(c);
-      supplyMissingSources(c);
-    }).expect(303);
+    const site = await openSite();
+    database = site.database;
+    agents = { priya: await signedIn(site.app, "priya"), alice: await signedIn(site.app, "alice") };
+    await workflowActions(() => database).dosingRevised(agents, "Please correct the dosing.");
     articleId = (await currentRevision(database)).article.id;
     page = (await agents.priya!.get(`/editor/articles/${articleId}/compare?from=1&to=2`).expect(200)).text;
   });
-  afterAll(async () => database?.close());
+  afterAll(() => database?.close());
 
   const main = () => page.slice(page.indexOf("<main"), page.indexOf("</main>"));
 
@@ -120,7 +109,7 @@ describe("the edit page of a long article", () => {
   beforeAll(async () => {
     database = await createSeededDatabase();
   });
-  afterAll(async () => database?.close());
+  afterAll(() => database?.close());
 
   it("labels references by the number readers see, folds sections, and keeps a Save button in the jump list", async () => {
     const { app } = createTestApp(database);

@@ -2,29 +2,18 @@
 // that stayed hidden, a default comparison against the wrong revision, and a Resolve
 // button offered to people who may not resolve.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type TestDatabase, createSeededDatabase, reseedContent } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { demo, signedInAgent, type Agent } from "./helpers/session.js";
-import { changeDosingLine, currentRevision, MISSING_SOURCES, supplyMissingSources } from "./helpers/articles.js";
-import { visibleText } from "./helpers/html.js";
-import { workflowActions } from "./helpers/workflow.js";
+import { type Agents, changeDosingLine, currentRevision, MISSING_SOURCES, openSite, startAfresh, supplyMissingSources, type TestApp, type TestDatabase, visibleText, workflowActions } from "./support/index.js";
 import type { RevisionContent } from "../src/content/revision-content.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
-const agents: Record<string, Agent> = {};
+let app: TestApp;
+const agents: Agents = {};
 
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database).app;
-});
-afterAll(async () => database?.close());
-beforeEach(async () => {
-  await reseedContent(database);
-  for (const [name, email] of Object.entries(demo)) agents[name] = await signedInAgent(app, email);
-});
+beforeAll(async () => ({ database, app } = await openSite()));
+afterAll(() => database?.close());
+beforeEach(() => startAfresh(database, app, agents));
 
-const { take, save } = workflowActions(() => database);
+const { take, save, requestChanges } = workflowActions(() => database);
 
 /** What the README tells an editor to do: fill in title, journal and year, and nothing else. */
 function fillInDetailsOnly(content: RevisionContent) {
@@ -34,10 +23,7 @@ function fillInDetailsOnly(content: RevisionContent) {
   });
 }
 
-async function requestChangesOnR1() {
-  await take(agents.priya!, "start_review").expect(303);
-  await take(agents.priya!, "request_changes", { comment: "Please correct the tizanidine dosing." }).expect(303);
-}
+const requestChangesOnR1 = () => requestChanges(agents, "Please correct the tizanidine dosing.");
 
 describe("supplied reference details", () => {
   it("clear the 'details are missing' state, so the preview lists them instead of the warning", async () => {

@@ -1,31 +1,20 @@
 // Review tools: comparing revisions, review comments and citation checks, tested
 // through their services and through the staff pages that show them.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId, reseedContent } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { demo, signedInAgent, type Agent } from "./helpers/session.js";
-import { changeDosingLine, currentRevision, NEW_DOSING, SEEDED_SLUG, supplyMissingSources } from "./helpers/articles.js";
-import { decodeEntities, visibleText } from "./helpers/html.js";
+import { type Agent, type Agents, auditEventsSince, changeDosingLine, currentRevision, decodeEntities, demo, lastAuditId, NEW_DOSING, openSite, pending, SEEDED_SLUG, startAfresh, supplyMissingSources, type TestApp, type TestDatabase, visibleText, workflowActions } from "./support/index.js";
 import { compareRevisions, type RevisionComparison, checkCitations, type CitationIssue } from "../src/services/editorial/index.js";
 import { revisionContentSchema, type RevisionContent } from "../src/content/revision-content.js";
-import { pending, workflowActions } from "./helpers/workflow.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
-const agents: Record<string, Agent> = {};
+let app: TestApp;
+const agents: Agents = {};
 
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database).app;
-});
-afterAll(async () => database?.close());
+beforeAll(async () => ({ database, app } = await openSite()));
+afterAll(() => database?.close());
 /** For tests that use the database: the seeded article afresh, and every demo account signed in. */
-async function freshArticleAndSessions() {
-  await reseedContent(database);
-  for (const [name, email] of Object.entries(demo)) agents[name] = await signedInAgent(app, email);
-}
+const freshArticleAndSessions = () => startAfresh(database, app, agents);
 
-const { take, save, approve } = workflowActions(() => database);
+const { take, save, approve, requestChanges } = workflowActions(() => database);
 
 async function snapshot() {
   const revisions = await database.prisma.revision.findMany({ orderBy: [{ articleId: "asc" }, { number: "asc" }], select: { id: true, state: true } });
@@ -41,10 +30,7 @@ const DOSING_SECTION = "skeletal-muscle-relaxants";
 const DOSING_QUOTE = "up to 36mg daily in divided doses";
 
 /** Reviewer starts the review and asks for changes, so an editor may save revision 2. */
-async function openForEditing() {
-  await take(agents.priya!, "start_review").expect(303);
-  await take(agents.priya!, "request_changes", { comment: "Please check the tizanidine dosing." }).expect(303);
-}
+const openForEditing = () => requestChanges(agents, "Please check the tizanidine dosing.");
 
 function comment(agent: Agent, fields: Record<string, string>) {
   return pending(

@@ -1,29 +1,23 @@
 // Bad input gets a clear 4xx and changes nothing; it never produces a 500.
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEventsSince, createTestDatabase, lastAuditId, type TestDatabase } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { csrfFrom, demo, formBody, signedInAgent, type Agent } from "./helpers/session.js";
-import { currentRevision, editForm } from "./helpers/articles.js";
-import { seedDatabase } from "../src/services/seed.js";
+import { type Agent, auditEventsSince, csrfFrom, currentRevision, demo, editForm, formBody, lastAuditId, openSite, signedIn, type TestApp, type TestDatabase } from "./support/index.js";
 import { verifyAuditChain } from "../src/audit/verify.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
+let app: TestApp;
 let logged: string[];
 let reviewer: Agent;
 let admin: Agent;
 let editor: Agent;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedDatabase(database.prisma, { demoUsers: true });
-  ({ app, logged } = createTestApp(database));
-  reviewer = await signedInAgent(app, demo.priya);
-  admin = await signedInAgent(app, demo.sam);
-  editor = await signedInAgent(app, demo.alice);
+  ({ database, app, logged } = await openSite());
+  reviewer = await signedIn(app, "priya");
+  admin = await signedIn(app, "sam");
+  editor = await signedIn(app, "alice");
 });
-afterAll(async () => database?.close());
+afterAll(() => database?.close());
 
 describe("malformed input", () => {
   it("is answered with 400 pages, never 500, and writes nothing", async () => {

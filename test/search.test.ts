@@ -1,10 +1,6 @@
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createSeededDatabase, resetContent, type TestDatabase } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { bearer, contextOf, tokenFor, userByEmail } from "./helpers/api.js";
-import { demo, signedInAgent } from "./helpers/session.js";
-import { visibleText } from "./helpers/html.js";
+import { bearer, contextOf, demo, openSite, resetContent, signedInAgent, type TestApp, type TestDatabase, tokenFor, userByEmail, visibleText } from "./support/index.js";
 import { createArticle, saveRevision } from "../src/services/editorial/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { revisionContentSchema, type RevisionContent } from "../src/content/revision-content.js";
@@ -14,12 +10,8 @@ import { seedDatabase } from "../src/services/seed.js";
 import { searchResultsSchema } from "../src/api/schemas.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
-
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database).app;
-});
+let app: TestApp;
+beforeAll(async () => ({ database, app } = await openSite()));
 afterAll(() => database?.close());
 beforeEach(() => resetContent(database));
 

@@ -3,9 +3,7 @@
 import request from "supertest";
 import { generate } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { csrfFrom, demo, signedInAgent, type Agent } from "./helpers/session.js";
+import { type Agent, auditEventsSince, createTestApp, csrfFrom, demo, lastAuditId, openSite, signedInAgent, submitLogin, type TestApp, type TestDatabase } from "./support/index.js";
 import { createUser, openSealedSecret, sealSecret } from "../src/services/people/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { loadConfig } from "../src/config.js";
@@ -13,15 +11,12 @@ import { formatEvent } from "../src/services/editorial/index.js";
 import { DEMO_PASSWORD } from "../seed/demo-users.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
+let app: TestApp;
 const PASSWORD = "a-long-password-for-tests";
 const now = () => Math.floor(Date.now() / 1000);
 
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database).app;
-});
-afterAll(async () => database?.close());
+beforeAll(async () => ({ database, app } = await openSite()));
+afterAll(() => database?.close());
 
 let counter = 0;
 async function newPerson(role: "EDITOR" | "REVIEWER" | "ADMIN" = "REVIEWER") {
@@ -52,8 +47,7 @@ async function enrolTotp(agent: Agent) {
 /** Email and password only: the agent is left at the second step. */
 async function passwordStep(email: string, password = PASSWORD) {
   const agent = request.agent(app) as Agent;
-  const form = await agent.get("/login").expect(200);
-  const res = await agent.post("/login").type("form").send({ _csrf: csrfFrom(form.text), email, password });
+  const res = await submitLogin(agent, email, password);
   expect(res.status).toBe(303);
   const step = await agent.get("/login/second-factor");
   if (step.status === 200) agent.csrf = csrfFrom(step.text);
@@ -264,8 +258,7 @@ describe("REQUIRE_SECOND_FACTOR", () => {
     const strict = createTestApp(database, { REQUIRE_SECOND_FACTOR: "reviewer,admin" }).app;
     const { email } = await newPerson("REVIEWER");
     const agent = request.agent(strict) as Agent;
-    const form = await agent.get("/login").expect(200);
-    await agent.post("/login").type("form").send({ _csrf: csrfFrom(form.text), email, password: PASSWORD }).expect(303);
+    await submitLogin(agent, email, PASSWORD).expect(303);
     const editor = await agent.get("/editor").expect(303);
     expect(editor.headers.location).toBe("/account/security");
     expect((await agent.get("/account/tokens")).status).toBe(303);

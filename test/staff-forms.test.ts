@@ -5,13 +5,7 @@
 import { recordReaderQuestion } from "../src/services/readers/index.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Express } from "express";
-import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId, reseedContent } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { demo, signedInAgent, formBody, type Agent } from "./helpers/session.js";
-import { currentRevision, editForm, supplyMissingSources } from "./helpers/articles.js";
-import { contextOf, publishSeeded, tokenFor, userByEmail } from "./helpers/api.js";
-import { visibleText } from "./helpers/html.js";
-import { pending, workflowActions } from "./helpers/workflow.js";
+import { type Agents, auditEventsSince, contextOf, currentRevision, demo, editForm, formBody, lastAuditId, openSite, pending, publishSeeded, startAfresh, supplyMissingSources, type TestDatabase, tokenFor, userByEmail, visibleText, workflowActions } from "./support/index.js";
 import { cancelSchedule, createSchedule, createPreviewLink, revokePreviewLink } from "../src/services/publishing/index.js";
 import { addComment, setCommentResolved } from "../src/services/review/index.js";
 import { revokeApiToken } from "../src/services/people/index.js";
@@ -19,17 +13,13 @@ import { scheduleInWords, wallTimeToUtc } from "../src/time.js";
 
 let database: TestDatabase;
 let app: Express;
-const agents: Record<string, Agent> = {};
+const agents: Agents = {};
 
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database, { PUBLIC_URL: "https://answers.example.org" }).app;
-});
-afterAll(async () => database?.close());
+beforeAll(async () => ({ database, app } = await openSite({ env: { PUBLIC_URL: "https://answers.example.org" } })));
+afterAll(() => database?.close());
 beforeEach(async () => {
-  await reseedContent(database);
   await database.prisma.publicationSchedule.deleteMany();
-  for (const [name, email] of Object.entries(demo)) agents[name] = await signedInAgent(app, email);
+  await startAfresh(database, app, agents);
 });
 
 const { take, save, approve } = workflowActions(() => database);

@@ -8,14 +8,9 @@ import path from "node:path";
 import vm from "node:vm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId, reseedContent } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { demo, signedInAgent, type Agent } from "./helpers/session.js";
-import { currentRevision, supplyMissingSources } from "./helpers/articles.js";
-import { workflowActions } from "./helpers/workflow.js";
-import { visibleText } from "./helpers/html.js";
-import { axeViolations, chromiumPath, clickAndWait, launchChromium, newPerson, seriousAxeViolations, serve, signIn, type BrowserLog, type RunningServer } from "./helpers/browser.js";
-import { collectServedHtml, expectValidHtml, type HtmlCollector } from "./helpers/html-validator.js";
+import { type Agent, type Agents, auditEventsSince, currentRevision, demo, lastAuditId, openSite, reseedContent, startAfresh, supplyMissingSources, type TestApp, type TestDatabase, visibleText, workflowActions } from "./support/index.js";
+import { axeViolations, type BrowserLog, chromiumPath, clickAndWait, launchChromium, newPerson, type RunningServer, seriousAxeViolations, serve, signIn } from "./support/browser.js";
+import { collectServedHtml, expectValidHtml, type HtmlCollector } from "./support/html-validator.js";
 import { readability, type Readability } from "../src/content/readability.js";
 import type { RevisionContent } from "../src/content/revision-content.js";
 import { compareRevisions, createArticle } from "../src/services/editorial/index.js";
@@ -28,20 +23,14 @@ import { createMailer } from "../src/jobs/mailer.js";
 import { runDueJobs } from "../src/jobs/queue.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
-const agents: Record<string, Agent> = {};
-const { take, save, approve } = workflowActions(() => database);
+let app: TestApp;
+const agents: Agents = {};
+const { take, save, approve, requestChanges, revisedAndPublished } = workflowActions(() => database);
 
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database).app;
-});
-afterAll(async () => database?.close());
+beforeAll(async () => ({ database, app } = await openSite()));
+afterAll(() => database?.close());
 
-async function fresh() {
-  await reseedContent(database);
-  for (const [name, email] of Object.entries(demo)) agents[name] = await signedInAgent(app, email);
-}
+const fresh = () => startAfresh(database, app, agents);
 
 const SECTION = "skeletal-muscle-relaxants";
 const PATIENT_TEXT = "These medicines **relax** tight muscles.\n\n- Ask your doctor which one is right for you [@tizanidine-update-2008].";
@@ -54,10 +43,7 @@ const withPatientVersion = (body: string) => (c: RevisionContent) => {
   c.variants = [...c.variants.filter((v) => !(v.audience === "patients" && v.sectionKey === SECTION)), { audience: "patients", sectionKey: SECTION, body }];
 };
 
-async function openForEditing() {
-  await take(agents.priya!, "start_review").expect(303);
-  await take(agents.priya!, "request_changes", { comment: "Please add a patient version." }).expect(303);
-}
+const openForEditing = () => requestChanges(agents, "Please add a patient version.");
 
 const variantBlock = (html: string) => /<section class="diff-variant" data-variant="patients\|skeletal-muscle-relaxants">([\s\S]*?)<\/section>/.exec(html)?.[1];
 
@@ -133,11 +119,7 @@ describe("signature meanings where they apply", () => {
 
   it("a plain-language approval is shown on the audience version's page, not on the page as written; staff see every signature", async () => {
     await openForEditing();
-    await save(agents.alice!, withPatientVersion(PATIENT_TEXT)).expect(303);
-    await take(agents.alice!, "submit").expect(303);
-    await take(agents.minh!, "start_review").expect(303);
-    await approve(agents.minh!, { meaning: "Approved: plain-language version" }).expect(303);
-    await take(agents.sam!, "publish").expect(303);
+    await revisedAndPublished(agents, withPatientVersion(PATIENT_TEXT), "Approved: plain-language version");
     const { article } = await currentRevision(database);
     const asWritten = (await agents.alice!.get(`/articles/${article.slug}`).expect(200)).text;
     expect(visibleText(asWritten)).not.toContain("plain-language");
@@ -149,11 +131,7 @@ describe("signature meanings where they apply", () => {
 
   it("a medical-accuracy approval is shown on the page as written", async () => {
     await openForEditing();
-    await save(agents.alice!, withPatientVersion(PATIENT_TEXT)).expect(303);
-    await take(agents.alice!, "submit").expect(303);
-    await take(agents.minh!, "start_review").expect(303);
-    await approve(agents.minh!, { meaning: "Approved: medical accuracy" }).expect(303);
-    await take(agents.sam!, "publish").expect(303);
+    await revisedAndPublished(agents, withPatientVersion(PATIENT_TEXT), "Approved: medical accuracy");
     const { article } = await currentRevision(database);
     expect(visibleText((await agents.alice!.get(`/articles/${article.slug}`).expect(200)).text)).toContain("Approved: medical accuracy");
   });
@@ -181,8 +159,7 @@ describe("the staff header, the bell and notifications", () => {
 
   it("opening the notifications page marks those shown as read (not audited); they show as new that once", async () => {
     await database.prisma.notification.updateMany({ data: { readAt: new Date() } });
-    await take(agents.priya!, "start_review").expect(303);
-    await take(agents.priya!, "request_changes", { comment: "Please fix." }).expect(303);
+    await requestChanges(agents, "Please fix.");
     await save(agents.alice!, supplyMissingSources).expect(303);
     await take(agents.alice!, "submit", { reviewerIds: await userId(demo.minh), reviewDue: inDays(5) }).expect(303);
     const minh = await userId(demo.minh);
@@ -221,8 +198,7 @@ describe("the staff header, the bell and notifications", () => {
   it("e-mail and pages write dates the same way", async () => {
     const outboxDir = await mkdtemp(path.join(tmpdir(), "cms-polish-outbox-"));
     try {
-      await take(agents.priya!, "start_review").expect(303);
-      await take(agents.priya!, "request_changes", { comment: "Please fix." }).expect(303);
+      await requestChanges(agents, "Please fix.");
       await save(agents.alice!, supplyMissingSources).expect(303);
       const due = inDays(5);
       await take(agents.alice!, "submit", { reviewerIds: await userId(demo.minh), reviewDue: due }).expect(303);

@@ -2,47 +2,29 @@
 // approved revision, scheduled publishing on the durable job queue, preview links.
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId, reseedContent, serverUrl } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { demo, signedInAgent, type Agent } from "./helpers/session.js";
-import { changeDosingLine, currentRevision, NEW_DOSING, SEEDED_SLUG, supplyMissingSources } from "./helpers/articles.js";
-import { workflowActions } from "./helpers/workflow.js";
+import { type Agent, type Agents, auditEventsSince, changeDosingLine, currentRevision, demo, lastAuditId, NEW_DOSING, openSite, SEEDED_SLUG, serverUrl, startAfresh, supplyMissingSources, type TestApp, type TestDatabase, workflowActions } from "./support/index.js";
 import { states, statesWhere } from "../src/workflow/states.js";
 import { transitionNames, transitions } from "../src/workflow/transitions.js";
 import { verbs } from "../src/workflow/verbs/index.js";
 import { enqueue, runDueJobs, runOneJob, startJobRunner, type JobHandlers } from "../src/jobs/queue.js";
-import { createJobHandlers } from "../src/job-handlers.js";
-import { createMailer } from "../src/jobs/mailer.js";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 
 let database: TestDatabase;
-let outboxDir: string;
 let jobHandlers: JobHandlers;
-let app: ReturnType<typeof createTestApp>["app"];
-const agents: Record<string, Agent> = {};
+let app: TestApp;
+const agents: Agents = {};
 
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  outboxDir = await mkdtemp(path.join(tmpdir(), "cms-outbox-"));
-  jobHandlers = createJobHandlers({ mailer: createMailer({ outboxDir }) });
-  app = createTestApp(database, { OUTBOX_DIR: outboxDir }).app;
-});
-afterAll(async () => {
-  await database?.close();
-  if (outboxDir) await rm(outboxDir, { recursive: true, force: true });
-});
+beforeAll(async () => ({ database, app, jobHandlers } = await openSite({ outbox: true })));
+afterAll(() => database?.close());
 
 /** Schedule jobs still waiting (e-mail jobs are counted apart). */
 const pendingScheduleJobs = () => database.prisma.job.count({ where: { kind: "publication.run", doneAt: null } });
 beforeEach(async () => {
   await database.pool.query("DELETE FROM job; DELETE FROM publication_schedule; DELETE FROM preview_link");
-  await reseedContent(database);
-  for (const [name, email] of Object.entries(demo)) agents[name] = await signedInAgent(app, email);
+  await startAfresh(database, app, agents);
 });
 
-const { take, save, approve, editedAndUnderReview } = workflowActions(() => database);
+const { take, save, approve, editedAndUnderReview, requestChanges } = workflowActions(() => database);
 
 /** The seeded article edited, resubmitted and approved: r2 is Approved, nothing is live. */
 async function approvedRevision() {
@@ -73,8 +55,7 @@ describe("the workflow model", () => {
   it("the workspace explains why a step the role allows is missing, from the same guard the POST uses", async () => {
     await database.prisma.user.update({ where: { email: demo.sam }, data: { canReview: true } });
     try {
-      await take(agents.priya!, "start_review").expect(303);
-      await take(agents.priya!, "request_changes", { comment: "x" }).expect(303);
+      await requestChanges(agents, "x");
       await save(agents.sam!, (c) => { changeDosingLine(c); supplyMissingSources(c); }).expect(303);
       await take(agents.sam!, "submit").expect(303);
       await take(agents.minh!, "start_review").expect(303);

@@ -1,31 +1,20 @@
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId, reseedContent, serverUrl } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
+import { type Agent, type Agents, auditEventsSince, changeDosingLine, currentRevision, decodeEntities, demo, editForm, formBody, lastAuditId, NEW_DOSING, openSite, SEEDED_SLUG, serverUrl, signedInAgent, startAfresh, supplyMissingSources, type TestApp, type TestDatabase, workflowActions } from "./support/index.js";
 import { publicDeliveryOf } from "../src/app.js";
-import { demo, formBody, signedInAgent, type Agent } from "./helpers/session.js";
-import { changeDosingLine, currentRevision, editForm, NEW_DOSING, SEEDED_SLUG, supplyMissingSources } from "./helpers/articles.js";
 import { createUser } from "../src/services/people/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { DEMO_PASSWORD } from "../seed/demo-users.js";
-import { workflowActions } from "./helpers/workflow.js";
-import { decodeEntities } from "./helpers/html.js";
 
 let database: TestDatabase;
-let app: ReturnType<typeof createTestApp>["app"];
-const agents: Record<string, Agent> = {};
+let app: TestApp;
+const agents: Agents = {};
 
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database).app;
-});
-afterAll(async () => database?.close());
-beforeEach(async () => {
-  await reseedContent(database);
-  for (const [name, email] of Object.entries(demo)) agents[name] = await signedInAgent(app, email);
-});
+beforeAll(async () => ({ database, app } = await openSite()));
+afterAll(() => database?.close());
+beforeEach(() => startAfresh(database, app, agents));
 
-const { take, save, approve: sign, editedAndUnderReview: reviewRound } = workflowActions(() => database);
+const { take, save, approve: sign, editedAndUnderReview: reviewRound, requestChanges } = workflowActions(() => database);
 const approve = (agent: Agent, password = DEMO_PASSWORD) => sign(agent, { password });
 
 /** Fixes the seeded article's citation errors and takes it back to Under Review. */
@@ -115,8 +104,7 @@ describe("transitions", () => {
   });
 
   it("the seeded article's three missing sources block submission until an editor supplies them", async () => {
-    await take(agents.priya!, "start_review").expect(303);
-    await take(agents.priya!, "request_changes", { comment: "Fix the dosing." }).expect(303);
+    await requestChanges(agents, "Fix the dosing.");
     await save(agents.alice!, changeDosingLine).expect(303);
     const blocked = await take(agents.alice!, "submit").expect(409);
     expect(blocked.text).toContain("3 citation error(s)");
@@ -201,8 +189,7 @@ describe("transitions", () => {
   });
 
   it("resubmitting the very revision that was sent back leaves the change request open", async () => {
-    await take(agents.priya!, "start_review").expect(303);
-    await take(agents.priya!, "request_changes", { comment: "Supply the sources." }).expect(303);
+    await requestChanges(agents, "Supply the sources.");
     // The seed's citation errors block submission; make them pass without a new revision to model "unchanged".
     await database.pool.query(`UPDATE reference SET title = 'Title of ' || key, source = 'S', year = 2020, details_missing = false WHERE key LIKE 'missing-source-%'`);
     await take(agents.alice!, "submit").expect(303);
@@ -210,8 +197,7 @@ describe("transitions", () => {
   });
 
   it("only the revision's author may withdraw it", async () => {
-    await take(agents.priya!, "start_review").expect(303);
-    await take(agents.priya!, "request_changes", { comment: "x" }).expect(303);
+    await requestChanges(agents, "x");
     await save(agents.alice!, supplyMissingSources).expect(303);
     await take(agents.alice!, "submit").expect(303);
     await take(agents.ben!, "withdraw").expect(403);
@@ -224,8 +210,7 @@ describe("separation of duties and signatures", () => {
   it("nobody approves a revision they edited, whatever their role; the UI offers them no Approve button", async () => {
     await database.prisma.user.update({ where: { email: demo.sam }, data: { canReview: true } });
     try {
-      await take(agents.priya!, "start_review").expect(303);
-      await take(agents.priya!, "request_changes", { comment: "x" }).expect(303);
+      await requestChanges(agents, "x");
       await save(agents.sam!, supplyMissingSources).expect(303);
       await take(agents.sam!, "submit").expect(303);
       await take(agents.sam!, "start_review").expect(303);
@@ -343,8 +328,7 @@ describe("concurrency", () => {
   // Concurrency is only tested on a PostgreSQL server: the embedded database runs one
   // transaction at a time, so parallel requests there cannot race at all.
   it.skipIf(!serverUrl)("20 simultaneous saves from the same revision: exactly one new revision, 19 conflicts (PostgreSQL server only)", async () => {
-    await take(agents.priya!, "start_review").expect(303);
-    await take(agents.priya!, "request_changes", { comment: "x" }).expect(303);
+    await requestChanges(agents, "x");
     const { article } = await currentRevision(database);
     const forms = await Promise.all(Array.from({ length: 20 }, (_, i) => editForm(database, (c) => { c.summary = `${c.summary} (edit ${i})`; })));
     const since = await lastAuditId(database);

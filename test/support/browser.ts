@@ -6,13 +6,29 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import type { Express } from "express";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { describe } from "vitest";
 import { DEMO_PASSWORD } from "../../seed/demo-users.js";
-import type { HtmlCollector } from "./html-validator.js";
+import { collectServedHtml, type HtmlCollector } from "./html-validator.js";
 
 /** The Chromium executable to drive, or null when there is none on this machine. */
 export function chromiumPath(): string | null {
   const candidate = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
   return existsSync(candidate) ? candidate : null;
+}
+
+const inCi = process.env.CI === "true";
+
+/**
+ * describe() for tests in a real browser: skipped on a machine without Chromium, except in CI
+ * (CI=true), where the set-up then fails (see requiredChromium).
+ */
+export const describeInBrowser = describe.skipIf(!chromiumPath() && !inCi);
+
+/** The Chromium to launch; its absence fails the set-up (only reached in CI, see describeInBrowser). */
+export function requiredChromium(): string {
+  const found = chromiumPath();
+  if (!found) throw new Error(`CI=true but no Chromium executable was found at ${process.env.CHROMIUM_PATH || "/usr/bin/chromium"}: install it with \`apt-get install -y chromium\` or set CHROMIUM_PATH.`);
+  return found;
 }
 
 export function launchChromium(executablePath: string): Promise<Browser> {
@@ -103,4 +119,46 @@ export async function axeViolations(page: Page, which: (v: AxeViolation) => bool
   return results.violations
     .filter(which)
     .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join("; ")})`);
+}
+
+/** The app served over HTTP with a Chromium to visit it, each person in a browser context of their own. */
+export interface BrowserSite {
+  baseUrl: string;
+  browser: Browser;
+  /** Every page the people from newPerson open, as served, for the Nu Html Checker. */
+  servedHtml: HtmlCollector;
+  /** A new person (their own cookies) whose console goes to the log and whose pages are collected. */
+  newPerson(who: string): Promise<{ context: BrowserContext; page: Page }>;
+  /** Closes every person's context, the browser and the server, and removes the collected pages. */
+  close(): Promise<void>;
+}
+
+/** Serves `app`, launches Chromium and collects the pages people open; console messages go to `log`. */
+export async function openBrowserSite(app: Express, log: BrowserLog): Promise<BrowserSite> {
+  const server = await serve(app);
+  let browser: Browser;
+  try {
+    browser = await launchChromium(requiredChromium());
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  const servedHtml = await collectServedHtml();
+  const contexts: BrowserContext[] = [];
+  return {
+    baseUrl: server.baseUrl,
+    browser,
+    servedHtml,
+    async newPerson(who) {
+      const person = await newPerson(browser, server.baseUrl, who, log, servedHtml);
+      contexts.push(person.context);
+      return person;
+    },
+    async close() {
+      for (const context of contexts) await context.close().catch(() => {});
+      await browser.close();
+      await server.close();
+      await servedHtml.dispose();
+    },
+  };
 }

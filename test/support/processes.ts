@@ -53,12 +53,17 @@ export function startApp(env: Record<string, string>): Promise<RunningApp> {
 
 /** Runs a command (a file under src/cli) to its end. */
 export function runCommand(file: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return runToEnd([file, ...args], baseEnv(env), 120_000);
+}
+
+/** Runs a TypeScript file with exactly the environment `env` to its end, killed after `timeoutMs`; its output trimmed. */
+export function runToEnd(fileAndArgs: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", file, ...args], { env: baseEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", ...fileAndArgs], { env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.on("exit", (code) => {
       clearTimeout(timer);
       resolve({ code, output: output.trim() });
