@@ -1,41 +1,28 @@
 // The API reference, the token page and search in a real headless Chromium: they must work
 // under the site's Content Security Policy (no console errors) and a person can create a
 // token, use it, and revoke it.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { createApp } from "../src/app.js";
-import { createSeededDatabase, type TestDatabase } from "./helpers/database.js";
-import { testConfig } from "./helpers/app.js";
-import { demo } from "./helpers/session.js";
-import { collectServedHtml, expectValidHtml, type HtmlCollector } from "./helpers/html-validator.js";
-import { chromiumPath, clickAndWait, launchChromium, newPerson, serve, signIn, type BrowserLog, type RunningServer } from "./helpers/browser.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { demo, openSite, type TestDatabase } from "./support/index.js";
+import { type BrowserLog, type BrowserSite, clickAndWait, describeInBrowser, openBrowserSite, signIn } from "./support/browser.js";
+import { expectValidHtml } from "./support/html-validator.js";
 
-const executablePath = chromiumPath();
-const inCi = process.env.CI === "true";
-
-describe.skipIf(!executablePath && !inCi)("API pages in a real browser", () => {
+describeInBrowser("API pages in a real browser", () => {
   let database: TestDatabase | undefined;
-  let server: RunningServer | undefined;
-  let browser: Browser | undefined;
+  let web: BrowserSite | undefined;
   const log: BrowserLog = { messages: [] };
-  let servedHtml: HtmlCollector | undefined;
 
   beforeAll(async () => {
-    if (!executablePath) throw new Error("CI needs Chromium at /usr/bin/chromium (apt-get install -y chromium).");
-    database = await createSeededDatabase();
-    server = await serve(createApp({ config: testConfig(), database, log: () => {} }));
-    browser = await launchChromium(executablePath);
-    servedHtml = await collectServedHtml();
+    const site = await openSite();
+    database = site.database;
+    web = await openBrowserSite(site.app, log);
   });
   afterAll(async () => {
-    await servedHtml?.dispose();
-    await browser?.close();
-    await server?.close();
+    await web?.close();
     await database?.close();
   });
 
   it("shows the API reference and search results with no CSP violations, and a token works until it is revoked", async () => {
-    const { context, page } = await newPerson(browser!, server!.baseUrl, "alice", log, servedHtml);
+    const { context, page } = await web!.newPerson("alice");
     await page.goto("/api/docs");
     expect(await page.getByRole("heading", { name: "API reference" }).count()).toBe(1);
     expect(await page.locator("#listArticles").count()).toBe(1);
@@ -57,7 +44,7 @@ describe.skipIf(!executablePath && !inCi)("API pages in a real browser", () => {
     await clickAndWait(page, page.getByRole("button", { name: "Create token" }));
     const token = (await page.locator(".token-value").innerText()).trim();
     expect(token).toMatch(/^cat_/);
-    const call = () => fetch(`${server!.baseUrl}/api/v1/search?q=tizanidine`, { headers: { Authorization: `Bearer ${token}` } });
+    const call = () => fetch(`${web!.baseUrl}/api/v1/search?q=tizanidine`, { headers: { Authorization: `Bearer ${token}` } });
     expect((await call()).status).toBe(200);
     // Revoking asks first: the first button opens the question, the second revokes.
     await page.locator("summary", { hasText: "Revoke" }).first().click();
@@ -73,6 +60,6 @@ describe.skipIf(!executablePath && !inCi)("API pages in a real browser", () => {
   });
 
   it("every page visited is valid HTML (Nu Html Checker, as served)", async () => {
-    await expectValidHtml(servedHtml!);
+    await expectValidHtml(web!.servedHtml);
   }, 180_000);
 });

@@ -2,10 +2,10 @@
 // as its page shows it), the /ask page and the API, and refusals.
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { auditEventsSince, contextOf, createTestApp, currentRevision, demo, lastAuditId, openSite, publishSeeded, reseedContent, SEEDED_SLUG, takeAs, type TestApp, type TestDatabase, userByEmail, visibleText } from "./support/index.js";
+import { articleContent, auditEventsSince, contextOf, createTestApp, currentRevision, demo, lastAuditId, openSite, publishSeeded, reseedContent, SEEDED_SLUG, takeAs, type TestApp, type TestDatabase, userByEmail, visibleText } from "./support/index.js";
 import { createArticle, findPublicArticle, saveRevision, updateArticleSettings, toContent } from "../src/services/editorial/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
-import { revisionContentSchema, contentForAudience, type RevisionContent } from "../src/content/revision-content.js";
+import { contentForAudience, type RevisionContent } from "../src/content/revision-content.js";
 import { answerQuestion, publicPassagesOf } from "../src/services/readers/index.js";
 import { askResultSchema } from "../src/api/ask.js";
 import { DEMO_PASSWORD } from "../seed/demo-users.js";
@@ -17,9 +17,8 @@ afterAll(() => database?.close());
 beforeEach(() => reseedContent(database));
 
 function content(overrides: Partial<Record<keyof RevisionContent, unknown>> = {}): RevisionContent {
-  return revisionContentSchema.parse({
-    title: "Is quinine useful for nocturnal leg cramps?", summaryHeading: "Summary", summary: "Quinine is not recommended for routine leg cramps.", lastUpdated: "2026-01-02",
-    disclaimerHeading: "Disclaimer", disclaimer: "For professionals.",
+  return articleContent({
+    title: "Is quinine useful for nocturnal leg cramps?", summary: "Quinine is not recommended for routine leg cramps.",
     sections: [{ key: "evidence", depth: 1, heading: "Evidence", body: "- Quinine reduces cramp frequency modestly [@a]\n- Serious haematological harms are reported" }],
     references: [{ key: "a", type: "RESEARCH", title: "Quinine for muscle cramps", source: "Cochrane Database Syst Rev", year: 2015 }],
     ...overrides,

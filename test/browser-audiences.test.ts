@@ -2,21 +2,14 @@
 // one section, a reviewer sees it in the diff with its readability grade and signs, the admin
 // publishes, and a signed-out reader chooses "Patient or caregiver" (no JavaScript needed),
 // reads it, and chooses back.
-import { afterAll, beforeAll, beforeEach, describe, expect, it, type TestContext } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { createApp } from "../src/app.js";
-import { seedDatabase } from "../src/services/seed.js";
+import { afterAll, beforeAll, expect } from "vitest";
+import type { BrowserContext, Page } from "playwright-core";
 import { readability } from "../src/content/readability.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
-import { testConfig } from "./helpers/app.js";
-import { demo, signedInAgent, formBody } from "./helpers/session.js";
-import { SEEDED_SLUG, currentRevision, editForm, supplyMissingSources } from "./helpers/articles.js";
+import { currentRevision, demo, openSite, SEEDED_SLUG, signedIn, supplyMissingSources, type TestDatabase, workflowActions } from "./support/index.js";
+import { type BrowserLog, type BrowserSite, clickAndWait, describeInBrowser, openBrowserSite, signIn, storySteps } from "./support/browser.js";
+import { expectValidHtml } from "./support/html-validator.js";
 import { DEMO_PASSWORD } from "../seed/demo-users.js";
-import { collectServedHtml, expectValidHtml, type HtmlCollector } from "./helpers/html-validator.js";
-import { chromiumPath, clickAndWait, launchChromium, newPerson, serve, signIn, type BrowserLog, type RunningServer } from "./helpers/browser.js";
 
-const executablePath = chromiumPath();
-const inCi = process.env.CI === "true";
 const PUBLIC_PATH = `/articles/${SEEDED_SLUG}`;
 const ARTICLE_TITLE = "What are the treatment options for muscle spasms?";
 const SECTION_HEADING = "Skeletal Muscle Relaxants";
@@ -24,68 +17,34 @@ const PATIENT_TEXT = "These medicines help tight muscles relax. Your doctor will
 const PLAIN_MEANING = "Approved: plain-language version";
 const STEP = { timeout: 180_000 };
 
-describe.skipIf(!executablePath && !inCi)("reader personalization in a real browser", () => {
+describeInBrowser("reader personalization in a real browser", () => {
   let database: TestDatabase | undefined;
-  let server: RunningServer | undefined;
-  let browser: Browser | undefined;
+  /** The app in a browser; it keeps every page the story opens, as served, for the Nu Html Checker at the end. */
+  let web: BrowserSite | undefined;
   const browserLog: BrowserLog = { messages: [] };
   const people: Record<string, { context: BrowserContext; page: Page }> = {};
   let articleId = "";
-  let broken = false;
-  /** Every page the story opens, as served, for the Nu Html Checker at the end. */
-  let servedHtml: HtmlCollector | undefined;
   const person = (name: string) => people[name]!.page;
+  const { step } = storySteps(STEP);
 
   beforeAll(async () => {
-    if (!executablePath) throw new Error("CI=true but no Chromium executable was found: install it with `apt-get install -y chromium` or set CHROMIUM_PATH.");
-    database = await createTestDatabase();
-    await seedDatabase(database.prisma, { demoUsers: true });
-    const app = createApp({ config: testConfig(), database, log: () => {} });
+    const site = await openSite();
+    database = site.database;
     // Before the story: a reviewer asked for changes and an editor supplied the missing sources (r2),
     // through the same HTTP forms the browser test of the editorial flow drives.
-    const priya = await signedInAgent(app, demo.priya);
-    const alice = await signedInAgent(app, demo.alice);
-    const take = async (agent: typeof priya, name: string, fields: Record<string, string> = {}) => {
-      const { article, revision } = await currentRevision(database!);
-      const res = await agent.post(`/editor/articles/${article.id}/transitions/${name}`).type("form")
-        .send({ _csrf: agent.csrf, revisionId: revision.id, expectedState: revision.state, ...fields });
-      expect(res.status, res.text.slice(0, 300)).toBe(303);
-    };
-    await take(priya, "start_review");
-    await take(priya, "request_changes", { comment: "Please add a patient version." });
+    const { requestChanges, save } = workflowActions(() => site.database);
+    await requestChanges({ priya: await signedIn(site.app, "priya") }, "Please add a patient version.");
+    await save(await signedIn(site.app, "alice"), supplyMissingSources).expect(303);
     articleId = (await currentRevision(database)).article.id;
-    const form = await editForm(database, supplyMissingSources);
-    const saved = await alice.post(`/editor/articles/${articleId}/edit`).type("form").send(formBody({ _csrf: alice.csrf, ...form }));
-    expect(saved.status).toBe(303);
-    server = await serve(app);
-    browser = await launchChromium(executablePath);
-    servedHtml = await collectServedHtml();
-    for (const name of ["reader", "alice", "minh", "sam"]) people[name] = await newPerson(browser, server.baseUrl, name, browserLog, servedHtml);
+    web = await openBrowserSite(site.app, browserLog);
+    for (const name of ["reader", "alice", "minh", "sam"]) people[name] = await web.newPerson(name);
   }, 180_000);
 
   afterAll(async () => {
     if (browserLog.messages.length) console.warn(`Browser console:\n${browserLog.messages.join("\n")}`);
-    for (const p of Object.values(people)) await p.context.close().catch(() => {});
-    await browser?.close();
-    await server?.close();
+    await web?.close();
     await database?.close();
-    await servedHtml?.dispose();
   }, 60_000);
-
-  beforeEach((ctx) => {
-    if (broken) ctx.skip();
-  });
-
-  function step(name: string, body: (ctx: TestContext) => Promise<void>) {
-    it(name, STEP, async (ctx) => {
-      try {
-        await body(ctx);
-      } catch (error) {
-        broken = true;
-        throw error;
-      }
-    });
-  }
 
   step("1. editor Alice writes a patient version of one section beside the professional text and submits", async () => {
     const page = person("alice");
@@ -142,8 +101,8 @@ describe.skipIf(!executablePath && !inCi)("reader personalization in a real brow
   });
 
   step("4. a signed-out reader, with JavaScript off, chooses “Patient or caregiver”, reads it, and chooses back", async () => {
-    const context = await browser!.newContext({ baseURL: server!.baseUrl, javaScriptEnabled: false });
-    servedHtml!.watch(context);
+    const context = await web!.browser.newContext({ baseURL: web!.baseUrl, javaScriptEnabled: false });
+    web!.servedHtml.watch(context);
     people.noScript = { context, page: await context.newPage() };
     const page = person("noScript");
     expect((await page.goto(PUBLIC_PATH))?.status()).toBe(200);
@@ -173,6 +132,6 @@ describe.skipIf(!executablePath && !inCi)("reader personalization in a real brow
   });
 
   step("every page the story opened is valid HTML (Nu Html Checker, as served)", async () => {
-    await expectValidHtml(servedHtml!);
+    await expectValidHtml(web!.servedHtml);
   });
 });

@@ -4,21 +4,13 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import request from "supertest";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { createApp } from "../src/app.js";
-import { createSeededDatabase, lastAuditId, auditEventsSince, type TestDatabase } from "./helpers/database.js";
-import { testConfig } from "./helpers/app.js";
-import { csrfFrom, demo, signedInAgent, type Agent } from "./helpers/session.js";
-import { chromiumPath, clickAndWait, launchChromium, newPerson, seriousAxeViolations, signIn, type BrowserLog } from "./helpers/browser.js";
-import { workflowActions } from "./helpers/workflow.js";
-import { currentRevision } from "./helpers/articles.js";
-import { tokenFor } from "./helpers/api.js";
+import { type Agent, auditEventsSince, csrfFrom, currentRevision, demo, lastAuditId, openSite, signedIn, type TestApp, type TestDatabase, tokenFor, workflowActions } from "./support/index.js";
+import { type BrowserLog, clickAndWait, describeInBrowser, launchChromium, newPerson, requiredChromium, seriousAxeViolations, signIn } from "./support/browser.js";
 import { verifyPasskeySignature } from "../src/services/people/index.js";
 import { formatEvent } from "../src/services/editorial/index.js";
 
-const executablePath = chromiumPath();
-const inCi = process.env.CI === "true";
 const MEANING = "Approved: medical accuracy";
 
 /** A free loopback port, so PUBLIC_URL (the passkeys' origin) can name it before the app starts. */
@@ -38,26 +30,24 @@ async function addVirtualAuthenticator(page: Page) {
   });
 }
 
-describe.skipIf(!executablePath && !inCi)("passkeys in a real browser", () => {
+describeInBrowser("passkeys in a real browser", () => {
   let database: TestDatabase;
   let server: Server;
   let baseUrl: string;
   let browser: Browser;
-  let app: ReturnType<typeof createApp>;
+  let app: TestApp;
   const log: BrowserLog = { messages: [] };
   const agents: Record<string, Agent | undefined> = {};
   const flow = workflowActions(() => database);
 
   beforeAll(async () => {
-    if (!executablePath) throw new Error("CI needs Chromium at /usr/bin/chromium (apt-get install -y chromium).");
-    database = await createSeededDatabase();
     const port = await freePort();
     baseUrl = `http://localhost:${port}`;
-    app = createApp({ config: testConfig({ PUBLIC_URL: baseUrl }), database, log: () => {} });
+    ({ database, app } = await openSite({ env: { PUBLIC_URL: baseUrl } }));
     // All interfaces: Chromium may reach "localhost" over ::1 or 127.0.0.1.
     server = await new Promise<Server>((resolve) => { const s = app.listen(port, () => resolve(s)); });
-    browser = await launchChromium(executablePath);
-    for (const who of ["alice", "priya", "minh"] as const) agents[who] = await signedInAgent(app, demo[who]);
+    browser = await launchChromium(requiredChromium());
+    for (const who of ["alice", "priya", "minh"] as const) agents[who] = await signedIn(app, who);
   });
   afterAll(async () => {
     await browser?.close();

@@ -3,25 +3,20 @@
 // article the public can read (pending, with the caution), the patient version keeps the
 // professional page's reference numbers and has its own disclaimer and footer, and an outside
 // expert's preview link shows the patient version through the same selector. axe on each page.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { createApp } from "../src/app.js";
-import { seedDatabase } from "../src/services/seed.js";
 import { createArticle } from "../src/services/editorial/index.js";
 import { createPreviewLink, previewPath } from "../src/services/publishing/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { DISCLAIMER_PART, revisionContentSchema } from "../src/content/revision-content.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
-import { testConfig } from "./helpers/app.js";
-import { contextOf, userByEmail } from "./helpers/api.js";
-import { chromiumPath, clickAndWait, launchChromium, seriousAxeViolations, serve, type RunningServer } from "./helpers/browser.js";
+import { contextOf, createSeededDatabase, demo, testConfig, type TestDatabase, userByEmail } from "./support/index.js";
+import { clickAndWait, describeInBrowser, launchChromium, requiredChromium, type RunningServer, seriousAxeViolations, serve } from "./support/browser.js";
 
-const executablePath = chromiumPath();
-const inCi = process.env.CI === "true";
 const STEP = 180_000;
 const SLUG = "which-treatment-helps-most";
 
-describe.skipIf(!executablePath && !inCi)("what readers see, in a real browser", () => {
+describeInBrowser("what readers see, in a real browser", () => {
   let database: TestDatabase | undefined;
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
@@ -30,9 +25,7 @@ describe.skipIf(!executablePath && !inCi)("what readers see, in a real browser",
   let preview = "";
 
   beforeAll(async () => {
-    if (!executablePath) throw new Error("CI=true but no Chromium executable was found: install it with `apt-get install -y chromium` or set CHROMIUM_PATH.");
-    database = await createTestDatabase();
-    await seedDatabase(database.prisma, { demoUsers: true });
+    database = await createSeededDatabase();
     const ref = (key: string, title: string) => ({ key, type: "RESEARCH", title, source: "A journal", year: 2020 });
     const { article, revision } = await createArticle(database.prisma, systemContext("test"), {
       slug: SLUG, authorId: null, initialState: "SUBMITTED", visibleWhilePending: true,
@@ -47,12 +40,12 @@ describe.skipIf(!executablePath && !inCi)("what readers see, in a real browser",
         ],
       }),
     });
-    const sam = await userByEmail(database, "sam.admin@demo.test");
+    const sam = await userByEmail(database, demo.sam);
     const { link } = await createPreviewLink(database.prisma, contextOf(sam), sam, article.id, { revisionId: revision.id, days: 3 });
     const config = testConfig();
     preview = previewPath(config.sessionSecret, link);
     server = await serve(createApp({ config, database, log: () => {} }));
-    browser = await launchChromium(executablePath);
+    browser = await launchChromium(requiredChromium());
     context = await browser.newContext({ baseURL: server.baseUrl });
     page = await context.newPage();
   }, STEP);

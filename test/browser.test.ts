@@ -1,27 +1,15 @@
 // The whole editorial flow in a real headless Chromium against the app served over
 // HTTP: review, change request, edit, forged approval, signature, publication, and
 // what the public sees at each point. Each person has their own browser context.
-import { afterAll, beforeAll, beforeEach, describe, expect, it, type TestContext } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { createApp } from "../src/app.js";
-import { seedDatabase } from "../src/services/seed.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
-import { testConfig } from "./helpers/app.js";
-import { demo } from "./helpers/session.js";
-import { MISSING_SOURCES, NEW_DOSING, SEEDED_SLUG, currentRevision } from "./helpers/articles.js";
+import { afterAll, beforeAll, expect } from "vitest";
+import type { BrowserContext, Page } from "playwright-core";
+import { currentRevision, demo, MISSING_SOURCES, NEW_DOSING, openSite, SEEDED_SLUG, type TestDatabase } from "./support/index.js";
+import { type BrowserLog, type BrowserSite, chromiumPath, clickAndWait, describeInBrowser, longDateUtc, openBrowserSite, seriousAxeViolations, signIn, storySteps } from "./support/browser.js";
+import { expectValidHtml } from "./support/html-validator.js";
 import { DEMO_PASSWORD } from "../seed/demo-users.js";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { createJobHandlers } from "../src/job-handlers.js";
-import { createMailer } from "../src/jobs/mailer.js";
-import { runDueJobs } from "../src/jobs/queue.js";
-import { collectServedHtml, expectValidHtml, type HtmlCollector } from "./helpers/html-validator.js";
-import { chromiumPath, clickAndWait, launchChromium, longDateUtc, newPerson, seriousAxeViolations, serve, signIn, type BrowserLog, type RunningServer } from "./helpers/browser.js";
+import { runDueJobs, type JobHandlers } from "../src/jobs/queue.js";
 
-const executablePath = chromiumPath();
-const inCi = process.env.CI === "true";
-if (!executablePath && !inCi) {
+if (!chromiumPath() && process.env.CI !== "true") {
   console.warn(
     `browser.test.ts skipped: no Chromium at ${process.env.CHROMIUM_PATH || "/usr/bin/chromium"}. ` +
       "Install it with `apt-get install -y chromium` or set CHROMIUM_PATH.",
@@ -48,21 +36,20 @@ function summarize(messages: string[]): string[] {
   return [...seen].map(([key, { count, paths }]) => `${count}× ${key}${paths.size ? ` (on ${[...paths].join(", ")})` : ""}`);
 }
 
-describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser", () => {
+describeInBrowser("the editorial flow in a real browser", () => {
   let database: TestDatabase | undefined;
-  let server: RunningServer | undefined;
-  let browser: Browser | undefined;
-  const appLog: string[] = [];
+  /** What the app logged (shown when a step fails), and the job handlers its worker runs. */
+  let appLog: string[] = [];
+  let jobHandlers: JobHandlers | undefined;
+  /** The app in a browser; it keeps every page the story opens, as served, for the Nu Html Checker at the end. */
+  let web: BrowserSite | undefined;
   const browserLog: BrowserLog = { messages: [] };
   const people: Record<string, { context: BrowserContext; page: Page }> = {};
   let articleId = "";
-  let outboxDir = "";
-  /** Every page the story opens, as served, for the Nu Html Checker at the end. */
-  let servedHtml: HtmlCollector | undefined;
   /** What the app's worker does on its next tick: run every due job (e-mail, schedules). */
-  const runWorker = () => runDueJobs(database!.prisma, createJobHandlers({ mailer: createMailer({ outboxDir }) }));
-  /** Set when a step fails: the later steps build on it, so they are skipped rather than failing confusingly. */
-  let broken = false;
+  const runWorker = () => runDueJobs(database!.prisma, jobHandlers!);
+  /** A failed step skips the later ones, which build on it. */
+  const { step, broken } = storySteps(STEP);
 
   const person = (name: string) => {
     const p = people[name];
@@ -71,51 +58,19 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
   };
 
   beforeAll(async () => {
-    if (!executablePath) {
-      throw new Error(
-        `CI=true but no Chromium executable was found at ${process.env.CHROMIUM_PATH || "/usr/bin/chromium"}: ` +
-          "the browser test cannot run. Install it with `apt-get install -y chromium` or set CHROMIUM_PATH.",
-      );
-    }
-    database = await createTestDatabase();
-    await seedDatabase(database.prisma, { demoUsers: true });
-    outboxDir = await mkdtemp(path.join(tmpdir(), "cms-browser-outbox-"));
-    const app = createApp({ config: testConfig({ OUTBOX_DIR: outboxDir }), database, log: (m) => appLog.push(m) });
-    server = await serve(app);
-    browser = await launchChromium(executablePath);
-    servedHtml = await collectServedHtml();
-    for (const name of ["anonymous", "priya", "alice", "minh", "sam"]) {
-      people[name] = await newPerson(browser, server.baseUrl, name, browserLog, servedHtml);
-    }
+    const site = await openSite({ outbox: true });
+    ({ database, logged: appLog, jobHandlers } = site);
+    web = await openBrowserSite(site.app, browserLog);
+    for (const name of ["anonymous", "priya", "alice", "minh", "sam"]) people[name] = await web.newPerson(name);
     articleId = (await currentRevision(database)).article.id;
   }, 180_000);
 
   afterAll(async () => {
     if (browserLog.messages.length) console.warn(`Browser console during the flow:\n${summarize(browserLog.messages).join("\n")}`);
-    if (broken && appLog.length) console.warn(`App log:\n${appLog.join("\n")}`);
-    for (const p of Object.values(people)) await p.context.close().catch(() => {});
-    await browser?.close();
-    await server?.close();
+    if (broken() && appLog.length) console.warn(`App log:\n${appLog.join("\n")}`);
+    await web?.close();
     await database?.close();
-    if (outboxDir) await rm(outboxDir, { recursive: true, force: true });
-    await servedHtml?.dispose();
   }, 60_000);
-
-  beforeEach((ctx) => {
-    if (broken) ctx.skip();
-  });
-
-  /** Runs one step of the story; a failure marks the rest of the story as skipped. */
-  function step(name: string, body: (ctx: TestContext) => Promise<void>) {
-    it(name, STEP, async (ctx) => {
-      try {
-        await body(ctx);
-      } catch (error) {
-        broken = true;
-        throw error;
-      }
-    });
-  }
 
   async function revisionState() {
     const { revision } = await currentRevision(database!);
@@ -456,7 +411,7 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
 
   step("10. Sam, in Paris, schedules in his own time (stored as UTC, said in words), cancels it after confirming, and copies a preview link's address", async () => {
     // A second browser for Sam whose clock is in Europe/Paris (UTC+1 in December).
-    const context = await browser!.newContext({ baseURL: server!.baseUrl, viewport: { width: 1280, height: 900 }, locale: "en-GB", timezoneId: "Europe/Paris" });
+    const context = await web!.browser.newContext({ baseURL: web!.baseUrl, viewport: { width: 1280, height: 900 }, locale: "en-GB", timezoneId: "Europe/Paris" });
     context.setDefaultTimeout(20_000);
     const page = await context.newPage();
     page.on("pageerror", (e) => browserLog.messages.push(`[sam-paris] page error on ${page.url()}: ${e.message}`));
@@ -486,7 +441,7 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
       expect((await database!.prisma.publicationSchedule.findUniqueOrThrow({ where: { id: stored.id } })).status).toBe("CANCELLED");
 
       // A preview link: its full address in view, and a Copy button that copies it.
-      await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server!.baseUrl });
+      await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: web!.baseUrl });
       const previewForm = page.locator("form[data-form='preview-link']");
       await previewForm.getByLabel("Valid for (days)").fill("3");
       await clickAndWait(page, previewForm.getByRole("button", { name: "Create preview link" }));
@@ -505,6 +460,6 @@ describe.skipIf(!executablePath && !inCi)("the editorial flow in a real browser"
   });
 
   step("every page the story opened is valid HTML (Nu Html Checker, as served)", async () => {
-    await expectValidHtml(servedHtml!);
+    await expectValidHtml(web!.servedHtml);
   });
 });

@@ -3,7 +3,7 @@
 // and preview links show every audience version.
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { openSite, reseedContent, resetContent, type TestApp, type TestDatabase, visibleText } from "./support/index.js";
+import { articleContent, openSite, reseedContent, resetContent, type TestApp, type TestDatabase, visibleText } from "./support/index.js";
 import { createArticle, findPublicArticle, insertRevision, checkCitations, compareRevisions } from "../src/services/editorial/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { DISCLAIMER_PART, READER_DISCLAIMER_DEFAULT, contentHash, revisionContentSchema, type RevisionContent } from "../src/content/revision-content.js";
@@ -17,9 +17,8 @@ beforeAll(async () => ({ database, app } = await openSite()));
 afterAll(() => database?.close());
 
 function content(word: string, overrides: Partial<Record<keyof RevisionContent, unknown>> = {}): RevisionContent {
-  return revisionContentSchema.parse({
-    title: "Is this a plain question?", summaryHeading: "Summary", summary: `An ordinary summary about ${word}.`, lastUpdated: "2026-01-02",
-    disclaimerHeading: "Disclaimer", disclaimer: "For professionals.",
+  return articleContent({
+    title: "Is this a plain question?", summary: `An ordinary summary about ${word}.`,
     sections: [{ key: "one", depth: 1, heading: "Background", body: "Ordinary body text." }],
     references: [],
     ...overrides,

@@ -1,11 +1,10 @@
 import { readFileSync } from "node:fs";
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { openSite, reseedContent, type TestApp, type TestDatabase, visibleText } from "./support/index.js";
+import { articleContent, openSite, reseedContent, type TestApp, type TestDatabase, visibleText } from "./support/index.js";
 import { seedDatabase } from "../src/services/seed.js";
 import { createArticle } from "../src/services/editorial/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
-import { revisionContentSchema } from "../src/content/revision-content.js";
 
 const SLUG = "treatment-options-for-muscle-spasms";
 const source = readFileSync(new URL("./fixtures/source-article.txt", import.meta.url), "utf8");
@@ -19,13 +18,10 @@ function sourceArticleLines(): string[] {
 }
 
 function content(overrides: Record<string, unknown> = {}) {
-  return revisionContentSchema.parse({
+  return articleContent({
     title: "Is this a test article?",
-    summaryHeading: "Summary",
     summary: "A summary [@ref-a].",
     lastUpdated: "2025-01-02",
-    disclaimerHeading: "Disclaimer",
-    disclaimer: "For professionals.",
     sections: [{ key: "one", depth: 1, heading: "One", body: "- item [@ref-a]" }],
     references: [{ key: "ref-a", type: "RESEARCH", title: "A study", source: "A journal", year: 2020 }],
     ...overrides,

@@ -1,9 +1,9 @@
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { bearer, contextOf, demo, openSite, resetContent, signedInAgent, type TestApp, type TestDatabase, tokenFor, userByEmail, visibleText } from "./support/index.js";
+import { articleContent, bearer, contextOf, demo, openSite, resetContent, signedInAgent, type TestApp, type TestDatabase, tokenFor, userByEmail, visibleText } from "./support/index.js";
 import { createArticle, saveRevision } from "../src/services/editorial/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
-import { revisionContentSchema, type RevisionContent } from "../src/content/revision-content.js";
+import { type RevisionContent } from "../src/content/revision-content.js";
 import { searchAllRevisions, searchPublished, snippetParts } from "../src/services/readers/index.js";
 import { openScratchDatabase } from "../src/db/scratch.js";
 import { seedDatabase } from "../src/services/seed.js";
@@ -16,9 +16,8 @@ afterAll(() => database?.close());
 beforeEach(() => resetContent(database));
 
 function content(overrides: Partial<Record<keyof RevisionContent, unknown>> = {}): RevisionContent {
-  return revisionContentSchema.parse({
-    title: "Is this a plain question?", summaryHeading: "Summary", summary: "An ordinary summary.", lastUpdated: "2026-01-02",
-    disclaimerHeading: "Disclaimer", disclaimer: "For professionals.",
+  return articleContent({
+    title: "Is this a plain question?", summary: "An ordinary summary.",
     sections: [{ key: "one", depth: 1, heading: "Background", body: "Ordinary body text." }],
     references: [{ key: "a", type: "RESEARCH", title: "An ordinary study", source: "A journal", year: 2020, doi: "10.1000/xyz123", pmid: "31415926" }],
     ...overrides,

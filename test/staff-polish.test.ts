@@ -7,15 +7,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import vm from "node:vm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { type Agent, type Agents, auditEventsSince, currentRevision, demo, lastAuditId, openSite, reseedContent, startAfresh, supplyMissingSources, type TestApp, type TestDatabase, visibleText, workflowActions } from "./support/index.js";
-import { axeViolations, type BrowserLog, chromiumPath, clickAndWait, launchChromium, newPerson, type RunningServer, seriousAxeViolations, serve, signIn } from "./support/browser.js";
-import { collectServedHtml, expectValidHtml, type HtmlCollector } from "./support/html-validator.js";
+import type { Page } from "playwright-core";
+import { type Agent, type Agents, articleContent, auditEventsSince, currentRevision, demo, lastAuditId, openSite, reseedContent, startAfresh, supplyMissingSources, type TestApp, type TestDatabase, visibleText, workflowActions } from "./support/index.js";
+import { axeViolations, type BrowserLog, type BrowserSite, clickAndWait, describeInBrowser, openBrowserSite, seriousAxeViolations, signIn } from "./support/browser.js";
+import { expectValidHtml } from "./support/html-validator.js";
 import { readability, type Readability } from "../src/content/readability.js";
 import type { RevisionContent } from "../src/content/revision-content.js";
 import { compareRevisions, createArticle } from "../src/services/editorial/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
-import { revisionContentSchema } from "../src/content/revision-content.js";
 import { searchAllRevisions } from "../src/services/readers/index.js";
 import { createApiToken } from "../src/services/people/index.js";
 import { createJobHandlers } from "../src/job-handlers.js";
@@ -280,9 +279,8 @@ describe("staff search snippets", () => {
   beforeEach(() => reseedContent(database));
 
   const content = (overrides: Partial<Record<keyof RevisionContent, unknown>>) =>
-    revisionContentSchema.parse({
-      title: "Is this a plain question?", summaryHeading: "Summary", summary: "An ordinary summary about nothing in particular.", lastUpdated: "2026-01-02",
-      disclaimerHeading: "Disclaimer", disclaimer: "For professionals.",
+    articleContent({
+      title: "Is this a plain question?", summary: "An ordinary summary about nothing in particular.",
       sections: [], references: [{ key: "a", type: "RESEARCH", title: "An ordinary study", source: "A journal", year: 2020 }],
       ...overrides,
     });
@@ -313,32 +311,15 @@ describe("staff search snippets", () => {
   });
 });
 
-const executablePath = chromiumPath();
-const inCi = process.env.CI === "true";
-
-describe.skipIf(!executablePath && !inCi)("the polished staff screens in a real browser", () => {
-  let server: RunningServer | undefined;
-  let browser: Browser | undefined;
-  let servedHtml: HtmlCollector | undefined;
+describeInBrowser("the polished staff screens in a real browser", () => {
+  let web: BrowserSite | undefined;
   const log: BrowserLog = { messages: [] };
-  const contexts: BrowserContext[] = [];
 
-  beforeAll(async () => {
-    if (!executablePath) throw new Error("CI=true but no Chromium executable was found: install it with `apt-get install -y chromium` or set CHROMIUM_PATH.");
-    server = await serve(app);
-    browser = await launchChromium(executablePath);
-    servedHtml = await collectServedHtml();
-  }, 180_000);
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await server?.close();
-    await servedHtml?.dispose();
-  }, 60_000);
+  beforeAll(async () => (web = await openBrowserSite(app, log)), 180_000);
+  afterAll(() => web?.close(), 60_000);
 
   async function person(email: string): Promise<Page> {
-    const { context, page } = await newPerson(browser!, server!.baseUrl, email, log, servedHtml);
-    contexts.push(context);
+    const { page } = await web!.newPerson(email);
     await signIn(page, email);
     return page;
   }
@@ -414,6 +395,6 @@ describe.skipIf(!executablePath && !inCi)("the polished staff screens in a real 
   });
 
   it("every page visited is valid HTML (Nu Html Checker, as served)", { timeout: 180_000 }, async () => {
-    await expectValidHtml(servedHtml!);
+    await expectValidHtml(web!.servedHtml);
   });
 });

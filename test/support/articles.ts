@@ -3,7 +3,7 @@ import type { Database } from "../../src/db/database.js";
 import { findRevision, saveRevision, toContent } from "../../src/services/editorial/index.js";
 import { applyTransition } from "../../src/services/review/index.js";
 import { formFromContent } from "../../src/web/article-form.js";
-import type { RevisionContent } from "../../src/content/revision-content.js";
+import { revisionContentSchema, type RevisionContent } from "../../src/content/revision-content.js";
 import { DEMO_PASSWORD } from "../../seed/demo-users.js";
 import { contextOf, demo, userByEmail } from "./people.js";
 
@@ -37,6 +37,18 @@ export const NEW_DOSING = "Dosing: Start at 2mg at bedtime and titrate by 2mg ev
 export function changeDosingLine(content: RevisionContent) {
   const section = content.sections.find((s) => s.key === "skeletal-muscle-relaxants")!;
   section.body = section.body.replace(/Dosing: Start at low dose \(2-4mg\)[^[]*/, `${NEW_DOSING} `);
+}
+
+/**
+ * The content of a new article, checked as the editor checks it: `fields` give what the test is
+ * about (title, summary, sections, references…), and the parts every article has default to a
+ * plain "Summary" heading, a "Disclaimer" for professionals and a 2026 date.
+ */
+export function articleContent(fields: Partial<Record<keyof RevisionContent, unknown>>): RevisionContent {
+  return revisionContentSchema.parse({
+    summaryHeading: "Summary", lastUpdated: "2026-01-02", disclaimerHeading: "Disclaimer", disclaimer: "For professionals.",
+    ...fields,
+  });
 }
 
 type TransitionName = Parameters<typeof applyTransition>[4];

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import type { Express } from "express";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { describe } from "vitest";
+import { beforeEach, describe, it, type TestContext } from "vitest";
 import { DEMO_PASSWORD } from "../../seed/demo-users.js";
 import { collectServedHtml, type HtmlCollector } from "./html-validator.js";
 
@@ -160,5 +160,30 @@ export async function openBrowserSite(app: Express, log: BrowserLog): Promise<Br
       await server.close();
       await servedHtml.dispose();
     },
+  };
+}
+
+/**
+ * The steps of one story told in order, each a test: once a step fails, the later ones (which
+ * build on it) are skipped rather than failing confusingly. Call inside the story's describe().
+ */
+export function storySteps(options: { timeout: number }) {
+  let broken = false;
+  beforeEach((ctx) => {
+    if (broken) ctx.skip();
+  });
+  return {
+    step(name: string, body: (ctx: TestContext) => Promise<void>) {
+      it(name, options, async (ctx) => {
+        try {
+          await body(ctx);
+        } catch (error) {
+          broken = true;
+          throw error;
+        }
+      });
+    },
+    /** Whether a step has failed. */
+    broken: () => broken,
   };
 }

@@ -8,7 +8,7 @@ export { auditEventsSince, createSeededDatabase, createTestDatabase, lastAuditId
 export { contextOf, demo, userByEmail, type DemoName } from "./people.js";
 export { csrfFrom, formBody, pending, signedIn, signedInAgent, signInEveryone, submitLogin, type Agent, type Agents } from "./session.js";
 export {
-  articleAt, changeDosingLine, currentRevision, editForm, MISSING_SOURCES, NEW_DOSING, publishSeeded, SEEDED_SLUG, supplyMissingSources, takeAs,
+  articleAt, articleContent, changeDosingLine, currentRevision, editForm, MISSING_SOURCES, NEW_DOSING, publishSeeded, SEEDED_SLUG, supplyMissingSources, takeAs,
   type ArticleAtOptions, type ArticleStage,
 } from "./articles.js";
 export { workflowActions } from "./workflow.js";
