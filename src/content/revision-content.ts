@@ -262,6 +262,22 @@ export function sortedVariants(content: Pick<RevisionContent, "sections" | "vari
   );
 }
 
+/**
+ * A section's content and nothing else (a stored section row has more), its fields in the order
+ * the content hash reads them: changing the order changes every hash.
+ */
+export function contentOfSection(s: SectionContent): SectionContent {
+  return { key: s.key, depth: s.depth, heading: s.heading, body: s.body };
+}
+
+/** A reference's content and nothing else, its fields in the order the content hash reads them. */
+export function contentOfReference(r: ReferenceContent): ReferenceContent {
+  return {
+    key: r.key, type: r.type, title: r.title, authors: r.authors, source: r.source, year: r.year,
+    doi: r.doi, pmid: r.pmid, url: r.url, detailsMissing: r.detailsMissing, note: r.note,
+  };
+}
+
 /** Fields in a fixed order, so the same content always gives the same hash. */
 function canonical(content: RevisionContent) {
   return {
@@ -271,11 +287,8 @@ function canonical(content: RevisionContent) {
     lastUpdated: content.lastUpdated,
     disclaimerHeading: content.disclaimerHeading,
     disclaimer: content.disclaimer,
-    sections: content.sections.map((s) => ({ key: s.key, depth: s.depth, heading: s.heading, body: s.body })),
-    references: content.references.map((r) => ({
-      key: r.key, type: r.type, title: r.title, authors: r.authors, source: r.source, year: r.year,
-      doi: r.doi, pmid: r.pmid, url: r.url, detailsMissing: r.detailsMissing, note: r.note,
-    })),
+    sections: content.sections.map(contentOfSection),
+    references: content.references.map(contentOfReference),
     // Only present when there are variants, so revisions written before variants existed
     // keep the hash their signatures were made on.
     ...(content.variants.length

@@ -3,7 +3,7 @@
 import type { Prisma, RevisionState } from "../../generated/prisma/client.js";
 import type { Db } from "../../db/database.js";
 import { numberCitations } from "../../content/citations.js";
-import { contentHash, sortedVariants, type FigureContent, type RevisionContent, type VariantContent } from "../../content/revision-content.js";
+import { contentHash, contentOfReference, contentOfSection, sortedVariants, type FigureContent, type RevisionContent, type VariantContent } from "../../content/revision-content.js";
 import { textWithCaptions, type MediaInfo } from "../../content/figures.js";
 import type { ImageFormat } from "../../content/images.js";
 import type { ContentChanges } from "../../audit/events.js";
@@ -36,11 +36,8 @@ export function toContent(revision: RevisionWithContent): RevisionContent {
     lastUpdated: revision.lastUpdated.toISOString().slice(0, 10),
     disclaimerHeading: revision.disclaimerHeading,
     disclaimer: revision.disclaimer,
-    sections: revision.sections.map((s) => ({ key: s.key, depth: s.depth, heading: s.heading, body: s.body })),
-    references: revision.references.map((r) => ({
-      key: r.key, type: r.type, title: r.title, authors: r.authors, source: r.source, year: r.year,
-      doi: r.doi, pmid: r.pmid, url: r.url, detailsMissing: r.detailsMissing, note: r.note,
-    })),
+    sections: revision.sections.map(contentOfSection),
+    references: revision.references.map(contentOfReference),
     variants: sortedVariants({
       sections: revision.sections,
       variants: revision.variants.map((v) => ({ audience: v.audienceSlug, sectionKey: v.sectionKey, body: v.body })),
