@@ -5,7 +5,7 @@
 import type { Prisma, RevisionState, User } from "../../generated/prisma/client.js";
 import type { ErrorCode } from "../../errors.js";
 import { AppError } from "../../errors.js";
-import type { RequestContext } from "../../audit/audit-log.js";
+import { recordEvent, type RequestContext } from "../../audit/audit-log.js";
 import type { RevisionContent } from "../../content/revision-content.js";
 import { can } from "../permissions.js";
 import { stateLabels } from "../states.js";
@@ -120,4 +120,19 @@ export function eventOf(args: ApplyArgs) {
 /** The transition payload every workflow event carries. */
 export function transitionPayload(args: ApplyArgs, t: Transition, to: string) {
   return { transition: t.name, revisionNumber: args.revision.number, from: args.facts.revision.state, to };
+}
+
+/**
+ * A verb that only moves the revision to `to` and records the step (start review, withdraw):
+ * the transition table's checks are its whole guard.
+ */
+export function stateMove(t: Transition, to: RevisionState): Verb {
+  return {
+    transition: t,
+    guard: (facts) => tableGuard(t, facts),
+    async apply(args) {
+      await moveTo(args, to);
+      await recordEvent(args.tx, args.ctx, { ...eventOf(args), action: t.event, comment: args.input.comment || null, payload: transitionPayload(args, t, to) });
+    },
+  };
 }
