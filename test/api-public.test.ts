@@ -1,6 +1,6 @@
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bearer, createTestApp, currentRevision, openSite, publishSeeded, reseedContent, SEEDED_SLUG, type TestApp, type TestDatabase, tokenFor } from "./support/index.js";
+import { bearer, contextOf, createTestApp, currentRevision, openSite, publishSeeded, reseedContent, SEEDED_SLUG, type TestApp, type TestDatabase, tokenFor, userByEmail } from "./support/index.js";
 import { articleDetailSchema, articleListSchema, problemSchema } from "../src/api/schemas.js";
 
 let database: TestDatabase;
@@ -48,7 +48,6 @@ describe("public read API", () => {
     const { article, revision, content } = await currentRevision(database);
     expect(article.publishedRevisionId).toBe(revision.id);
     const { saveRevision } = await import("../src/services/editorial/editing.js");
-    const { contextOf, userByEmail } = await import("./helpers/api.js");
     const alice = await userByEmail(database, "alice.editor@demo.test");
     content.summary = `${content.summary} Zanzibarian draft wording.`;
     await saveRevision(database.prisma, contextOf(alice), alice, article.id, { baseRevisionId: revision.id, content, changeNote: null });

@@ -3,7 +3,7 @@
 // and preview links show every audience version.
 import request from "supertest";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { articleContent, openSite, reseedContent, resetContent, type TestApp, type TestDatabase, visibleText } from "./support/index.js";
+import { articleContent, contextOf, currentRevision, demo, editForm, formBody, openSite, reseedContent, resetContent, signedInAgent, type TestApp, testConfig, type TestDatabase, userByEmail, visibleText } from "./support/index.js";
 import { createArticle, findPublicArticle, insertRevision, checkCitations, compareRevisions } from "../src/services/editorial/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { DISCLAIMER_PART, READER_DISCLAIMER_DEFAULT, contentHash, revisionContentSchema, type RevisionContent } from "../src/content/revision-content.js";
@@ -149,7 +149,6 @@ describe("reference numbers are the revision's, the same on every version", () =
   });
 
   it("keeps the citation-check note on staff pages", async () => {
-    const { signedInAgent, demo } = await import("./helpers/session.js");
     const agent = await signedInAgent(app, demo.alice);
     const article = await database.prisma.article.findUniqueOrThrow({ where: { slug: VERSIONED_SLUG } });
     const staff = await agent.get(`/editor/articles/${article.id}/revisions/1`).expect(200);
@@ -199,8 +198,6 @@ describe("the disclaimer and the footer follow the audience", () => {
   });
 
   it("lets editors write it in the form, checks its citations and shows it in the comparison", async () => {
-    const { signedInAgent, demo, formBody } = await import("./helpers/session.js");
-    const { editForm, currentRevision } = await import("./helpers/articles.js");
     await createArticle(database.prisma, systemContext("test"), { slug: VERSIONED_SLUG, content: versionedContent(PATIENT_PARTS), authorId: null });
     const alice = await signedInAgent(app, demo.alice);
     const { article } = await currentRevision(database, VERSIONED_SLUG);
@@ -228,8 +225,6 @@ describe("preview links show every audience version", () => {
   });
 
   async function previewOf() {
-    const { userByEmail, contextOf } = await import("./helpers/api.js");
-    const { testConfig } = await import("./helpers/app.js");
     const sam = await userByEmail(database, "sam.admin@demo.test");
     const article = await database.prisma.article.findUniqueOrThrow({ where: { slug: VERSIONED_SLUG } });
     const { link } = await createPreviewLink(database.prisma, contextOf(sam), sam, article.id, { revisionId: article.currentRevisionId!, days: 3 });

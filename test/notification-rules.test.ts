@@ -1,10 +1,7 @@
 // Notifications follow the audit trail: the rules table turns an event into notifications
 // in the transaction that writes the event, so both commit or neither does.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type TestDatabase, createSeededDatabase, lastAuditId, reseedContent } from "./helpers/database.js";
-import { currentRevision } from "./helpers/articles.js";
-import { contextOf, userByEmail } from "./helpers/api.js";
-import { demo } from "./helpers/session.js";
+import { contextOf, createSeededDatabase, currentRevision, demo, lastAuditId, reseedContent, type TestDatabase, userByEmail } from "./support/index.js";
 import { recordEvent } from "../src/audit/audit-log.js";
 import "../src/services/people/index.js";
 import { notificationRules } from "../src/services/people/notification-rules.js";
@@ -12,12 +9,8 @@ import { notificationKinds } from "../src/services/people/index.js";
 
 let database: TestDatabase;
 
-beforeAll(async () => {
-  database = await createSeededDatabase();
-});
-afterAll(async () => {
-  await database?.close();
-});
+beforeAll(async () => (database = await createSeededDatabase()));
+afterAll(() => database?.close());
 beforeEach(async () => {
   await database.pool.query("DELETE FROM job; DELETE FROM notification");
   await reseedContent(database);
