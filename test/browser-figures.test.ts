@@ -2,61 +2,40 @@
 // plain file input (what was typed stays), saves the figure; once reviewed and published the
 // public page shows it as a <figure> with <picture> and a caption. axe on each page, and every
 // page opened is checked with the Nu Html Checker.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import sharp from "sharp";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { createApp } from "../src/app.js";
-import { seedDatabase } from "../src/services/seed.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
-import { testConfig } from "./helpers/app.js";
-import { contextOf, userByEmail } from "./helpers/api.js";
-import { currentRevision, supplyMissingSources } from "./helpers/articles.js";
-import { applyTransition } from "../src/services/review/index.js";
-import { saveRevision } from "../src/services/editorial/index.js";
-import { DEMO_PASSWORD } from "../seed/demo-users.js";
-import { chromiumPath, clickAndWait, launchChromium, newPerson, seriousAxeViolations, serve, signIn, type BrowserLog, type RunningServer } from "./helpers/browser.js";
-import { collectServedHtml, expectValidHtml, type HtmlCollector } from "./helpers/html-validator.js";
+import type { Page } from "playwright-core";
+import { articleAt, currentRevision, openSite, type TestDatabase } from "./support/index.js";
+import { type BrowserLog, type BrowserSite, clickAndWait, describeInBrowser, openBrowserSite, seriousAxeViolations, signIn } from "./support/browser.js";
+import { expectValidHtml } from "./support/html-validator.js";
 
-const executablePath = chromiumPath();
-const inCi = process.env.CI === "true";
 const STEP = 180_000;
 
-describe.skipIf(!executablePath && !inCi)("figures, in a real browser", () => {
+describeInBrowser("figures, in a real browser", () => {
   let database: TestDatabase | undefined;
-  let server: RunningServer | undefined;
-  let browser: Browser | undefined;
-  let context: BrowserContext | undefined;
+  /** The app in a browser; it keeps every page opened, as served, for the Nu Html Checker. */
+  let web: BrowserSite | undefined;
   let page: Page;
-  let servedHtml: HtmlCollector | undefined;
   let folder = "";
   const log: BrowserLog = { messages: [] };
 
   beforeAll(async () => {
-    if (!executablePath) throw new Error("CI=true but no Chromium executable was found: install it with `apt-get install -y chromium` or set CHROMIUM_PATH.");
-    database = await createTestDatabase();
-    await seedDatabase(database.prisma, { demoUsers: true });
+    const site = await openSite();
+    database = site.database;
     // The seeded article is submitted: withdraw it so Alice can edit.
-    const alice = await userByEmail(database, "alice.editor@demo.test");
-    const { article, revision } = await currentRevision(database);
-    await applyTransition(database.prisma, contextOf(alice), alice, article.id, "withdraw", {
-      revisionId: revision.id, expectedState: revision.state, comment: "", password: "", meaning: "", overrideReason: "", reviewerIds: [], reviewDue: null,
-    });
+    await articleAt(database, "DRAFT");
     folder = await mkdtemp(path.join(tmpdir(), "figures-"));
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="500"><rect width="1000" height="500" fill="white"/><rect x="40" y="40" width="300" height="120" fill="#0b5cad"/></svg>`;
     await writeFile(path.join(folder, "algorithm.png"), await sharp(Buffer.from(svg)).png().withExif({ IFD0: { Make: "Scanner" } }).toBuffer());
-    servedHtml = await collectServedHtml();
-    server = await serve(createApp({ config: testConfig(), database, log: () => {} }));
-    browser = await launchChromium(executablePath);
-    ({ context, page } = await newPerson(browser, server.baseUrl, "alice", log, servedHtml));
+    web = await openBrowserSite(site.app, log);
+    ({ page } = await web.newPerson("alice"));
   }, STEP);
 
   afterAll(async () => {
-    await context?.close().catch(() => {});
-    await browser?.close();
-    await server?.close();
+    await web?.close();
     await database?.close();
     if (folder) await rm(folder, { recursive: true, force: true });
   }, 60_000);
@@ -82,24 +61,9 @@ describe.skipIf(!executablePath && !inCi)("figures, in a real browser", () => {
   });
 
   it("once reviewed and published, the public page shows a valid, accessible figure", { timeout: STEP }, async () => {
-    const db = database!;
-    const alice = await userByEmail(db, "alice.editor@demo.test");
-    const priya = await userByEmail(db, "priya.reviewer@demo.test");
-    const sam = await userByEmail(db, "sam.admin@demo.test");
-    const step = async (user: typeof alice, name: "submit" | "start_review" | "approve" | "publish", extra: Record<string, string> = {}) => {
-      const { article, revision } = await currentRevision(db);
-      await applyTransition(db.prisma, contextOf(user), user, article.id, name, {
-        revisionId: revision.id, expectedState: revision.state, comment: "", password: "", meaning: "", overrideReason: "", reviewerIds: [], reviewDue: null, ...extra,
-      });
-    };
-    const { article, revision, content } = await currentRevision(db);
-    supplyMissingSources(content);
-    await saveRevision(db.prisma, contextOf(alice), alice, article.id, { baseRevisionId: revision.id, content, changeNote: "sources" });
-    await step(alice, "submit");
-    await step(priya, "start_review");
-    await step(priya, "approve", { password: DEMO_PASSWORD, meaning: "Approved: medical accuracy" });
-    await step(sam, "publish");
-    const reader = await newPerson(browser!, server!.baseUrl, "reader", log, servedHtml);
+    // Alice supplies the missing sources and submits; Priya signs; Sam publishes.
+    const { article } = await articleAt(database!, "PUBLISHED");
+    const reader = await web!.newPerson("reader");
     await reader.page.goto(`/articles/${article.slug}`);
     const figure = reader.page.locator("figure.figure");
     expect(await figure.count()).toBe(1);
@@ -115,6 +79,6 @@ describe.skipIf(!executablePath && !inCi)("figures, in a real browser", () => {
     expect(await seriousAxeViolations(reader.page)).toEqual([]);
     await reader.context.close();
     expect(log.messages).toEqual([]);
-    await expectValidHtml(servedHtml!);
+    await expectValidHtml(web!.servedHtml);
   });
 });

@@ -4,39 +4,26 @@
 // nothing stored; an image reaches the public only through a revision the public may see.
 import { crc32 } from "node:zlib";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Express } from "express";
 import type request from "supertest";
 import sharp from "sharp";
 import qs from "qs";
-import { type TestDatabase, auditEventsSince, createSeededDatabase, lastAuditId, reseedContent } from "./helpers/database.js";
-import { createTestApp } from "./helpers/app.js";
-import { demo, signedInAgent, type Agent } from "./helpers/session.js";
-import { currentRevision, editForm, supplyMissingSources } from "./helpers/articles.js";
-import { bearer, contextOf, tokenFor, userByEmail } from "./helpers/api.js";
-import { visibleText } from "./helpers/html.js";
-import { pending, workflowActions } from "./helpers/workflow.js";
+import { type Agent, type Agents, auditEventsSince, bearer, contextOf, currentRevision, demo, editForm, lastAuditId, openSite, pending, reseedContent, signedIn, supplyMissingSources, type TestApp, testConfig, type TestDatabase, tokenFor, userByEmail, visibleText, workflowActions } from "./support/index.js";
 import { processUpload, ImageRefused, sniffFormat } from "../src/content/images.js";
 import { contentHash, revisionContentSchema, type RevisionContent } from "../src/content/revision-content.js";
 import { exportArticle, importArticle, storeImage } from "../src/services/editorial/index.js";
 import { createPreviewLink, previewPath } from "../src/services/publishing/index.js";
-import { publicDeliveryOf } from "../src/app.js";
-import { testConfig } from "./helpers/app.js";
 
 let database: TestDatabase;
-let app: Express;
-const agents: Record<string, Agent> = {};
+let app: TestApp;
+const agents: Agents = {};
 
-beforeAll(async () => {
-  database = await createSeededDatabase();
-  app = createTestApp(database, { MEDIA_MAX_MB: "2" }).app;
-  await publicDeliveryOf(app).ready;
-});
-afterAll(async () => database?.close());
+beforeAll(async () => ({ database, app } = await openSite({ env: { MEDIA_MAX_MB: "2" }, publicPagesReady: true })));
+afterAll(() => database?.close());
 beforeEach(async () => {
   await reseedContent(database);
   await database.prisma.mediaRendition.deleteMany();
   await database.prisma.media.deleteMany();
-  for (const name of ["alice", "sam", "priya"] as const) agents[name] = await signedInAgent(app, demo[name]);
+  for (const name of ["alice", "sam", "priya"] as const) agents[name] = await signedIn(app, name);
 });
 
 const { take } = workflowActions(() => database);
