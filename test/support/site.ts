@@ -8,7 +8,7 @@ import { publicDeliveryOf } from "../../src/app.js";
 import { createJobHandlers } from "../../src/job-handlers.js";
 import { createMailer } from "../../src/jobs/mailer.js";
 import type { JobHandlers } from "../../src/jobs/queue.js";
-import { createTestApp } from "./app.js";
+import { createTestApp, testConfig } from "./app.js";
 import { createSeededDatabase, createTestDatabase, reseedContent, type TestDatabase } from "./database.js";
 import { signInEveryone, type Agents } from "./session.js";
 
@@ -31,9 +31,9 @@ export interface TestSite {
   app: TestApp;
   /** What the app logged (errors it handled). */
   logged: string[];
-  /** With `outbox`: where e-mail is written ("" otherwise). */
+  /** Where the app writes e-mail (with `outbox`, a folder of the test's own). */
   outboxDir: string;
-  /** The job handlers the app's worker would run, writing e-mail to the outbox. */
+  /** The job handlers the app's worker would run, writing e-mail to that outbox. */
   jobHandlers: JobHandlers;
 }
 
@@ -41,7 +41,7 @@ export interface TestSite {
 export async function openSite(options: SiteOptions = {}): Promise<TestSite> {
   const opened = options.seeded === false ? await createTestDatabase() : await createSeededDatabase();
   const outboxRoot = options.outbox ? await mkdtemp(path.join(tmpdir(), "cms-outbox-")) : null;
-  const outboxDir = outboxRoot ? path.join(outboxRoot, "outbox") : "";
+  const env = { ...(outboxRoot ? { OUTBOX_DIR: path.join(outboxRoot, "outbox") } : {}), ...options.env };
   const database: TestDatabase = {
     ...opened,
     async close() {
@@ -49,8 +49,9 @@ export async function openSite(options: SiteOptions = {}): Promise<TestSite> {
       if (outboxRoot) await rm(outboxRoot, { recursive: true, force: true });
     },
   };
-  const { app, logged } = createTestApp(database, { ...(outboxRoot ? { OUTBOX_DIR: outboxDir } : {}), ...options.env });
+  const { app, logged } = createTestApp(database, env);
   if (options.publicPagesReady) await publicDeliveryOf(app).ready;
+  const { outboxDir } = testConfig(env);
   return { database, app, logged, outboxDir, jobHandlers: createJobHandlers({ mailer: createMailer({ outboxDir }) }) };
 }
 
