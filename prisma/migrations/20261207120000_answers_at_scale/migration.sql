@@ -41,7 +41,10 @@ $$;
 -- How many passages (of any revision) contain each word, kept by the trigger below as passages
 -- are written. It tells a common word from a rare one without reading the word's whole list in
 -- the full-text index (tens of thousands of entries for the commonest words at 10,000 articles):
--- only words in fewer passages than that are counted exactly, among public passages, per question.
+-- only words in fewer passages are counted exactly, among public passages, for a question.
+-- Counting stops at 2,000 passages (the service's COMMON_PASSAGES): past it a word is common and
+-- its row is not rewritten again, so saving many revisions in one transaction (bulk seeding,
+-- imports) does not rewrite the commonest words' rows once per revision.
 CREATE TABLE "answer_term" (
     "lexeme" TEXT NOT NULL,
     "passages" INTEGER NOT NULL,
@@ -59,9 +62,10 @@ BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO "answer_term" ("lexeme", "passages")
     SELECT u."lexeme", count(*) FROM inserted p, unnest(p."document") u GROUP BY u."lexeme" ORDER BY u."lexeme"
-    ON CONFLICT ("lexeme") DO UPDATE SET "passages" = "answer_term"."passages" + EXCLUDED."passages";
+    ON CONFLICT ("lexeme") DO UPDATE SET "passages" = "answer_term"."passages" + EXCLUDED."passages"
+    WHERE "answer_term"."passages" < 2000;
   ELSE
-    UPDATE "answer_term" t SET "passages" = t."passages" - d.n
+    UPDATE "answer_term" t SET "passages" = greatest(t."passages" - d.n, 0)
     FROM (SELECT u."lexeme", count(*) AS n FROM removed p, unnest(p."document") u GROUP BY u."lexeme") d
     WHERE t."lexeme" = d."lexeme";
   END IF;

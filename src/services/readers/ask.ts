@@ -33,7 +33,10 @@ export const RELEVANCE_THRESHOLD = 0.5;
 export const MAX_ANSWERS = 3;
 /** Document frequencies are counted up to this many passages (enough to tell rare from common). */
 const DF_CAP = 200;
-/** A word in at least this many passages (of any revision) is common: its df is taken as the cap. */
+/**
+ * A word in at least this many passages (of any revision) is common: its df is taken as the cap.
+ * `answer_term` stops counting there (migration 20261207120000 names the same number).
+ */
 const COMMON_PASSAGES = 10 * DF_CAP;
 /**
  * Passages scored per question, at most, for each of the two candidate sets (those matching every
