@@ -35,6 +35,26 @@ export const onTopicQuestions: { question: string; sections: string[] }[] = [
   { question: "Can albumin help muscle cramps?", sections: ["nutritional-support"] },
   { question: "Is methocarbamol used for cramps in liver disease?", sections: ["skeletal-muscle-relaxants", "nutritional-support"] },
   { question: "Are phenol injections an option for focal spasticity?", sections: ["focal-treatments"] },
+  // Added with the 10,000-article benchmark, written from the article before any was run.
+  { question: "Can tizanidine be used after a spinal cord injury?", sections: ["skeletal-muscle-relaxants", "important-considerations"] },
+  { question: "Does baclofen help with clonus?", sections: ["skeletal-muscle-relaxants"] },
+  { question: "Is cyclobenzaprine good for back pain?", sections: ["skeletal-muscle-relaxants", "treatment-algorithm"] },
+  { question: "Can diazepam slow down recovery?", sections: ["medications-to-avoid"] },
+  { question: "Does heat or cold help muscle spasms?", sections: ["physical-interventions"] },
+  { question: "What helps muscle cramps in people with cirrhosis?", sections: ["nutritional-support", "skeletal-muscle-relaxants"] },
+  { question: "How much albumin is given for cramps?", sections: ["nutritional-support"] },
+  { question: "Are botox shots used for spasticity in one area?", sections: ["focal-treatments", "treatment-algorithm"] },
+  { question: "What is serial casting used for?", sections: ["invasive-options"] },
+  { question: "Why might tizanidine work better for spasms after a spinal cord injury?", sections: ["important-considerations"] },
+  { question: "Does a baclofen pump need lower doses than pills?", sections: ["invasive-options"] },
+  { question: "Which medicines should be avoided for muscle spasms?", sections: ["medications-to-avoid"] },
+  { question: "Should stretching be done every day?", sections: ["physical-interventions"] },
+  { question: "Can muscle relaxers cause dry mouth?", sections: ["important-considerations"] },
+  { question: "Is dantrolene a good choice if I am worried about memory problems?", sections: ["skeletal-muscle-relaxants", "treatment-algorithm"] },
+  { question: "Can NMES prevent muscle atrophy?", sections: ["physical-interventions"] },
+  { question: "Is baclofen used for Parkinson's disease?", sections: ["skeletal-muscle-relaxants"] },
+  { question: "What should be monitored when taking muscle relaxants?", sections: ["important-considerations"] },
+  { question: "What is the treatment for acute muscle spasms?", sections: ["treatment-algorithm", "summary", "skeletal-muscle-relaxants"] },
 ];
 
 export const offTopicQuestions: string[] = [
@@ -50,4 +70,10 @@ export const offTopicQuestions: string[] = [
   "Can antibiotics treat muscle spasms?",
   "What is the best diet for weight loss?",
   "When should a child get the measles vaccine?",
+  // Added with the 10,000-article benchmark.
+  "How do I treat a sunburn?",
+  "Is coffee bad for my heart?",
+  "What causes hair loss?",
+  "Can I take aspirin with warfarin?",
+  "How long does a cold last?",
 ];

@@ -1,12 +1,15 @@
 // Instant answers from reviewed text: what may appear (only the public text of an article,
 // as its page shows it), the /ask page and the API, and refusals.
 import request from "supertest";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { articleContent, auditEventsSince, contextOf, createTestApp, currentRevision, demo, lastAuditId, openSite, publishSeeded, reseedContent, SEEDED_SLUG, takeAs, type TestApp, type TestDatabase, userByEmail, visibleText } from "./support/index.js";
 import { createArticle, findPublicArticle, saveRevision, updateArticleSettings, toContent } from "../src/services/editorial/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { contentForAudience, type RevisionContent } from "../src/content/revision-content.js";
 import { answerQuestion, publicPassagesOf } from "../src/services/readers/index.js";
+import { publicArticleView } from "../src/services/publishing/index.js";
 import { askResultSchema } from "../src/api/ask.js";
 import { DEMO_PASSWORD } from "../seed/demo-users.js";
 
@@ -128,6 +131,32 @@ describe("which text answers may use", () => {
   });
 });
 
+describe("what an answer says about its passage", () => {
+  it("citations, reviewers and the last review are the article page's, as written and in an audience's version", async () => {
+    await database.prisma.audience.upsert({ where: { slug: "patients" }, update: {}, create: { slug: "patients", name: "Patients", description: "People with spasms", schemaAudienceType: "Patient" } });
+    await publishSeeded(database, (c) => {
+      c.variants = [{ audience: "patients", sectionKey: "important-considerations", body: "- Baclofen can make you feel sleepy [@missing-source-5]" }];
+    });
+    const found = (await findPublicArticle(database.prisma, SEEDED_SLUG))!;
+    for (const audience of [null, { slug: "patients", name: "Patients" }]) {
+      const view = publicArticleView(found, audience);
+      const result = await answerQuestion(database.prisma, "Does baclofen make you sleepy?", { audience: audience?.slug ?? null });
+      expect(result.answers.length).toBeGreaterThan(0);
+      for (const answer of result.answers) {
+        expect(answer.reviewedBy).toEqual(view.reviewedBy.map((r) => ({ name: r.name, credentials: r.credentials, meaning: r.meaning, signedAt: r.signedAt.toISOString(), valid: r.valid })));
+        expect(answer.reviewedBy.length).toBeGreaterThan(0);
+        expect(answer.lastReviewed).toBe(view.lastReviewed?.toISOString() ?? null);
+        for (const citation of answer.citations) {
+          const ref = view.rendered.references.find((r) => r.number === citation.number)!;
+          expect(ref, `reference ${citation.number} is on the page`).toBeDefined();
+          expect(citation).toEqual({ number: ref.number, title: ref.detailsMissing ? null : ref.title, source: ref.detailsMissing ? null : ref.source, year: ref.detailsMissing ? null : ref.year });
+        }
+      }
+      if (audience) expect(result.answers.map((a) => a.text).join(" ")).toContain("Baclofen can make you feel sleepy");
+    }
+  });
+});
+
 describe("the /ask page", () => {
   it("shows passages with their citations resolved, their section and article, the caution, and is private and noindex", async () => {
     const res = await request(app).get("/ask").query({ q: "Can dantrolene hurt my liver?", article: SEEDED_SLUG }).expect(200);
@@ -240,6 +269,44 @@ describe("GET /api/v1/ask", () => {
     expect(JSON.stringify(refused.body)).toContain("e-mail addresses");
     const doc = (await request(app).get("/api/openapi.json").expect(200)).body as { paths: Record<string, unknown> };
     expect(doc.paths["/api/v1/ask"]).toBeDefined();
+  });
+
+  it("answers in exactly the documented shape (question, status, answers with article, section, text, citations, reviewers, dates), which OpenAPI describes", async () => {
+    await publishSeeded(database);
+    const doc = (await request(app).get("/api/openapi.json").expect(200)).body as { paths: Record<string, Record<string, unknown>> };
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    ajv.addSchema({ ...doc, $id: "openapi.json" });
+    const validate = ajv.getSchema("openapi.json#/paths/~1api~1v1~1ask/get/responses/200/content/application~1json/schema")!;
+    expect(validate).toBeTruthy();
+    // The schema names every field of the shape, all required, and no others.
+    const schema = validate.schema as { properties: Record<string, { enum?: string[]; items?: { properties: Record<string, { items?: { properties: object } }>; required: string[] } }>; required: string[] };
+    expect(Object.keys(schema.properties).sort()).toEqual(["answers", "question", "status"]);
+    expect(schema.properties.status!.enum).toEqual(["answered", "no-reviewed-answer"]);
+    const answerSchema = schema.properties.answers!.items!;
+    const answerFields = ["article", "citations", "lastReviewed", "pendingReview", "reviewedBy", "section", "text"];
+    expect(Object.keys(answerSchema.properties).sort()).toEqual(answerFields);
+    expect([...answerSchema.required].sort()).toEqual(answerFields);
+    expect(Object.keys(answerSchema.properties.citations!.items!.properties).sort()).toEqual(["number", "source", "title", "year"]);
+
+    const answered = (await request(app).get("/api/v1/ask").query({ q: "Does baclofen make you sleepy?" }).expect(200)).body as {
+      question: string; status: string; answers: Record<string, unknown>[];
+    };
+    expect(validate(answered), JSON.stringify(validate.errors)).toBe(true);
+    expect(Object.keys(answered).sort()).toEqual(["answers", "question", "status"]);
+    expect(answered).toMatchObject({ question: "Does baclofen make you sleepy?", status: "answered" });
+    for (const answer of answered.answers) expect(Object.keys(answer).sort()).toEqual(answerFields);
+    const first = answered.answers[0] as { article: { slug: string; url: string }; section: { url: string }; citations: { number: number }[]; reviewedBy: { name: string; valid: boolean }[]; lastReviewed: string; pendingReview: boolean };
+    expect(first.article).toMatchObject({ slug: SEEDED_SLUG, url: `/articles/${SEEDED_SLUG}` });
+    expect(first.section.url).toMatch(new RegExp(`^/articles/${SEEDED_SLUG}#section-`));
+    expect(first.citations.length).toBeGreaterThan(0);
+    expect(first.reviewedBy).toEqual([expect.objectContaining({ name: expect.stringContaining("Priya"), valid: true })]);
+    expect(new Date(first.lastReviewed).toISOString()).toBe(first.lastReviewed);
+    expect(first.pendingReview).toBe(false);
+
+    const none = (await request(app).get("/api/v1/ask").query({ q: "What is the vaccine schedule for a two-year-old?" }).expect(200)).body;
+    expect(validate(none), JSON.stringify(validate.errors)).toBe(true);
+    expect(none).toEqual({ question: "What is the vaccine schedule for a two-year-old?", status: "no-reviewed-answer", answers: [] });
   });
 
   it("changes nothing in the audit trail when readers ask", async () => {
