@@ -52,6 +52,9 @@ export const SESSION_COOKIE = "mecms.sid";
 export function viewEngine(app = express()) {
   app.set("view engine", "ejs");
   app.set("views", viewsDir);
+  // Templates are compiled once per process, not on every staff page (Express only does so
+  // under NODE_ENV=production); `npm run dev` restarts when a template changes instead.
+  app.enable("view cache");
   Object.assign(app.locals, format, { formState });
   return app;
 }
@@ -90,6 +93,20 @@ export function publicListener(app: ReturnType<typeof createApp>): HotPathListen
 
 export function createServer(app: ReturnType<typeof createApp>): http.Server {
   return http.createServer(publicListener(app));
+}
+
+function renderWithUnreadCount(db: Database["prisma"], userId: string, res: Response) {
+  const render = res.render;
+  res.render = function (this: Response, ...args: Parameters<Response["render"]>) {
+    if (res.locals.unreadCount !== undefined) return render.apply(this, args);
+    unreadCount(db, userId).then(
+      (count) => {
+        res.locals.unreadCount = count;
+        render.apply(this, args);
+      },
+      (error) => res.req.next!(error),
+    );
+  } as Response["render"];
 }
 
 export function createApp({ config, database, logger = createLogger({ level: config.env === "test" ? "silent" : undefined }), log = (m) => logger.error(m) }: AppDeps) {
@@ -169,11 +186,13 @@ export function createApp({ config, database, logger = createLogger({ level: con
   app.use(multipartForms({ maxFileBytes: config.mediaMaxBytes, maxFiles: 4, paths: /^\/editor\/articles\/[^/]+\/edit$/ }));
   app.use(csrfProtection);
   app.use(requireSecondFactorGate(db, config));
-  app.use(async (req, res, next) => {
+  app.use((req, res, next) => {
     res.locals.currentUser = req.user ? viewUser(req.user) : null;
     res.locals.currentPath = req.path;
-    // The staff header (with the bell's unread count) is the same on every page a signed-in person opens.
-    if (req.user) res.locals.unreadCount = await unreadCount(db, req.user.id);
+    // The staff header (with the bell's unread count) is the same on every page a signed-in
+    // person opens: the count is read once, when a page is rendered (after the page has marked
+    // what it shows as read), unless the page's own query brought it; redirects and JSON skip it.
+    if (req.user) renderWithUnreadCount(db, req.user.id, res);
     next();
   });
 

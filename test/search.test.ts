@@ -101,6 +101,30 @@ describe("search", () => {
     });
   });
 
+  it("quotes the part that holds the words: far into a long article, in a heading, in the references; a title match shows the opening", async () => {
+    const filler = Array.from({ length: 350 }, (_, i) => `word${i % 50}`).join(" "); // 2,000 characters a section
+    await published("long-article", content({
+      title: "Is the tolperisonex question answered here?",
+      summary: "An ordinary summary.",
+      sections: [
+        { key: "one", depth: 1, heading: "Background", body: filler },
+        { key: "two", depth: 1, heading: "Eperisonex in practice", body: `More text. ${filler}` },
+        { key: "three", depth: 1, heading: "Dosing", body: `${filler} Then dantrolenez is started at a low dose.` },
+      ],
+      references: [{ key: "a", type: "RESEARCH", title: "The Chlorzoxazonex trial", source: "A journal", year: 2020 }],
+    }));
+    for (const search of [searchPublished, searchAllRevisions]) {
+      const [body] = await search(database.prisma, "dantrolenez dose");
+      expect(body!.snippetHtml).toMatch(/<mark>dantrolenez<\/mark> is started at a low <mark>dose<\/mark>/);
+      const [heading] = await search(database.prisma, "eperisonex");
+      expect(heading!.snippetHtml).toContain("<mark>Eperisonex</mark> in practice");
+      const [reference] = await search(database.prisma, "chlorzoxazonex");
+      expect(reference!.snippetHtml).toContain("<mark>Chlorzoxazonex</mark> trial");
+      const [title] = await search(database.prisma, "tolperisonex");
+      expect(title!.snippet).toMatch(/^An ordinary summary\. word0 word1/);
+    }
+  });
+
   it("answers odd queries calmly: stop words find nothing, overlong queries are refused with 400, and nothing is a 500", async () => {
     await published("plain", content());
     expect((await request(app).get("/search?q=the%20and%20of").expect(200)).text).toContain("Nothing matches");

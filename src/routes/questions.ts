@@ -9,7 +9,6 @@ import { auditContext } from "../web/context.js";
 import { requireUser } from "../web/security.js";
 import { parseInput, textValues } from "../web/validate.js";
 import { can, type Permission } from "../workflow/permissions.js";
-import { unreadCount } from "../services/people/index.js";
 import { answeredBySchema, declineQuestion, declineSchema, listQuestionQueue, markAnsweredBy, queueFilterSchema, startDraftFromQuestion, addVocabularyTerm, listVocabulary, removeVocabularyTerm, vocabularyTermSchema } from "../services/readers/index.js";
 
 const need = (permission: Permission, message: string) => (req: Request, _res: unknown, next: (e?: unknown) => void) =>
@@ -24,10 +23,6 @@ const groupId = (req: Request) => {
 export function questionQueueRoutes(db: Db) {
   const router = Router();
   router.use(requireUser);
-  router.use(async (req, res, next) => {
-    res.locals.unreadCount = await unreadCount(db, req.user!.id);
-    next();
-  });
 
   const render = async (req: Request, res: Response, status: number, extra: Record<string, unknown> = {}) => {
     const filter = parseInput(queueFilterSchema, req.query, "The filter");
@@ -67,10 +62,6 @@ export function vocabularyRoutes(db: Db) {
   const router = Router();
   router.use(requireUser);
   router.use(need("user.manage", "Only administrators can change the vocabulary."));
-  router.use(async (req, res, next) => {
-    res.locals.unreadCount = await unreadCount(db, req.user!.id);
-    next();
-  });
   const render = async (res: Response, status: number, extra: Record<string, unknown> = {}) =>
     res.status(status).render("admin/vocabulary", { title: "Vocabulary", terms: await listVocabulary(db), error: null, fieldErrors: {}, values: {}, ...extra });
 

@@ -15,7 +15,10 @@ export function dashboardRoutes(db: Db) {
   const router = Router();
   router.get("/", async (req, res) => {
     const query = dashboardQuery.parse(req.query);
-    res.render("editor/dashboard", await dashboardScreen(db, req.user!, { state: query.state, waitingForMe: query.mine === "1", after: query.after }));
+    const screen = await dashboardScreen(db, req.user!, { state: query.state, waitingForMe: query.mine === "1", after: query.after });
+    // The header's unread count came with the dashboard's one statement (src/app.ts loads it otherwise).
+    res.locals.unreadCount = screen.unreadCount;
+    res.render("editor/dashboard", screen);
   });
   return router;
 }

@@ -1,7 +1,7 @@
 // The notifications page (the bell), and each person's e-mail choices.
 import { Router } from "express";
 import type { Db } from "../../db/database.js";
-import { emailPreferencesSchema, markAllRead, notificationsScreen, saveEmailPreferences, unreadCount } from "../../services/people/index.js";
+import { emailPreferencesSchema, markAllRead, notificationsScreen, saveEmailPreferences } from "../../services/people/index.js";
 import { parseInput } from "../../web/validate.js";
 import { staysOnPage } from "../../web/refusal.js";
 import { takeNotice, withNotice } from "../../web/notice.js";
@@ -10,9 +10,8 @@ export function notificationRoutes(db: Db) {
   const router = Router();
 
   router.get("/notifications", async (req, res) => {
+    // The header's count is read as the page renders, after this marked its notifications read.
     const screen = await notificationsScreen(db, req.user!);
-    // The header's count was taken before this page marked its notifications read.
-    res.locals.unreadCount = await unreadCount(db, req.user!.id);
     res.render("editor/notifications", { ...screen, notice: takeNotice(req) });
   });
 

@@ -4,4 +4,4 @@ export { articleView, publicArticleView } from "./article-view.js";
 export { jobsNeedingAttention, retryJob, undeliveredEmailCount } from "./failed-jobs.js";
 export { articlePreviewLinks, createPreviewLink, findArticlePreviewLink, newPreviewLinkSchema, openPreview, previewLinkToRevoke, previewPath, previewShowsImage, revokePreviewLink } from "./preview-links.js";
 export { decodeCursor, listPublishedArticles } from "./published-articles.js";
-export { SCHEDULE_JOB, articleSchedules, cancelSchedule, createSchedule, dashboardSchedules, failStrandedSchedules, findArticleSchedule, newScheduleSchema, runScheduleJob, scheduleJobGaveUp, scheduleStatusLabels, scheduleToCancel, schedulesOvertakenBy } from "./schedules.js";
+export { SCHEDULE_JOB, articleSchedules, cancelSchedule, createSchedule, failStrandedSchedules, findArticleSchedule, newScheduleSchema, runScheduleJob, scheduleJobGaveUp, scheduleStatusLabels, scheduleToCancel, schedulesOvertakenBy } from "./schedules.js";

@@ -230,11 +230,3 @@ export async function articleSchedules(db: Db, articleId: string) {
 }
 
 /** Upcoming schedules and failures of the last 30 days, for the dashboard. */
-export async function dashboardSchedules(db: Db) {
-  const since = new Date(Date.now() - 30 * 86_400_000);
-  const [upcoming, failed] = await Promise.all([
-    db.publicationSchedule.findMany({ where: { status: "SCHEDULED" }, orderBy: { runAt: "asc" }, take: 50, include: scheduleInclude }),
-    db.publicationSchedule.findMany({ where: { status: "FAILED", finishedAt: { gte: since } }, orderBy: { finishedAt: "desc" }, take: 50, include: scheduleInclude }),
-  ]);
-  return { upcoming, failed };
-}

@@ -42,9 +42,11 @@ const START = "\u0002";
 const STOP = "\u0003";
 const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "`;
 
-// ts_headline re-reads the text it highlights; reading only the opening of long
-// articles keeps a results page fast (matches further in still rank, see decision 0018).
+// ts_headline re-reads the text it highlights: at most this much of the part it quotes
+// (matches further into a very long section still rank, see decision 0018).
 const SNIPPET_SOURCE_CHARS = 4000;
+// Without a match, ts_headline shows the first MinWords words: their text is all it needs.
+const OPENING_CHARS = 600;
 
 function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
@@ -91,42 +93,51 @@ const query = (q: string) => Prisma.sql`websearch_to_tsquery('english', ${q})`;
 const MAX_RANKED = 400;
 
 /**
- * True when revision `rid` is the one the public article page shows (findPublicArticle in
- * services/editorial/articles.ts): the article's published revision, or, when nothing is published and
- * the article is visible while pending, its newest revision in a "visible while pending" state
- * (the states table decides which). Checked per candidate, after the GIN index has found it.
+ * True when revision `r` of article `a` is the one the public article page shows
+ * (findPublicArticle in services/editorial/articles.ts): the article's published revision, or,
+ * when nothing is published and the article is visible while pending, its newest revision in a
+ * "visible while pending" state (the states table decides which). Checked per candidate, after
+ * the GIN index has found it, through the candidate's own revision and article rows (two
+ * primary-key reads), never by reading every article.
  */
-function isPublicRevision(rid: Prisma.Sql) {
+function isPublicRevision() {
   const pendingStates = Prisma.join(statesWhere("visibleWhilePending"));
   return Prisma.sql`(
-    EXISTS (SELECT 1 FROM article pa WHERE pa.published_revision_id = ${rid})
-    OR EXISTS (
-      SELECT 1 FROM revision pr JOIN article pa ON pa.id = pr.article_id
-      WHERE pr.id = ${rid} AND pa.published_revision_id IS NULL AND pa.visible_while_pending
-        AND pr.state::text IN (${pendingStates})
+    a.published_revision_id = r.id
+    OR (a.published_revision_id IS NULL AND a.visible_while_pending AND r.state::text IN (${pendingStates})
         AND NOT EXISTS (
           SELECT 1 FROM revision newer
-          WHERE newer.article_id = pr.article_id AND newer.number > pr.number AND newer.state::text IN (${pendingStates})
-        )
-    )
+          WHERE newer.article_id = r.article_id AND newer.number > r.number AND newer.state::text IN (${pendingStates})
+        ))
   )`;
 }
 
+/**
+ * The revisions to rank, with what the results need of their revision and article, so
+ * ranking joins nothing more: heading matches first, then body-only ones, MAX_RANKED in all.
+ */
 function candidates(q: string, publicOnly: boolean) {
-  const visible = publicOnly ? Prisma.sql`AND ${isPublicRevision(Prisma.sql`s.revision_id`)}` : Prisma.empty;
+  const visible = publicOnly ? Prisma.sql`AND ${isPublicRevision()}` : Prisma.empty;
+  // Per index match, its revision and article by primary key. (A plain join lets the planner,
+  // misjudging how many documents match, read every revision and article instead; LIMIT 1
+  // keeps the look-up inside the loop over matches, which stops at the cap.)
+  const found = (match: Prisma.Sql) => Prisma.sql`
+      SELECT s.revision_id, s.document, v.article_id, v.number, v.slug, v.pending_review
+      FROM revision_search s, ${query(q)} q, LATERAL (
+        SELECT r.article_id, r.number, a.slug, a.published_revision_id IS DISTINCT FROM r.id AS pending_review
+        FROM revision r JOIN article a ON a.id = r.article_id
+        WHERE r.id = s.revision_id ${visible}
+        LIMIT 1
+      ) v
+      WHERE ${match}
+      LIMIT ${MAX_RANKED}`;
   return Prisma.sql`
-    head AS (
-      SELECT s.revision_id FROM revision_search s, ${query(q)} q
-      WHERE s.heading_document @@ q ${visible}
-      LIMIT ${MAX_RANKED}
-    ), body AS (
-      SELECT s.revision_id FROM revision_search s, ${query(q)} q
-      WHERE s.document @@ q AND NOT (s.heading_document @@ q) ${visible}
-      LIMIT ${MAX_RANKED}
+    head AS (${found(Prisma.sql`s.heading_document @@ q`)}
+    ), body AS (${found(Prisma.sql`s.document @@ q AND NOT (s.heading_document @@ q)`)}
     ), candidates AS (
-      SELECT revision_id FROM head
+      SELECT * FROM head
       UNION ALL
-      (SELECT revision_id FROM body LIMIT greatest(0, ${MAX_RANKED} - (SELECT count(*) FROM head)))
+      (SELECT * FROM body LIMIT greatest(0, ${MAX_RANKED} - (SELECT count(*) FROM head)))
     )`;
 }
 
@@ -138,41 +149,45 @@ function candidates(q: string, publicOnly: boolean) {
 export async function searchPublished(db: Db, q: string, limit = 10): Promise<SearchHit[]> {
   const rows = await db.$queryRaw<Row[]>`
     WITH ${candidates(q, true)}, hits AS (
-      SELECT a.id AS article_id, a.slug, s.revision_id, ts_rank_cd(s.document, q, 1) AS rank,
-             a.published_revision_id IS DISTINCT FROM s.revision_id AS pending_review
-      FROM candidates c JOIN revision_search s ON s.revision_id = c.revision_id
-      JOIN revision cr ON cr.id = s.revision_id JOIN article a ON a.id = cr.article_id, ${query(q)} q
-      ORDER BY rank DESC, a.slug
+      SELECT c.article_id, c.slug, c.revision_id, c.pending_review, ts_rank_cd(c.document, q, 1) AS rank
+      FROM candidates c, ${query(q)} q
+      ORDER BY rank DESC, c.slug
       LIMIT ${limit}
     )
     SELECT h.article_id::text, h.slug, r.title, r.number, r.state::text AS state, h.rank::float8 AS rank,
-           ts_headline('english', left(s.body, ${SNIPPET_SOURCE_CHARS}), ${query(q)}, ${HEADLINE_OPTIONS}) AS headline, NULL AS matched_reference,
-           h.pending_review
+           ${snippet(q)} AS headline, NULL AS matched_reference, h.pending_review
     FROM hits h JOIN revision r ON r.id = h.revision_id JOIN revision_search s ON s.revision_id = h.revision_id
     ORDER BY h.rank DESC, h.slug`;
   return rows.map(toHit);
 }
 
+/** Citation markers ([@key]) are not words a reader looks for. */
+const withoutMarkers = (text: Prisma.Sql) => Prisma.sql`regexp_replace(${text}, '\\[@[^\\]]*\\]', ' ', 'g')`;
+
 /**
- * The first part of the hit's revision that contains the matched words (the summary, a
- * section with its heading, then the references), so a staff snippet quotes the match even
- * when it lies past the opening that ts_headline would otherwise read. Runs for the page's
- * rows only; when only the title matched, no part does and the snippet is the opening.
+ * The snippet of a hit (revision `r`, its search row `s`): ts_headline over the part of the
+ * revision that holds the matched words, so it quotes them wherever they lie. ts_headline
+ * re-parses the text it is given and its cost grows with that text (a part is a few hundred
+ * words, the body several thousand), so where the words are is read first from the weights in
+ * the row's tsvector (B headings, C summary and body, D references) and only parts that can
+ * match are parsed: the summary; else the first section whose heading matches; else the first
+ * section, heading and body, that matches; else the references. Words spread over several
+ * parts get the body's opening, as before; a title-only match gets its first words.
  */
-function matchingPart(q: string) {
-  // Citation markers ([@key]) are not words a reader looks for.
-  return Prisma.sql`
-    SELECT p.text FROM (
-      SELECT ord, regexp_replace(raw, '\\[@[^\\]]*\\]', ' ', 'g') AS text FROM (
-        SELECT 0 AS ord, r.summary AS raw
-        UNION ALL
-        SELECT 1 + sec.position, sec.heading || E'\\n' || sec.body FROM section sec WHERE sec.revision_id = h.revision_id
-        UNION ALL
-        SELECT 2147483647, s.reference_text
-      ) parts
-    ) p, ${query(q)} q
-    WHERE to_tsvector('english', p.text) @@ q
-    ORDER BY p.ord LIMIT 1`;
+function snippet(q: string) {
+  const matches = (text: Prisma.Sql) => Prisma.sql`to_tsvector('english', ${text}) @@ ${query(q)}`;
+  const weighted = (weights: string) => Prisma.sql`ts_filter(s.document, ${`{${weights}}`}::"char"[]) @@ ${query(q)}`;
+  const summary = withoutMarkers(Prisma.sql`r.summary`);
+  const section = withoutMarkers(Prisma.sql`sec.heading || E'\\n' || sec.body`);
+  const firstSection = (where: Prisma.Sql) => Prisma.sql`(SELECT left(${section}, ${SNIPPET_SOURCE_CHARS}) FROM section sec
+        WHERE sec.revision_id = r.id AND ${matches(where)} ORDER BY sec.position LIMIT 1)`;
+  return Prisma.sql`ts_headline('english', coalesce(
+      CASE WHEN ${weighted("c")} AND ${matches(summary)} THEN left(${summary}, ${SNIPPET_SOURCE_CHARS}) END,
+      CASE WHEN ${weighted("b")} THEN ${firstSection(Prisma.sql`sec.heading`)} END,
+      CASE WHEN ${weighted("b,c")} THEN ${firstSection(section)} END,
+      CASE WHEN ${weighted("d")} THEN left(s.reference_text, ${SNIPPET_SOURCE_CHARS}) END,
+      left(s.body, CASE WHEN ${weighted("b,c,d")} THEN ${SNIPPET_SOURCE_CHARS}::int ELSE ${OPENING_CHARS}::int END)
+    ), ${query(q)}, ${HEADLINE_OPTIONS})`;
 }
 
 const DOI = /^(?:doi:\s*|https?:\/\/(?:dx\.)?doi\.org\/)?(10\.\d{4,9}\/\S+)$/i;
@@ -196,16 +211,15 @@ export async function searchAllRevisions(db: Db, q: string, limit = 10): Promise
   if (doi || pmid) return byReference.map(toHit);
   const byText = await db.$queryRaw<Row[]>`
     WITH ${candidates(q, false)}, ranked AS (
-      SELECT DISTINCT ON (r.article_id) r.article_id, s.revision_id, ts_rank_cd(s.document, q, 1) AS rank
-      FROM candidates c JOIN revision_search s ON s.revision_id = c.revision_id JOIN revision r ON r.id = s.revision_id, ${query(q)} q
-      ORDER BY r.article_id, rank DESC, r.number DESC
+      SELECT DISTINCT ON (c.article_id) c.article_id, c.revision_id, ts_rank_cd(c.document, q, 1) AS rank
+      FROM candidates c, ${query(q)} q
+      ORDER BY c.article_id, rank DESC, c.number DESC
     ), hits AS (
       SELECT * FROM ranked ORDER BY rank DESC, article_id LIMIT ${limit}
     )
     SELECT a.id::text AS article_id, a.slug, r.title, r.number, r.state::text AS state, h.rank::float8 AS rank,
-           ts_headline('english', left(coalesce(m.text, s.body), ${SNIPPET_SOURCE_CHARS}), ${query(q)}, ${HEADLINE_OPTIONS}) AS headline, NULL AS matched_reference, false AS pending_review
+           ${snippet(q)} AS headline, NULL AS matched_reference, false AS pending_review
     FROM hits h JOIN revision r ON r.id = h.revision_id JOIN article a ON a.id = h.article_id JOIN revision_search s ON s.revision_id = h.revision_id
-    LEFT JOIN LATERAL (${matchingPart(q)}) m ON true
     ORDER BY h.rank DESC, a.slug`;
   return byText.map(toHit);
 }
