@@ -5,79 +5,46 @@
 // "No reviewed answer yet" with the optional e-mail form. axe (no violation of any impact) on
 // every page, opened again, or the same form sent again, by a second reader with JavaScript on
 // (axe needs it to run); every page as served passes the Nu Html Checker.
-import { afterAll, beforeAll, beforeEach, describe, expect, it, type TestContext } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { createApp } from "../src/app.js";
-import { seedDatabase } from "../src/services/seed.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
-import { testConfig } from "./helpers/app.js";
-import { publishSeeded } from "./helpers/api.js";
-import { SEEDED_SLUG } from "./helpers/articles.js";
-import { collectServedHtml, expectValidHtml, type HtmlCollector } from "./helpers/html-validator.js";
-import { axeViolations, chromiumPath, clickAndWait, launchChromium, serve, type RunningServer } from "./helpers/browser.js";
+import { afterAll, beforeAll, expect } from "vitest";
+import type { Page } from "playwright-core";
+import { openSite, publishSeeded, SEEDED_SLUG, type TestDatabase } from "./support/index.js";
+import { axeViolations, type BrowserSite, clickAndWait, describeInBrowser, openBrowserSite, storySteps } from "./support/browser.js";
+import { expectValidHtml } from "./support/html-validator.js";
 
-const executablePath = chromiumPath();
-const inCi = process.env.CI === "true";
 const ARTICLE_PATH = `/articles/${SEEDED_SLUG}`;
 const LAY_QUESTION = "Does baclofen make you sleepy?";
 const OFF_TOPIC = "What is the vaccine schedule for a two-year-old?";
-const STEP = { timeout: 180_000 };
 
-describe.skipIf(!executablePath && !inCi)("asking a follow-up question in a real browser, without JavaScript", () => {
+describeInBrowser("asking a follow-up question in a real browser, without JavaScript", () => {
   let database: TestDatabase | undefined;
-  let server: RunningServer | undefined;
-  let browser: Browser | undefined;
-  let context: BrowserContext | undefined;
+  /** The app in a browser; it keeps every page opened, as served, for the Nu Html Checker. */
+  let web: BrowserSite | undefined;
   let page: Page;
-  let axeContext: BrowserContext | undefined;
   let axePage: Page;
-  let servedHtml: HtmlCollector | undefined;
-  let broken = false;
+  const { step } = storySteps();
 
   beforeAll(async () => {
-    if (!executablePath) throw new Error("CI=true but no Chromium executable was found: install it with `apt-get install -y chromium` or set CHROMIUM_PATH.");
-    database = await createTestDatabase();
-    await seedDatabase(database.prisma, { demoUsers: true });
+    const site = await openSite();
+    database = site.database;
     // Published with a reviewer's signature, so answers say who reviewed them.
     await publishSeeded(database);
-    server = await serve(createApp({ config: testConfig(), database, log: () => {} }));
-    browser = await launchChromium(executablePath);
-    servedHtml = await collectServedHtml();
+    web = await openBrowserSite(site.app);
     // The reader's browser runs no page script: everything below must work as plain HTML forms.
     // (axe is evaluated through the debugging protocol, which still works.)
-    context = await browser.newContext({ baseURL: server.baseUrl, javaScriptEnabled: false, viewport: { width: 1280, height: 900 }, locale: "en-US", timezoneId: "UTC" });
+    const context = await web.browser.newContext({ baseURL: web.baseUrl, javaScriptEnabled: false, viewport: { width: 1280, height: 900 }, locale: "en-US", timezoneId: "UTC" });
     context.setDefaultTimeout(20_000);
-    servedHtml.watch(context);
+    web.servedHtml.watch(context);
     page = await context.newPage();
-    axeContext = await browser.newContext({ baseURL: server.baseUrl, viewport: { width: 1280, height: 900 }, locale: "en-US", timezoneId: "UTC" });
+    const axeContext = await web.browser.newContext({ baseURL: web.baseUrl, viewport: { width: 1280, height: 900 }, locale: "en-US", timezoneId: "UTC" });
     axeContext.setDefaultTimeout(20_000);
-    servedHtml.watch(axeContext);
+    web.servedHtml.watch(axeContext);
     axePage = await axeContext.newPage();
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close().catch(() => {});
-    await axeContext?.close().catch(() => {});
-    await browser?.close();
-    await server?.close();
+    await web?.close();
     await database?.close();
-    await servedHtml?.dispose();
   }, 60_000);
-
-  beforeEach((ctx) => {
-    if (broken) ctx.skip();
-  });
-
-  function step(name: string, body: (ctx: TestContext) => Promise<void>) {
-    it(name, STEP, async (ctx) => {
-      try {
-        await body(ctx);
-      } catch (error) {
-        broken = true;
-        throw error;
-      }
-    });
-  }
 
   /** Every axe violation, whatever its impact, on the page the second reader has open. */
   const violations = () => axeViolations(axePage, () => true);
@@ -168,6 +135,6 @@ describe.skipIf(!executablePath && !inCi)("asking a follow-up question in a real
   });
 
   step("every page the reader opened is valid HTML (Nu Html Checker, as served)", async () => {
-    await expectValidHtml(servedHtml!);
+    await expectValidHtml(web!.servedHtml);
   });
 });

@@ -15,7 +15,6 @@ const ARTICLE_TITLE = "What are the treatment options for muscle spasms?";
 const SECTION_HEADING = "Skeletal Muscle Relaxants";
 const PATIENT_TEXT = "These medicines help tight muscles relax. Your doctor will help you pick one [@guideline-topic-overview-2025].";
 const PLAIN_MEANING = "Approved: plain-language version";
-const STEP = { timeout: 180_000 };
 
 describeInBrowser("reader personalization in a real browser", () => {
   let database: TestDatabase | undefined;
@@ -25,7 +24,7 @@ describeInBrowser("reader personalization in a real browser", () => {
   const people: Record<string, { context: BrowserContext; page: Page }> = {};
   let articleId = "";
   const person = (name: string) => people[name]!.page;
-  const { step } = storySteps(STEP);
+  const { step } = storySteps();
 
   beforeAll(async () => {
     const site = await openSite();

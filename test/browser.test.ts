@@ -20,7 +20,6 @@ const PUBLIC_PATH = `/articles/${SEEDED_SLUG}`;
 const ARTICLE_TITLE = "What are the treatment options for muscle spasms?";
 const CHANGE_REQUEST = "Please check the tizanidine dosing and supply sources 4, 5 and 6.";
 const SIGNATURE_MEANING = "Approved: medical accuracy";
-const STEP = { timeout: 180_000 };
 
 /** Console messages once each, with how often and on which paths (CSP reports differ only by hash). */
 function summarize(messages: string[]): string[] {
@@ -49,7 +48,7 @@ describeInBrowser("the editorial flow in a real browser", () => {
   /** What the app's worker does on its next tick: run every due job (e-mail, schedules). */
   const runWorker = () => runDueJobs(database!.prisma, jobHandlers!);
   /** A failed step skips the later ones, which build on it. */
-  const { step, broken } = storySteps(STEP);
+  const { step, broken } = storySteps();
 
   const person = (name: string) => {
     const p = people[name];

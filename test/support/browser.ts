@@ -134,7 +134,7 @@ export interface BrowserSite {
 }
 
 /** Serves `app`, launches Chromium and collects the pages people open; console messages go to `log`. */
-export async function openBrowserSite(app: Express, log: BrowserLog): Promise<BrowserSite> {
+export async function openBrowserSite(app: Express, log: BrowserLog = { messages: [] }): Promise<BrowserSite> {
   const server = await serve(app);
   let browser: Browser;
   try {
@@ -166,8 +166,9 @@ export async function openBrowserSite(app: Express, log: BrowserLog): Promise<Br
 /**
  * The steps of one story told in order, each a test: once a step fails, the later ones (which
  * build on it) are skipped rather than failing confusingly. Call inside the story's describe().
+ * A step may take three minutes: Chromium on a busy machine is slow.
  */
-export function storySteps(options: { timeout: number }) {
+export function storySteps(options = { timeout: 180_000 }) {
   let broken = false;
   beforeEach((ctx) => {
     if (broken) ctx.skip();
