@@ -4,8 +4,9 @@ import request from "supertest";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import sharp from "sharp";
 import { articleContent, auditEventsSince, contextOf, createTestApp, currentRevision, demo, lastAuditId, openSite, publishSeeded, reseedContent, SEEDED_SLUG, takeAs, type TestApp, type TestDatabase, userByEmail, visibleText } from "./support/index.js";
-import { createArticle, findPublicArticle, saveRevision, updateArticleSettings, toContent } from "../src/services/editorial/index.js";
+import { createArticle, findPublicArticle, saveRevision, updateArticleSettings, toContent, uploadImage } from "../src/services/editorial/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { contentForAudience, type RevisionContent } from "../src/content/revision-content.js";
 import { answerQuestion, publicPassagesOf } from "../src/services/readers/index.js";
@@ -128,6 +129,23 @@ describe("which text answers may use", () => {
     await settings(true, before.version + 1);
     await expectPassagesMatchPublicPage(SEEDED_SLUG);
     expect((await answerQuestion(database.prisma, "Does baclofen make you sleepy?")).status).toBe("answered");
+  });
+});
+
+describe("what passages hold", () => {
+  it("a figure's line ([[figure:key]]) is not a passage nor part of one: the text around it is", async () => {
+    const alice = await userByEmail(database, "alice.editor@demo.test");
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: "black" } }).png().toBuffer();
+    const { hash } = await uploadImage(database.prisma, contextOf(alice), alice, png, { name: "chart.png", maxBytes: 1_000_000, via: "editor" });
+    const { revision } = await createArticle(database.prisma, systemContext("test"), {
+      slug: "quinine-with-figure", authorId: null,
+      content: content({
+        sections: [{ key: "evidence", depth: 1, heading: "Evidence", body: "Quinine reduces cramp frequency modestly [@a]\n\n[[figure:cramp-chart]]\n\nSerious haematological harms are reported" }],
+        figures: [{ key: "cramp-chart", sectionKey: "evidence", image: hash, alt: "Cramps per week with quinine and placebo", caption: "Cramp frequency" }],
+      }),
+    });
+    const bodies = (await database.prisma.answerPassage.findMany({ where: { revisionId: revision.id, sectionKey: "evidence" }, orderBy: { ordinal: "asc" } })).map((p) => p.body);
+    expect(bodies).toEqual(["Quinine reduces cramp frequency modestly [@a]", "Serious haematological harms are reported"]);
   });
 });
 
