@@ -5,6 +5,8 @@
 // the same rows (for verify and export) and the first log page (for deep pages).
 // Uses a fresh database on the server in BENCH_DATABASE_URL / TEST_DATABASE_URL,
 // or an embedded one.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { openScratchDatabase } from "../src/db/scratch.js";
@@ -49,17 +51,27 @@ async function signIn(base: string, email: string, password: string): Promise<st
   return res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
 }
 
-/** Downloads a URL, discarding the body; returns bytes and lines. */
-async function download(url: string, cookie: string) {
+// The downloading client runs in its own process, so the peak memory measured is the app's
+// alone (a client in this process would add its own buffers of the 500+ MB it receives).
+const downloader = `
+  const [url, cookie] = process.argv.slice(1);
   const res = await fetch(url, { headers: { cookie } });
-  if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
-  let bytes = 0;
-  let lines = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+  if (res.status !== 200) { console.error(url + ": " + res.status); process.exit(1); }
+  let bytes = 0, lines = 0;
+  for await (const chunk of res.body) {
     bytes += chunk.length;
-    for (const b of chunk) if (b === 10) lines++;
+    for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
   }
-  return { bytes, lines };
+  console.log(JSON.stringify({ bytes, lines }));`;
+
+/** Downloads a URL in a child process, discarding the body; returns bytes and lines. */
+async function download(url: string, cookie: string): Promise<{ bytes: number; lines: number }> {
+  const child = spawn(process.execPath, ["--input-type=module", "-e", downloader, url, cookie], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  const [code] = await once(child, "exit");
+  if (code !== 0) throw new Error(`downloading ${url} failed`);
+  return JSON.parse(out);
 }
 
 const database = await openScratchDatabase(serverUrl, "cms_bench");

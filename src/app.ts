@@ -204,7 +204,7 @@ export function createApp({ config, database, logger = createLogger({ level: con
   app.use(previewRoutes(db, config.sessionSecret));
   app.use("/admin/vocabulary", vocabularyRoutes(db));
   app.use("/admin", adminSecondFactorRoutes(db));
-  app.use("/admin", adminRoutes(db, { outboxDir: config.outboxDir, smtpConfigured: !!config.smtpUrl }));
+  app.use("/admin", adminRoutes(db, { outboxDir: config.outboxDir, smtpConfigured: !!config.smtpUrl, pool: database.pool }));
   app.use("/account/tokens", tokenRoutes(db));
   app.use("/account/security", accountSecurityRoutes(db, config));
 

@@ -310,6 +310,35 @@ describe("seeing the audit trail", () => {
     await admin.get("/admin/audit?from=not-a-date").expect(400);
   });
 
+  it("verify and the exports read every field exactly as written, whatever the text holds", async () => {
+    const since = await lastAuditId(database);
+    const awkward = `=HYPERLINK("x"), then "quotes",\nline 2 — ü 🩺 \t tab`;
+    const context = { ...systemContext(`Browser "quoted", ${awkward}`), apiTokenId: "0F0E0D0C-0B0A-4909-8807-060504030201" };
+    await database.prisma.$transaction((tx) => recordEvent(tx, context, {
+      action: "comment.created", entityType: "comment", comment: awkward, articleTitle: "+1 -1 @x",
+      payload: { kind: "COMMENT", body: awkward, quote: null, sectionKey: "10", commentId: "zz", audience: "é" },
+    }));
+    // Read in batches of two, so the read-ahead and the batch edges are crossed.
+    const verified = await verifyAuditChain(database.pool, { batchSize: 2 });
+    expect(verified).toMatchObject({ ok: true });
+    const [stored] = await auditEventsSince(database, since);
+    expect(stored).toBeDefined();
+
+    const jsonl = await admin.get(`/admin/audit/export.jsonl?action=comment.created`).expect(200);
+    const exported = JSON.parse(jsonl.text.split("\n")[0]!);
+    expect(exported).toMatchObject({
+      id: stored!.id.toString(), createdAt: stored!.createdAt.toISOString(), comment: awkward, userAgent: context.userAgent,
+      articleTitle: "+1 -1 @x", apiTokenId: "0f0e0d0c-0b0a-4909-8807-060504030201", payload: stored!.payload,
+    });
+    const csv = await admin.get(`/admin/audit/export.csv?action=comment.created`).expect(200);
+    const line = csv.text.slice(csv.text.indexOf("\r\n") + 2);
+    // Formula-like cells are defused, quotes doubled, line breaks kept inside the quoted cell.
+    expect(line.startsWith(`${stored!.id},${stored!.createdAt.toISOString()},comment.created,`)).toBe(true);
+    expect(line).toContain(`"'=HYPERLINK(""x""), then ""quotes"",\nline 2 — ü 🩺 \t tab"`);
+    expect(line).toContain(`,'+1 -1 @x,`);
+    expect(line).toContain(`""commentId"":""zz""`);
+  });
+
   it("pages through the log by keyset without repeating or skipping events", async () => {
     await toChangesRequested();
     const seen: string[] = [];

@@ -3,6 +3,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Router, type Request, type Response } from "express";
 import { z } from "zod";
+import type pg from "pg";
 import type { Db } from "../db/database.js";
 import { AppError } from "../errors.js";
 import { auditActions } from "../audit/events.js";
@@ -14,12 +15,12 @@ import { staysOnPage, type FormRefusal } from "../web/refusal.js";
 import { can, type Permission } from "../workflow/permissions.js";
 import { accessSummaries, createUser, listUsers, newUserSchema, passwordSchema, resetPassword, roleLabels, roles, setUserActive, updateUser, userChangesSchema } from "../services/people/index.js";
 import { readOutbox } from "../jobs/mailer.js";
-import { audienceChangesSchema, createAudience, listAudiences, newAudienceSchema, schemaAudienceTypes, setAudienceArchived, updateAudience, auditFilterSchema, auditPage, auditRowsForExport, csvHeader, csvLine, jsonLine } from "../services/editorial/index.js";
+import { audienceChangesSchema, createAudience, listAudiences, newAudienceSchema, schemaAudienceTypes, setAudienceArchived, updateAudience, auditFilterSchema, auditPage, auditExport } from "../services/editorial/index.js";
 import { jobsNeedingAttention, retryJob, undeliveredEmailCount } from "../services/publishing/index.js";
 
 const userParams = z.object({ id: uuid() });
 
-export function adminRoutes(db: Db, options: { outboxDir: string; smtpConfigured: boolean }) {
+export function adminRoutes(db: Db, options: { outboxDir: string; smtpConfigured: boolean; pool: pg.Pool }) {
   const router = Router();
   router.use(requireUser);
   const need = (permission: Permission) => (req: Request, _res: unknown, next: (e?: unknown) => void) =>
@@ -160,19 +161,14 @@ export function adminRoutes(db: Db, options: { outboxDir: string; smtpConfigured
     res.render("admin/audit", { title: "Audit log", page, filter: textValues(req.query, ["actor", "action", "article", "from", "to"] as const), query: query.toString(), actions: auditActions });
   });
 
-  router.get("/audit/export.csv", need("audit.view"), async (req, res) => {
-    const filter = parseInput(auditFilterSchema, req.query, "The filter");
-    res.setHeader("Content-Type", "text/csv; charset=utf-8");
-    res.setHeader("Content-Disposition", `attachment; filename="audit-${new Date().toISOString().slice(0, 10)}.csv"`);
-    await stream(res, csvHeader(), auditRowsForExport(db, filter), csvLine);
-  });
-
-  router.get("/audit/export.jsonl", need("audit.view"), async (req, res) => {
-    const filter = parseInput(auditFilterSchema, req.query, "The filter");
-    res.setHeader("Content-Type", "application/x-ndjson; charset=utf-8");
-    res.setHeader("Content-Disposition", `attachment; filename="audit-${new Date().toISOString().slice(0, 10)}.jsonl"`);
-    await stream(res, "", auditRowsForExport(db, filter), jsonLine);
-  });
+  for (const [format, type] of [["csv", "text/csv"], ["jsonl", "application/x-ndjson"]] as const) {
+    router.get(`/audit/export.${format}`, need("audit.view"), async (req, res) => {
+      const filter = parseInput(auditFilterSchema, req.query, "The filter");
+      res.setHeader("Content-Type", `${type}; charset=utf-8`);
+      res.setHeader("Content-Disposition", `attachment; filename="audit-${new Date().toISOString().slice(0, 10)}.${format}"`);
+      await stream(res, auditExport(db, options.pool, filter, format));
+    });
+  }
 
   return router;
 }
@@ -184,13 +180,9 @@ function parseParams(params: unknown) {
 }
 
 /**
- * Streams rows with back-pressure (constant memory). If reading fails midway the
+ * Streams text with back-pressure (constant memory). If reading fails midway the
  * connection is aborted, so a client never mistakes a partial export for a whole one.
  */
-async function stream<T>(res: Response, head: string, rows: AsyncIterable<T>, line: (row: T) => string) {
-  async function* lines() {
-    if (head) yield head;
-    for await (const row of rows) yield line(row);
-  }
-  await pipeline(Readable.from(lines()), res).catch(() => res.destroy());
+async function stream(res: Response, chunks: AsyncIterable<string>) {
+  await pipeline(Readable.from(chunks), res).catch(() => res.destroy());
 }

@@ -6,7 +6,7 @@ export { createArticle, createNewArticle, findPublicArticle, listAllPublicArticl
 export type { PublicArticle } from "./articles.js";
 export { archivedAudienceRedirect, audienceChangesSchema, audienceList, createAudience, listAudiences, newAudienceSchema, previewAudience, previewAudienceSchema, readabilityFigure, readerChoice, readerChoiceSchema, revisionReadability, schemaAudienceTypes, setAudienceArchived, updateAudience } from "./audiences.js";
 export type { ReadabilityFigure } from "./audiences.js";
-export { auditFilterSchema, auditPage, auditRowsForExport, csvHeader, csvLine, jsonLine } from "./audit-queries.js";
+export { auditFilterSchema, auditPage, auditExport } from "./audit-queries.js";
 export { checkCitations, citationErrors } from "./citation-checks.js";
 export type { CitationIssue } from "./citation-checks.js";
 export { compareRevisions, defaultComparisonBase } from "./compare.js";
