@@ -17,7 +17,8 @@ function newest(target) {
 }
 
 const sources = ["src", "seed", "prisma/migrations", "tsconfig.json", "tsconfig.build.json", "package-lock.json"].map((p) => path.join(root, p)).filter(existsSync);
-const stale = !existsSync(stamp) || Math.max(...sources.map(newest)) > statSync(stamp).mtimeMs;
+const newestSource = Math.max(...sources.map(newest));
+const stale = !existsSync(stamp) || newestSource > statSync(stamp).mtimeMs;
 if (stale) {
   console.log("Compiling to dist/ …");
   const result = spawnSync(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
@@ -28,6 +29,11 @@ if (stale) {
   writeFileSync(stamp, new Date().toISOString());
 }
 
-// The browser bundles (public/build/) are cheap to rebuild: always rebuilt, so they match the sources.
-const bundled = spawnSync(process.execPath, [path.join(root, "scripts", "build-browser.mjs")], { cwd: root, stdio: "inherit" });
-if (bundled.status !== 0) process.exit(bundled.status ?? 1);
+// The browser bundles (public/build/) are rebuilt when a source is newer than the oldest of
+// them, so they always match the sources; a start with nothing changed skips the bundler.
+const bundleDir = path.join(root, "public", "build");
+const bundles = existsSync(bundleDir) ? readdirSync(bundleDir).map((f) => statSync(path.join(bundleDir, f)).mtimeMs) : [];
+if (!bundles.length || newestSource > Math.min(...bundles)) {
+  const bundled = spawnSync(process.execPath, [path.join(root, "scripts", "build-browser.mjs")], { cwd: root, stdio: "inherit" });
+  if (bundled.status !== 0) process.exit(bundled.status ?? 1);
+}

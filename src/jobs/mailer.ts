@@ -4,7 +4,7 @@
 // rewrites the same outbox file (and carries the same Message-ID over SMTP).
 import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import nodemailer from "nodemailer";
+import type { Transporter } from "nodemailer";
 
 export interface OutgoingMail {
   id: string;
@@ -21,14 +21,17 @@ const FROM = "Clinical Answers <notifications@clinical-answers.invalid>";
 
 export function createMailer(options: { smtpUrl?: string; outboxDir: string }): Mailer {
   const headers = (mail: OutgoingMail) => ({ from: FROM, to: mail.to, subject: mail.subject, text: mail.text, messageId: `<${mail.id}@clinical-answers.invalid>` });
+  // nodemailer is loaded with the first message, not when the app starts.
+  let transport: Promise<Transporter> | undefined;
+  const transportFor = (settings: string | { streamTransport: true; buffer: true; newline: "unix" }) =>
+    (transport ??= import("nodemailer").then(({ default: nodemailer }) => nodemailer.createTransport(settings)));
   if (options.smtpUrl) {
-    const transport = nodemailer.createTransport(options.smtpUrl);
-    return { async send(mail) { await transport.sendMail(headers(mail)); } };
+    const smtpUrl = options.smtpUrl;
+    return { async send(mail) { await (await transportFor(smtpUrl)).sendMail(headers(mail)); } };
   }
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
   return {
     async send(mail) {
-      const info = await transport.sendMail(headers(mail));
+      const info = await (await transportFor({ streamTransport: true, buffer: true, newline: "unix" })).sendMail(headers(mail));
       await mkdir(options.outboxDir, { recursive: true });
       const file = path.join(options.outboxDir, `${mail.id}.eml`);
       // Write then rename: a reader never sees half a message.

@@ -4,7 +4,7 @@
 // account must already exist here and be active, matched by verified e-mail; it is
 // created only when OIDC_AUTO_CREATE_ROLE says so, and never as an administrator.
 import { randomBytes } from "node:crypto";
-import * as client from "openid-client";
+import type * as OpenId from "openid-client";
 import type { Config } from "../../config.js";
 import type { Db } from "../../db/database.js";
 import type { User } from "../../generated/prisma/client.js";
@@ -40,9 +40,13 @@ export const PENDING_SSO_MS = 10 * 60_000;
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 
 /** Discovery once per issuer (again after a failure, so a provider that was down is retried). */
-const discovered = new Map<string, Promise<client.Configuration>>();
+const discovered = new Map<string, Promise<OpenId.Configuration>>();
 
-export function providerConfiguration(settings: OidcSettings): Promise<client.Configuration> {
+// The OpenID Connect library loads with the first single sign-on, not when the app starts.
+let openIdLoaded: Promise<typeof OpenId> | undefined;
+const openId = () => (openIdLoaded ??= import("openid-client"));
+
+export function providerConfiguration(settings: OidcSettings): Promise<OpenId.Configuration> {
   const key = `${settings.issuer}|${settings.clientId}`;
   let found = discovered.get(key);
   if (!found) {
@@ -50,7 +54,7 @@ export function providerConfiguration(settings: OidcSettings): Promise<client.Co
     // openid-client refuses plain http. It is allowed only for an issuer on this machine's
     // loopback address (a provider run for development or tests), never across a network.
     const insecure = issuer.protocol === "http:" && LOOPBACK.has(issuer.hostname);
-    found = client.discovery(issuer, settings.clientId, settings.clientSecret, undefined, insecure ? { execute: [client.allowInsecureRequests] } : undefined);
+    found = openId().then((client) => client.discovery(issuer, settings.clientId, settings.clientSecret, undefined, insecure ? { execute: [client.allowInsecureRequests] } : undefined));
     found.catch(() => discovered.delete(key));
     discovered.set(key, found);
   }
@@ -60,6 +64,7 @@ export function providerConfiguration(settings: OidcSettings): Promise<client.Co
 /** The address of the provider's sign-in page, and what must be kept to check its answer. */
 export async function startSso(settings: OidcSettings, next: string): Promise<{ url: string; pending: PendingSso }> {
   const configuration = await providerConfiguration(settings);
+  const client = await openId();
   const codeVerifier = client.randomPKCECodeVerifier();
   const pending: PendingSso = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier, next, expiresAt: Date.now() + PENDING_SSO_MS };
   const url = client.buildAuthorizationUrl(configuration, {
@@ -90,14 +95,15 @@ export async function finishSso(db: Db, ctx: RequestContext, settings: OidcSetti
     await recordSsoRefusal(db, ctx, null, "invalid_response");
     throw new AppError("BAD_REQUEST", REFUSED);
   }
-  let configuration: client.Configuration;
+  let configuration: OpenId.Configuration;
   try {
     configuration = await providerConfiguration(settings);
   } catch {
     await recordSsoRefusal(db, ctx, null, "provider_error");
     throw new AppError("BAD_REQUEST", "The identity provider could not be reached. Try again in a moment.");
   }
-  let claims: client.IDToken | undefined;
+  const client = await openId();
+  let claims: OpenId.IDToken | undefined;
   let profile: { email?: unknown; email_verified?: unknown; name?: unknown } = {};
   try {
     const tokens = await client.authorizationCodeGrant(configuration, callbackUrl, {

@@ -8,10 +8,7 @@
 // with the public key it was checked against, so anyone can later check that this key
 // signed exactly this content with this meaning (verifyPasskeySignature).
 import { createHash, randomBytes } from "node:crypto";
-import {
-  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
-  type AuthenticationResponseJSON, type RegistrationResponseJSON,
-} from "@simplewebauthn/server";
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from "@simplewebauthn/server";
 import { z } from "zod";
 import type { Db } from "../../db/database.js";
 import type { Approval, Prisma, User } from "../../generated/prisma/client.js";
@@ -19,6 +16,11 @@ import { AppError } from "../../errors.js";
 import { recordEvent, type RequestContext } from "../../audit/audit-log.js";
 import { firstRecoveryCodes, tellAboutFactorChange } from "./second-factors.js";
 import { recordSecondFactorRefusal } from "./security-log.js";
+
+// The WebAuthn library is loaded the first time someone uses a passkey, not when the app
+// starts: it is the largest module the app has (about a third of a second to load).
+let webauthnLoaded: Promise<typeof import("@simplewebauthn/server")> | undefined;
+const webauthn = () => (webauthnLoaded ??= import("@simplewebauthn/server"));
 
 type Tx = Prisma.TransactionClient;
 
@@ -80,7 +82,7 @@ function safeJson(text: string): unknown {
 
 export async function registrationOptions(db: Db, user: User, rp: RelyingParty) {
   const existing = await db.passkey.findMany({ where: { userId: user.id }, select: { credentialId: true, transports: true } });
-  return generateRegistrationOptions({
+  return (await webauthn()).generateRegistrationOptions({
     rpName: rp.rpName, rpID: rp.rpID, userName: user.email, userDisplayName: user.name,
     userID: new TextEncoder().encode(user.id),
     attestationType: "none",
@@ -96,7 +98,7 @@ export async function registerPasskey(db: Db, ctx: RequestContext, user: User, r
   const response = parseAttestation(body);
   let verified;
   try {
-    verified = await verifyRegistrationResponse({ response, expectedChallenge, expectedOrigin: rp.origin, expectedRPID: rp.rpID, requireUserVerification: true });
+    verified = await (await webauthn()).verifyRegistrationResponse({ response, expectedChallenge, expectedOrigin: rp.origin, expectedRPID: rp.rpID, requireUserVerification: true });
   } catch (error) {
     throw new AppError("BAD_REQUEST", `The passkey was not added: ${(error as Error).message.slice(0, 200)}`);
   }
@@ -143,7 +145,7 @@ export async function removePasskey(db: Db, ctx: RequestContext, user: User, pas
 /** Options for a sign-in: any discoverable passkey of this site, or only the pending person's. */
 export async function signInOptions(db: Db, rp: RelyingParty, pendingUserId: string | null) {
   const allow = pendingUserId ? await db.passkey.findMany({ where: { userId: pendingUserId }, select: { credentialId: true, transports: true } }) : [];
-  return generateAuthenticationOptions({
+  return (await webauthn()).generateAuthenticationOptions({
     rpID: rp.rpID, userVerification: "required", timeout: CHALLENGE_MS,
     allowCredentials: allow.map((p) => ({ id: p.credentialId, transports: p.transports as never })),
   });
@@ -153,7 +155,7 @@ async function checkAssertion(tx: Db | Tx, rp: RelyingParty, response: Authentic
   const passkey = await tx.passkey.findUnique({ where: { credentialId: response.id }, include: { user: true } });
   if (!passkey || (userId && passkey.userId !== userId)) return { ok: false as const, reason: "This passkey is not registered for your account on this site." };
   try {
-    const verified = await verifyAuthenticationResponse({
+    const verified = await (await webauthn()).verifyAuthenticationResponse({
       response, expectedChallenge, expectedOrigin: rp.origin, expectedRPID: rp.rpID, requireUserVerification: true,
       credential: { id: passkey.credentialId, publicKey: new Uint8Array(passkey.publicKey), counter: Number(passkey.counter), transports: passkey.transports as never },
     });
@@ -200,7 +202,7 @@ export const newNonce = () => randomBytes(16).toString("base64url");
 export async function signingOptions(db: Db, user: User, rp: RelyingParty, target: SigningTarget) {
   const passkeys = await db.passkey.findMany({ where: { userId: user.id }, select: { credentialId: true, transports: true } });
   if (!passkeys.length) throw new AppError("CONFLICT", "You have no passkey: sign with your password, or add a passkey at /account/security.");
-  return generateAuthenticationOptions({
+  return (await webauthn()).generateAuthenticationOptions({
     rpID: rp.rpID, userVerification: "required", timeout: CHALLENGE_MS, challenge: signatureChallenge(target),
     allowCredentials: passkeys.map((p) => ({ id: p.credentialId, transports: p.transports as never })),
   });
@@ -242,7 +244,7 @@ export async function verifyPasskeySignature(approval: Pick<Approval, "revisionI
   const e = evidence.data;
   const challenge = signatureChallenge({ revisionId: approval.revisionId, contentHash: approval.contentHash, meaning: approval.meaning, signerId: approval.reviewerId, nonce: e.nonce });
   try {
-    const verified = await verifyAuthenticationResponse({
+    const verified = await (await webauthn()).verifyAuthenticationResponse({
       response: e.response as AuthenticationResponseJSON, expectedChallenge: b64(challenge), expectedOrigin: e.origin, expectedRPID: e.rpID, requireUserVerification: true,
       // The counter protects live sign-ins against cloned keys; a stored signature is checked on its own.
       credential: { id: e.response.id, publicKey: new Uint8Array(Buffer.from(e.publicKey, "base64url")), counter: 0 },

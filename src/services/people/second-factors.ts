@@ -7,8 +7,6 @@
 // anyone the codes. Recovery codes carry 80 random bits, so a SHA-256 of each is
 // enough (as for API tokens) and lets a code be found by its hash.
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, randomInt } from "node:crypto";
-import { generateSecret, generateURI, verify } from "otplib";
-import QRCode from "qrcode";
 import type { Db } from "../../db/database.js";
 import type { Prisma, User } from "../../generated/prisma/client.js";
 import { AppError } from "../../errors.js";
@@ -16,6 +14,11 @@ import { recordEvent, type RequestContext } from "../../audit/audit-log.js";
 import { notify } from "./notifications.js";
 import { recordSecondFactorRefusal } from "./security-log.js";
 import { clearAttempts, takeAttempt, waitText, type ThrottlePolicy } from "./throttle.js";
+
+// The one-time-code and QR libraries load when someone first uses an authenticator app,
+// not when the app starts.
+let otpLoaded: Promise<typeof import("otplib")> | undefined;
+const otp = () => (otpLoaded ??= import("otplib"));
 
 type Tx = Prisma.TransactionClient;
 
@@ -121,7 +124,7 @@ export interface TotpSetup {
 }
 
 export async function startTotpSetup(user: Pick<User, "email">, sessionSecret: string): Promise<TotpSetup> {
-  const secret = generateSecret();
+  const secret = (await otp()).generateSecret();
   return { secret, sealed: sealSecret(secret, sessionSecret), ...(await totpPicture(user, secret)) };
 }
 
@@ -132,7 +135,8 @@ export async function resumeTotpSetup(user: Pick<User, "email">, sealed: string,
 }
 
 async function totpPicture(user: Pick<User, "email">, secret: string) {
-  const uri = generateURI({ issuer: TOTP_ISSUER, label: user.email, secret, period: PERIOD, digits: 6, algorithm: "sha1" });
+  const uri = (await otp()).generateURI({ issuer: TOTP_ISSUER, label: user.email, secret, period: PERIOD, digits: 6, algorithm: "sha1" });
+  const { default: QRCode } = await import("qrcode");
   const svg = await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 2 });
   return { qrDataUrl: `data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}` };
 }
@@ -145,6 +149,7 @@ type TotpCheck = { ok: true; timeStep: number } | { ok: false; reason: "wrong_co
 /** ±1 time step (30 s either way) is accepted; a code from further back is named as expired. */
 async function checkTotp(secret: string, code: string, nowSeconds: number, afterTimeStep?: number): Promise<TotpCheck> {
   if (!sixDigits.test(code)) return { ok: false, reason: "wrong_code" };
+  const { verify } = await otp();
   const result = await verify({ secret, token: code, epoch: nowSeconds, epochTolerance: PERIOD, period: PERIOD, ...(afterTimeStep !== undefined ? { afterTimeStep } : {}) });
   if (result.valid) return { ok: true, timeStep: Math.floor(nowSeconds / PERIOD) + result.delta };
   const older = await verify({ secret, token: code, epoch: nowSeconds, epochTolerance: [10 * PERIOD, 0], period: PERIOD });
