@@ -16,13 +16,15 @@ export const API_VERSION = "1.0.0";
 
 export function apiRouter(db: Db, options: { rateLimitPerMinute: number; askLimit?: ReaderLimit; mediaMaxBytes?: number }) {
   const routes = apiRoutes(db, { askLimit: options.askLimit, mediaMaxBytes: options.mediaMaxBytes });
-  const document = buildOpenApiDocument(routes, { version: API_VERSION });
+  // Built when first asked for, not at start-up (turning every schema into JSON Schema takes a tenth of a second).
+  let built: ReturnType<typeof buildOpenApiDocument> | undefined;
+  const document = () => (built ??= buildOpenApiDocument(routes, { version: API_VERSION }));
   const router = Router();
   router.get("/openapi.json", (_req, res) => {
-    res.set("Cache-Control", "public, no-cache").json(document);
+    res.set("Cache-Control", "public, no-cache").json(document());
   });
   router.get("/docs", (_req, res) => {
-    res.render("api/docs", { title: "API reference", doc: document });
+    res.render("api/docs", { title: "API reference", doc: document() });
   });
   // An image upload is the request body itself (any type: what it is is read from its bytes). One byte
   // over the limit is let through so the upload is refused with the sentence naming the limit.

@@ -8,7 +8,7 @@
 // and the canonical text is written field by field in its fixed key order. The
 // check is exactly as strict: the same bytes are hashed as eventHash() hashes
 // (test/audit.test.ts compares the two on every event).
-import { createHash } from "node:crypto";
+import crypto from "node:crypto";
 import type pg from "pg";
 import { canonicalJson } from "./canonical.js";
 import { GENESIS_HASH, type ChainedFields } from "./chain.js";
@@ -69,9 +69,14 @@ function canonicalRowText(r: RawChainRow): string {
     + `"revisionId":${q(r[C.revisionId])},"userAgent":${q(r[C.userAgent])}}`;
 }
 
+// One-shot hashing (Node 20.12+) costs half of a Hash object per event; older Node falls back.
+const sha256Hex: (text: string) => string = crypto.hash
+  ? (text) => crypto.hash("sha256", text, "hex")
+  : (text) => crypto.createHash("sha256").update(text).digest("hex");
+
 /** The hash a raw row should carry: what eventHash() computes for the same event. */
 export function rawRowHash(r: RawChainRow): string {
-  return createHash("sha256").update(r[C.prevHash]!).update(canonicalRowText(r)).digest("hex");
+  return sha256Hex(r[C.prevHash]! + canonicalRowText(r));
 }
 
 export async function verifyAuditChain(pool: pg.Pool, options: { batchSize?: number; onProgress?: (checked: number) => void } = {}): Promise<VerifyResult> {
