@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { embeddedTemplate } from "../src/db/embedded-template.js";
+import { copyTemplate, embeddedTemplate } from "../src/db/embedded-template.js";
 import { writeEmbeddedTemplate } from "../src/db/embedded-template-build.js";
 import { openDatabase } from "../src/db/database.js";
 import { migrationChecksums } from "../src/db/migrate.js";
@@ -21,8 +21,9 @@ describe("the embedded template", () => {
   it("starts an empty folder with every migration applied, and the folder then works as usual", async () => {
     const dataDir = path.join(work, "fresh");
     const template = await embeddedTemplate(dataDir, work);
-    expect(template).toBeInstanceOf(Blob);
-    const database = await openDatabase({ dataDir, loadDataDir: template });
+    expect(template).toBe(path.join(work, "embedded-template"));
+    await copyTemplate(template!, dataDir);
+    const database = await openDatabase({ dataDir, template: false });
     try {
       const applied = await database.pool.query<{ migration_name: string }>(`SELECT migration_name FROM "_prisma_migrations" ORDER BY migration_name`);
       expect(applied.rows.map((r) => r.migration_name)).toEqual((await migrationChecksums()).map((m) => m.name));
@@ -46,6 +47,6 @@ describe("the embedded template", () => {
     } finally {
       await writeFile(manifest, original);
     }
-    expect(await embeddedTemplate(path.join(work, "other"), work)).toBeInstanceOf(Blob);
+    expect(await embeddedTemplate(path.join(work, "other"), work)).toBe(path.join(work, "embedded-template"));
   });
 });

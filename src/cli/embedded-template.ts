@@ -1,4 +1,4 @@
-// Run by the build: writes dist/embedded-template.tar.gz (src/db/embedded-template.ts).
+// Run by the build: writes dist/embedded-template/ (src/db/embedded-template.ts).
 import { writeEmbeddedTemplate } from "../db/embedded-template-build.js";
 
 await writeEmbeddedTemplate();

@@ -9,7 +9,7 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { ConfigError } from "../errors.js";
 import { applyMigrations, pendingMigrations } from "./migrate.js";
-import { embeddedTemplate } from "./embedded-template.js";
+import { copyTemplate, embeddedTemplate } from "./embedded-template.js";
 import type { Config } from "../config.js";
 import { askOwner, claimDataDir, controlAddress } from "./data-dir-owner.js";
 import { grantAppRole } from "./roles.js";
@@ -74,8 +74,9 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       connectionString = `postgresql://postgres@${pgAddress}/postgres?sslmode=disable`;
     } else {
       try {
-        const loadDataDir = options.loadDataDir ?? (options.template === false ? undefined : await embeddedTemplate(options.dataDir));
-        embedded = await openEmbedded(options.dataDir, loadDataDir);
+        const template = options.loadDataDir || options.template === false ? undefined : await embeddedTemplate(options.dataDir);
+        if (template) await copyTemplate(template, options.dataDir);
+        embedded = await openEmbedded(options.dataDir, options.loadDataDir);
       } catch (error) {
         await claim.claimed.release();
         throw error;
