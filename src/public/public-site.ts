@@ -339,7 +339,8 @@ export class PublicSite {
       .filter((a) => !a.pendingReview)
       .sort((a, b) => b.changedAt.getTime() - a.changedAt.getTime())
       .slice(0, 50);
-    const updated = maxDate(published.map((a) => a.changedAt), new Date(0));
+    // With nothing published yet, the feed is as new as this render (Atom requires a time; 1970 would mislead readers' software).
+    const updated = maxDate(published.map((a) => a.changedAt), new Date());
     const base = this.site.baseUrl;
     const entries = published
       .map(
@@ -362,6 +363,6 @@ export class PublicSite {
   <updated>${updated.toISOString()}</updated>
 ${entries}</feed>
 `;
-    return { contentType: "application/atom+xml; charset=utf-8", body: Buffer.from(body), lastModified: updated.getTime() > 0 ? updated : new Date(), cacheControl: PUBLIC_CACHE_CONTROL, tags: [tags.lists] };
+    return { contentType: "application/atom+xml; charset=utf-8", body: Buffer.from(body), lastModified: updated, cacheControl: PUBLIC_CACHE_CONTROL, tags: [tags.lists] };
   }
 }
