@@ -327,3 +327,22 @@ describe("removing and renewing", () => {
     expect(text(refused.text)).toContain("Set up an authenticator app or a passkey first");
   });
 });
+
+describe("passkey sign-in attempts", () => {
+  it("are throttled per address like passwords: 429 with Retry-After and a sentence, and nobody is signed in", async () => {
+    const clear = () => database.prisma.$executeRaw`DELETE FROM throttle WHERE key LIKE 'passkey-address:%'`;
+    await clear();
+    const stranger = request.agent(app);
+    const csrf = csrfFrom((await stranger.get("/login").expect(200)).text);
+    const attempt = () => stranger.post("/login/passkey").set("X-CSRF-Token", csrf).send({ response: { id: "x" } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await attempt()).status);
+    expect(statuses).toEqual(Array(20).fill(401));
+    const blocked = await attempt();
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers["retry-after"])).toBeGreaterThan(0);
+    expect(blocked.body.error).toMatch(/^Too many refused passkey attempts from this address\. Try again in \d+ (seconds|minutes?)\.$/);
+    expect((await stranger.get("/editor")).status).toBe(303);
+    await clear();
+  });
+});

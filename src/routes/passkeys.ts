@@ -31,6 +31,7 @@ export function rememberChallenge(req: Request, purpose: "register" | "login", c
 /** JSON endpoints answer refusals as { error } with the usual status. */
 export function jsonRefusal(res: Response, error: unknown) {
   if (!(error instanceof AppError)) throw error;
+  if (typeof error.details.retryAfterSeconds === "number") res.setHeader("Retry-After", String(error.details.retryAfterSeconds));
   res.status(httpStatusOf[error.code]).json({ error: error.message });
 }
 

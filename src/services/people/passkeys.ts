@@ -16,6 +16,7 @@ import { AppError } from "../../errors.js";
 import { recordEvent, type RequestContext } from "../../audit/audit-log.js";
 import { firstRecoveryCodes, tellAboutFactorChange } from "./second-factors.js";
 import { recordSecondFactorRefusal } from "./security-log.js";
+import { giveBackAttempt, signInPerAddress, takeAttempt, waitText } from "./throttle.js";
 
 // The WebAuthn library is loaded the first time someone uses a passkey, not when the app
 // starts: it is the largest module the app has (about a third of a second to load).
@@ -173,11 +174,20 @@ export async function signInWithPasskey(db: Db, ctx: RequestContext, rp: Relying
     await recordSecondFactorRefusal(db, ctx, pendingUser?.email ?? null, "passkey_refused");
     return new AppError("UNAUTHENTICATED", message);
   };
+  // Throttled per address like passwords: a passkey cannot be guessed, but a flood of refused
+  // attempts would still fill the security log and cost a signature check each.
+  const addressKey = `passkey-address:${ctx.ip ?? "unknown"}`;
+  const attempt = await takeAttempt(db, addressKey, signInPerAddress);
+  if (!attempt.allowed) {
+    await recordSecondFactorRefusal(db, ctx, pendingUser?.email ?? null, "rate_limited");
+    throw new AppError("TOO_MANY_REQUESTS", `Too many refused passkey attempts from this address. Try again in ${waitText(attempt.retryAfterSeconds)}.`, { retryAfterSeconds: attempt.retryAfterSeconds });
+  }
   if (!expectedChallenge) throw await refuse("The passkey request has expired. Try again.");
   const response = parseAssertion(body);
   const checked = await checkAssertion(db, rp, response, expectedChallenge, pendingUser?.id ?? null);
   if (!checked.ok) throw await refuse(`You are not signed in. ${checked.reason}`);
   if (!checked.passkey.user.active) throw await refuse("You are not signed in. This account is deactivated.");
+  await giveBackAttempt(db, addressKey, signInPerAddress);
   return checked.passkey.user;
 }
 
