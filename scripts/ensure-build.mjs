@@ -29,11 +29,12 @@ if (stale) {
   writeFileSync(stamp, new Date().toISOString());
 }
 
-// The browser bundles (public/build/) are rebuilt when a source is newer than the oldest of
-// them, so they always match the sources; a start with nothing changed skips the bundler.
-const bundleDir = path.join(root, "public", "build");
-const bundles = existsSync(bundleDir) ? readdirSync(bundleDir).map((f) => statSync(path.join(bundleDir, f)).mtimeMs) : [];
-if (!bundles.length || newestSource > Math.min(...bundles)) {
+// The browser bundles (public/build/, one per src/browser entry) are rebuilt when a source or the
+// bundler's settings are newer than a bundle, so they always match; an unchanged start skips it.
+const entries = readdirSync(path.join(root, "src", "browser")).filter((f) => f.endsWith(".ts"));
+const bundles = entries.map((f) => path.join(root, "public", "build", f.replace(/\.ts$/, ".js")));
+const bundler = statSync(path.join(root, "scripts", "build-browser.mjs")).mtimeMs;
+if (bundles.some((b) => !existsSync(b) || Math.max(newestSource, bundler) > statSync(b).mtimeMs)) {
   const bundled = spawnSync(process.execPath, [path.join(root, "scripts", "build-browser.mjs")], { cwd: root, stdio: "inherit" });
   if (bundled.status !== 0) process.exit(bundled.status ?? 1);
 }

@@ -54,6 +54,12 @@ async function main() {
     onError: (error) => logger.error({ error: (error as Error)?.message ?? String(error) }, "A queued job could not run"),
   });
   shutdownOn(server, database, jobs);
+  // Libraries that load on first use (decision 0039) are loaded once the app serves, so a missing
+  // or broken one is reported here at start, not first met by the person who needs it.
+  setTimeout(() => {
+    Promise.all([import("sharp"), import("@simplewebauthn/server"), import("nodemailer"), import("otplib"), import("qrcode"), import("openid-client")])
+      .catch((error) => logger.error({ error: (error as Error)?.message ?? String(error) }, "A library the app loads on first use could not be loaded"));
+  }, 3000).unref();
 }
 
 async function activeDemoAccounts(database: Database): Promise<string[]> {

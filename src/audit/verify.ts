@@ -38,12 +38,13 @@ const CHAIN_COLUMNS = `id::text, action, actor_id::text, actor_name, actor_email
 type RawChainRow = (string | null)[];
 const enum C { id, action, actorId, actorName, actorEmail, actorRole, ip, userAgent, requestId, entityType, entityId, articleId, revisionId, articleTitle, payload, comment, createdAt, prevHash, hash, apiTokenId }
 
-async function readRawChainRows(pool: pg.Pool, afterId: string, limit: number): Promise<RawChainRow[]> {
-  const result = await pool.query<RawChainRow>({
+function readRawChainRows(pool: pg.Pool, afterId: string, limit: number): Promise<RawChainRow[]> {
+  const rows = pool.query<RawChainRow>({
     text: `SELECT ${CHAIN_COLUMNS} FROM audit_event WHERE audit_event.id > $1 ORDER BY audit_event.id LIMIT $2`,
     values: [afterId, limit], rowMode: "array", types: plainText,
-  });
-  return result.rows;
+  }).then((result) => result.rows);
+  rows.catch(() => undefined); // a batch read ahead may fail before it is awaited; it is still thrown there
+  return rows;
 }
 
 /** Events after `afterId`, in chain order, exactly as they are hashed. */
@@ -85,28 +86,23 @@ export async function verifyAuditChain(pool: pg.Pool, options: { batchSize?: num
   let lastId = "0";
   let checked = 0;
   let next: Promise<RawChainRow[]> | undefined = readRawChainRows(pool, lastId, batchSize);
-  try {
-    while (next) {
-      const rows: RawChainRow[] = await next;
-      // Read ahead: the database fetches the next batch while this one is hashed.
-      next = rows.length === batchSize ? readRawChainRows(pool, rows[rows.length - 1]![C.id]!, batchSize) : undefined;
-      for (const row of rows) {
-        const id = row[C.id]!;
-        if (row[C.prevHash] !== previousHash) {
-          return { ok: false, checked, lastHash: previousHash, lastId, firstBroken: { id, reason: "its link to the previous event is broken (an event before it was deleted, inserted or reordered)" } };
-        }
-        if (rawRowHash(row) !== row[C.hash]) {
-          return { ok: false, checked, lastHash: previousHash, lastId, firstBroken: { id, reason: "its content does not match its hash (the event was altered)" } };
-        }
-        previousHash = row[C.hash]!;
-        lastId = id;
-        checked++;
+  while (next) {
+    const rows: RawChainRow[] = await next;
+    // Read ahead: the database fetches the next batch while this one is hashed.
+    next = rows.length === batchSize ? readRawChainRows(pool, rows[rows.length - 1]![C.id]!, batchSize) : undefined;
+    for (const row of rows) {
+      const id = row[C.id]!;
+      if (row[C.prevHash] !== previousHash) {
+        return { ok: false, checked, lastHash: previousHash, lastId, firstBroken: { id, reason: "its link to the previous event is broken (an event before it was deleted, inserted or reordered)" } };
       }
-      options.onProgress?.(checked);
+      if (rawRowHash(row) !== row[C.hash]) {
+        return { ok: false, checked, lastHash: previousHash, lastId, firstBroken: { id, reason: "its content does not match its hash (the event was altered)" } };
+      }
+      previousHash = row[C.hash]!;
+      lastId = id;
+      checked++;
     }
-    return { ok: true, checked, lastHash: previousHash, lastId };
-  } finally {
-    // A batch read ahead of a broken event is not needed; its failure is not an error.
-    next?.catch(() => undefined);
+    options.onProgress?.(checked);
   }
+  return { ok: true, checked, lastHash: previousHash, lastId };
 }

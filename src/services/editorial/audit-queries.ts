@@ -94,27 +94,27 @@ export async function* auditExport(db: Db, pool: pg.Pool, filter: AuditFilter, f
   const read = (before: string | bigint | undefined) => {
     const keyset = before !== undefined ? Prisma.sql`${where === Prisma.empty ? Prisma.sql`WHERE` : Prisma.sql`AND`} audit_event.id < ${before}::bigint` : Prisma.empty;
     const query = Prisma.sql`SELECT ${exportSelect} FROM audit_event ${where} ${keyset} ORDER BY audit_event.id DESC LIMIT ${batchSize}`;
-    return pool.query<(string | null)[]>({ text: query.text, values: query.values, rowMode: "array", types: plainText }).then((r) => r.rows);
+    const rows = pool.query<(string | null)[]>({ text: query.text, values: query.values, rowMode: "array", types: plainText }).then((r) => r.rows);
+    // Handled from the start: the generator may wait at a yield (a slow reader) while this fails;
+    // the error is still thrown where the batch is awaited, and ends only this export.
+    rows.catch(() => undefined);
+    return rows;
   };
   const line = format === "csv" ? csvLine : jsonLine;
   if (format === "csv") yield csvHeader();
   let next: Promise<(string | null)[][]> | undefined = read(filter.before);
-  try {
-    while (next) {
-      const rows: (string | null)[][] = await next;
-      next = rows.length === batchSize ? read(rows[rows.length - 1]![0]!) : undefined;
-      let chunk = "";
-      for (const row of rows) {
-        chunk += line(row);
-        if (chunk.length >= CHUNK_CHARACTERS) {
-          yield chunk;
-          chunk = "";
-        }
+  while (next) {
+    const rows: (string | null)[][] = await next;
+    next = rows.length === batchSize ? read(rows[rows.length - 1]![0]!) : undefined;
+    let chunk = "";
+    for (const row of rows) {
+      chunk += line(row);
+      if (chunk.length >= CHUNK_CHARACTERS) {
+        yield chunk;
+        chunk = "";
       }
-      if (chunk) yield chunk;
     }
-  } finally {
-    next?.catch(() => undefined); // a reader who hung up does not need the batch read ahead
+    if (chunk) yield chunk;
   }
 }
 

@@ -95,6 +95,7 @@ export async function finishSso(db: Db, ctx: RequestContext, settings: OidcSetti
     await recordSsoRefusal(db, ctx, null, "invalid_response");
     throw new AppError("BAD_REQUEST", REFUSED);
   }
+  const client = await openId(); // before the checks below: a library that fails to load is not the provider's fault
   let configuration: OpenId.Configuration;
   try {
     configuration = await providerConfiguration(settings);
@@ -102,7 +103,6 @@ export async function finishSso(db: Db, ctx: RequestContext, settings: OidcSetti
     await recordSsoRefusal(db, ctx, null, "provider_error");
     throw new AppError("BAD_REQUEST", "The identity provider could not be reached. Try again in a moment.");
   }
-  const client = await openId();
   let claims: OpenId.IDToken | undefined;
   let profile: { email?: unknown; email_verified?: unknown; name?: unknown } = {};
   try {

@@ -98,8 +98,9 @@ export async function registerPasskey(db: Db, ctx: RequestContext, user: User, r
   if (!name.success) throw new AppError("BAD_REQUEST", `The passkey's name ${name.error.issues[0]!.message}.`, { fieldErrors: { name: name.error.issues[0]!.message } });
   const response = parseAttestation(body);
   let verified;
+  const { verifyRegistrationResponse } = await webauthn(); // outside the try: a load failure is not the person's
   try {
-    verified = await (await webauthn()).verifyRegistrationResponse({ response, expectedChallenge, expectedOrigin: rp.origin, expectedRPID: rp.rpID, requireUserVerification: true });
+    verified = await verifyRegistrationResponse({ response, expectedChallenge, expectedOrigin: rp.origin, expectedRPID: rp.rpID, requireUserVerification: true });
   } catch (error) {
     throw new AppError("BAD_REQUEST", `The passkey was not added: ${(error as Error).message.slice(0, 200)}`);
   }
@@ -155,8 +156,9 @@ export async function signInOptions(db: Db, rp: RelyingParty, pendingUserId: str
 async function checkAssertion(tx: Db | Tx, rp: RelyingParty, response: AuthenticationResponseJSON, expectedChallenge: string, userId: string | null) {
   const passkey = await tx.passkey.findUnique({ where: { credentialId: response.id }, include: { user: true } });
   if (!passkey || (userId && passkey.userId !== userId)) return { ok: false as const, reason: "This passkey is not registered for your account on this site." };
+  const { verifyAuthenticationResponse } = await webauthn(); // outside the try: a library that fails to load is not a refused passkey
   try {
-    const verified = await (await webauthn()).verifyAuthenticationResponse({
+    const verified = await verifyAuthenticationResponse({
       response, expectedChallenge, expectedOrigin: rp.origin, expectedRPID: rp.rpID, requireUserVerification: true,
       credential: { id: passkey.credentialId, publicKey: new Uint8Array(passkey.publicKey), counter: Number(passkey.counter), transports: passkey.transports as never },
     });
@@ -174,8 +176,8 @@ export async function signInWithPasskey(db: Db, ctx: RequestContext, rp: Relying
     await recordSecondFactorRefusal(db, ctx, pendingUser?.email ?? null, "passkey_refused");
     return new AppError("UNAUTHENTICATED", message);
   };
-  // Throttled per address like passwords: a passkey cannot be guessed, but a flood of refused
-  // attempts would still fill the security log and cost a signature check each.
+  // Throttled per address like passwords (a bucket of its own): a passkey cannot be guessed, but
+  // a flood of refused attempts would cost a signature check and a database write each.
   const addressKey = `passkey-address:${ctx.ip ?? "unknown"}`;
   const attempt = await takeAttempt(db, addressKey, signInPerAddress);
   if (!attempt.allowed) {
@@ -253,8 +255,9 @@ export async function verifyPasskeySignature(approval: Pick<Approval, "revisionI
   if (!evidence.success || evidence.data.response.id !== approval.passkeyCredentialId) return false;
   const e = evidence.data;
   const challenge = signatureChallenge({ revisionId: approval.revisionId, contentHash: approval.contentHash, meaning: approval.meaning, signerId: approval.reviewerId, nonce: e.nonce });
+  const { verifyAuthenticationResponse } = await webauthn(); // outside the try: a library that fails to load is not a bad signature
   try {
-    const verified = await (await webauthn()).verifyAuthenticationResponse({
+    const verified = await verifyAuthenticationResponse({
       response: e.response as AuthenticationResponseJSON, expectedChallenge: b64(challenge), expectedOrigin: e.origin, expectedRPID: e.rpID, requireUserVerification: true,
       // The counter protects live sign-ins against cloned keys; a stored signature is checked on its own.
       credential: { id: e.response.id, publicKey: new Uint8Array(Buffer.from(e.publicKey, "base64url")), counter: 0 },
