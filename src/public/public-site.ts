@@ -335,12 +335,15 @@ export class PublicSite {
   }
 
   private async renderFeed(): Promise<RenderedPage> {
-    const published = (await listAllPublicArticles(this.db))
+    const visible = await listAllPublicArticles(this.db);
+    const published = visible
       .filter((a) => !a.pendingReview)
       .sort((a, b) => b.changedAt.getTime() - a.changedAt.getTime())
       .slice(0, 50);
-    // With nothing published yet, the feed is as new as this render (Atom requires a time; 1970 would mislead readers' software).
-    const updated = maxDate(published.map((a) => a.changedAt), new Date());
+    // Atom requires a time. With nothing published yet it is the newest change readers can see
+    // (an article shown while pending review), not 1970; it must not be the render's own time,
+    // or the static export and the app would send different bytes for the same content.
+    const updated = maxDate(published.map((a) => a.changedAt), maxDate(visible.map((a) => a.changedAt), new Date(0)));
     const base = this.site.baseUrl;
     const entries = published
       .map(
@@ -363,6 +366,6 @@ export class PublicSite {
   <updated>${updated.toISOString()}</updated>
 ${entries}</feed>
 `;
-    return { contentType: "application/atom+xml; charset=utf-8", body: Buffer.from(body), lastModified: updated, cacheControl: PUBLIC_CACHE_CONTROL, tags: [tags.lists] };
+    return { contentType: "application/atom+xml; charset=utf-8", body: Buffer.from(body), lastModified: updated.getTime() > 0 ? updated : new Date(), cacheControl: PUBLIC_CACHE_CONTROL, tags: [tags.lists] };
   }
 }
