@@ -15,7 +15,7 @@ import { openScratchDatabase } from "../src/db/scratch.js";
 import { createApp, createServer } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { seedDatabase } from "../src/services/seed.js";
-import { DEMO_PASSWORD } from "../seed/demo-users.js";
+import { signInOverHttp } from "./bench-sign-in.js";
 import { seedSyntheticArticles } from "./seed-bulk-articles.js";
 
 const { values } = parseArgs({ options: { count: { type: "string", default: "10000" }, repeats: { type: "string", default: "40" } } });
@@ -36,18 +36,6 @@ function percentile(values: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
-async function signIn(base: string, email: string): Promise<string> {
-  const form = await fetch(`${base}/login`);
-  const cookie = form.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-  const res = await fetch(`${base}/login`, {
-    method: "POST", redirect: "manual",
-    headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ _csrf: csrf, email, password: DEMO_PASSWORD }),
-  });
-  if (res.status !== 303) throw new Error(`sign-in failed: ${res.status}`);
-  return res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ") || cookie;
-}
 
 async function get(base: string, path: string, cookie: string, status = 200) {
   const t0 = performance.now();
@@ -72,9 +60,9 @@ async function bench(label: string, serverUrl: string | undefined) {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
       const cookies = {
-        admin: await signIn(base, "sam.admin@demo.test"),
-        editor: await signIn(base, "alice.editor@demo.test"),
-        reviewer: await signIn(base, "minh.reviewer@demo.test"),
+        admin: await signInOverHttp(base, "sam.admin@demo.test"),
+        editor: await signInOverHttp(base, "alice.editor@demo.test"),
+        reviewer: await signInOverHttp(base, "minh.reviewer@demo.test"),
       };
       const pages = ["/editor", "/editor?mine=1"];
       const baselinePath = "/no-such-page";

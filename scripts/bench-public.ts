@@ -17,7 +17,7 @@ import autocannon from "autocannon";
 import { openDatabase } from "../src/db/database.js";
 import { openScratchDatabase } from "../src/db/scratch.js";
 import { seedDatabase } from "../src/services/seed.js";
-import { DEMO_PASSWORD } from "../seed/demo-users.js";
+import { signInOverHttp } from "./bench-sign-in.js";
 import { projectRoot } from "../src/paths.js";
 import { seedSyntheticArticles } from "./seed-bulk-articles.js";
 
@@ -101,19 +101,6 @@ async function walk(base: string, start: string, headers: Record<string, string>
   return { pages: times.length, p50: percentile(times, 50), p95: percentile(times, 95) };
 }
 
-async function signIn(base: string): Promise<Record<string, string>> {
-  const form = await fetch(`${base}/login`);
-  const cookie = form.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-  const res = await fetch(`${base}/login`, {
-    method: "POST", redirect: "manual",
-    headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ _csrf: csrf, email: "sam.admin@demo.test", password: DEMO_PASSWORD }),
-  });
-  const session = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  if (res.status !== 303) throw new Error(`sign-in failed: ${res.status}`);
-  return { cookie: session || cookie };
-}
 
 /** A separate process sending `bytes` for every request: a bare Express app, or plain node:http. */
 async function baseline(bytes: Buffer, kind: "express" | "node:http") {
@@ -220,7 +207,7 @@ async function benchDatabase(label: string, databaseUrl: string | undefined) {
     results.revalidate = await load(app.url + ARTICLE, { "if-none-match": etag });
     results.index = await load(app.url + "/articles");
     const index = await walk(app.url, "/articles?after=a");
-    const session = await signIn(app.url);
+    const session = { cookie: await signInOverHttp(app.url, "sam.admin@demo.test") };
     const dashboard = await walk(app.url, "/editor", session);
     const nginx = await nginxCheck(exportDir, app.url);
 

@@ -16,6 +16,7 @@ import { verifyAuditChain } from "../src/audit/verify.js";
 import { createUser } from "../src/services/people/index.js";
 import { systemContext } from "../src/audit/audit-log.js";
 import { seedAuditEvents } from "./seed-audit-events.js";
+import { signInOverHttp } from "./bench-sign-in.js";
 
 const { values } = parseArgs({ options: { count: { type: "string", default: "1000000" } } });
 const count = Number(values.count);
@@ -39,17 +40,6 @@ async function peakRss<T>(fn: () => Promise<T>): Promise<[number, T]> {
   }
 }
 
-async function signIn(base: string, email: string, password: string): Promise<string> {
-  const form = await fetch(`${base}/login`);
-  const cookie = form.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-  const res = await fetch(`${base}/login`, {
-    method: "POST", redirect: "manual", headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ _csrf: token, email, password }),
-  });
-  if (res.status !== 303) throw new Error(`sign-in failed: ${res.status}`);
-  return res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-}
 
 // The downloading client runs in its own process, so the peak memory measured is the app's
 // alone (a client in this process would add its own buffers of the 500+ MB it receives).
@@ -104,7 +94,7 @@ try {
   await new Promise((r) => server.once("listening", r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
-    const cookie = await signIn(base, "bench.admin@load.test", "bench-password-123");
+    const cookie = await signInOverHttp(base, "bench.admin@load.test", "bench-password-123");
     const rssBefore = process.memoryUsage().rss;
     for (const format of ["csv", "jsonl"] as const) {
       const [peak, [t, result]] = await peakRss(() => timed(() => download(`${base}/admin/audit/export.${format}`, cookie)));

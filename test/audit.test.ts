@@ -287,10 +287,16 @@ describe("seeing the audit trail", () => {
     expect(raw).toContain("&#34;hash&#34;");
   });
 
-  it("only admins see the site-wide log", async () => {
+  it("only admins see the site-wide log and its exports", async () => {
     await editor.get("/admin/audit").expect(403);
     await request(app).get("/admin/audit").expect(303);
     await admin.get("/admin/audit").expect(200);
+    for (const format of ["csv", "jsonl"]) {
+      const refused = await editor.get(`/admin/audit/export.${format}`).expect(403);
+      expect(refused.text).not.toContain("workflow.");
+      await request(app).get(`/admin/audit/export.${format}`).expect(303);
+      await signedIn(app, "priya").then((reviewer) => reviewer.get(`/admin/audit/export.${format}`).expect(403));
+    }
   });
 
   it("exports of a filtered view contain exactly the rows the page shows", async () => {
